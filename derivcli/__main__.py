@@ -1,0 +1,6 @@
+"""Allow ``python -m derivcli``."""
+
+from derivcli.cli import main
+
+if __name__ == "__main__":
+    main()

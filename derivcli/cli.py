@@ -1,0 +1,356 @@
+"""The ``deriv`` command line: options in, one core call, rendered output out.
+
+Only parsing and planning (no SymPy, no torch) are imported at start-up, so
+``--help``, ``--version``, completion and refusals of bad input stay fast; the
+engines are imported inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from importlib import metadata
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+from typer.core import TyperCommand
+from typer.exceptions import TyperException
+
+from derivcli import __version__
+from derivcli.errors import DerivError, ErrorKind, ExitStatus
+from derivcli.parsing import parse_expression, parse_point
+from derivcli.plan import Mode, check_device, make_plan, split_names
+from derivcli.render.messages import error_lines
+
+if TYPE_CHECKING:
+    from derivcli.compare import Report
+
+EXIT_STATUS_EPILOG = (
+    "Exit status: 0 success; 1 autograd and symbolic disagree (with --strict); "
+    "2 bad input, usage or an unavailable device; 3 internal error (a bug: please report it)."
+)
+
+EXPRESSION_HELP = (
+    "The expression, e.g. '6*x**2+2*x+4' or '6x^2 + 2x + 4'. Quote it for the shell. "
+    "A leading minus is fine: '-x**2'."
+)
+
+
+class DType(enum.StrEnum):
+    """Floating-point types autograd can run in."""
+
+    float64 = "float64"
+    float32 = "float32"
+
+
+def _complete_device(incomplete: str) -> list[str]:
+    """Device names for shell completion."""
+    return [name for name in ("cpu", "cuda", "mps", "auto") if name.startswith(incomplete)]
+
+
+class ExpressionCommand(TyperCommand):
+    """A command whose expression argument may start with '-' (``deriv eval "-x**2"``)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Let a leading-minus expression through, and answer usage errors in JSON under --json."""
+        args = move_dash_expression(args, self.params)
+        try:
+            return super().parse_args(ctx, args)
+        except TyperException as error:
+            if "--json" in args:
+                error_text = error.format_message()
+                document = {"error": {"kind": ErrorKind.USAGE.value, "message": error_text, "column": None}}
+                from derivcli.render.jsondoc import dumps
+
+                sys.stdout.write(dumps(document) + "\n")
+            raise
+
+
+def move_dash_expression(args: Sequence[str], params: Sequence[Any]) -> list[str]:
+    """Move a first positional that starts with '-' behind ``--`` so it is not read as an option.
+
+    Option values (``--at -1``) are skipped, so only the expression moves.
+    """
+    takes_value: set[str] = set()
+    known: set[str] = set()
+    for param in params:
+        names = [*getattr(param, "opts", ()), *getattr(param, "secondary_opts", ())]
+        if getattr(param, "param_type_name", "") != "option":
+            continue
+        known.update(names)
+        if not getattr(param, "is_flag", False) and getattr(param, "nargs", 1) == 1:
+            takes_value.update(names)
+    out: list[str] = []
+    moved: str | None = None
+    index = 0
+    while index < len(args):
+        token = args[index]
+        if token == "--":
+            break
+        if token in takes_value:
+            out.extend(args[index : index + 2])
+            index += 2
+            continue
+        if token.startswith("--") or token in known:
+            out.append(token)
+        elif token.startswith("-") and len(token) > 1 and moved is None:
+            moved = token
+        elif not token.startswith("-"):
+            # A positional already came: leave the rest for click to judge.
+            out.extend(args[index:])
+            index = len(args)
+            break
+        else:
+            out.append(token)
+        index += 1
+    rest = list(args[index + 1 :]) if index < len(args) else []
+    if moved is None:
+        return out + (["--", *rest] if index < len(args) else [])
+    return [*out, "--", moved, *rest]
+
+
+app = typer.Typer(
+    name="deriv",
+    help=(
+        "Derivatives computed two independent ways, symbolically (SymPy) and by automatic "
+        "differentiation (PyTorch), side by side."
+    ),
+    epilog=EXIT_STATUS_EPILOG,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(version_text())
+        raise typer.Exit()
+
+
+def version_text() -> str:
+    """deriv's version with torch's and sympy's, read from installed metadata (no import)."""
+    parts = [f"deriv {__version__}"]
+    for package in ("torch", "sympy"):
+        try:
+            parts.append(f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{package} not installed")
+    return f"{parts[0]} ({', '.join(parts[1:])})"
+
+
+@app.callback()
+def _main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Show deriv's, torch's and sympy's versions and exit.",
+            callback=_version_callback,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Derivatives computed symbolically and by autograd, side by side."""
+
+
+AtOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--at",
+        metavar="POINT",
+        help="A point: 'x=3', 'u=1,v=2', or a bare value '3' for one variable. Values are "
+        "constant expressions ('pi/4', '-1e-3'). Repeat for several points.",
+    ),
+]
+WrtOption = Annotated[
+    list[str] | None,
+    typer.Option("--wrt", metavar="VAR", help="Differentiate with respect to VAR (repeat or 'u,v')."),
+]
+DeviceOption = Annotated[
+    str,
+    typer.Option(
+        "--device", metavar="DEVICE", help="cpu, cuda, cuda:N, mps, or auto.", autocompletion=_complete_device
+    ),
+]
+DTypeOption = Annotated[DType, typer.Option("--dtype", help="Floating-point type of the autograd side.")]
+RtolOption = Annotated[
+    float | None,
+    typer.Option(
+        "--rtol", metavar="RTOL", help="Relative tolerance [default: 1e-9 for float64, 1e-5 for float32]."
+    ),
+]
+AtolOption = Annotated[
+    float | None,
+    typer.Option(
+        "--atol", metavar="ATOL", help="Absolute tolerance [default: 1e-12 for float64, 1e-6 for float32]."
+    ),
+]
+StrictOption = Annotated[bool, typer.Option("--strict", help="Exit with status 1 if any value disagrees.")]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one strict JSON document instead of a table.")
+]
+SimplifyOption = Annotated[
+    bool, typer.Option("--simplify", help="Show derivatives through SymPy's full simplify (can be slow).")
+]
+SimplifyTimeoutOption = Annotated[
+    float, typer.Option("--simplify-timeout", metavar="SECONDS", help="Time budget of --simplify.")
+]
+ExpressionArgument = Annotated[str, typer.Argument(metavar="EXPR", help=EXPRESSION_HELP, show_default=False)]
+
+
+def _make_command(mode: Mode) -> Any:
+    """The Typer function of ``eval`` or ``partial``: the same options, a different mode."""
+
+    def command(
+        expr: ExpressionArgument,
+        at: AtOption = None,
+        wrt: WrtOption = None,
+        device: DeviceOption = "cpu",
+        dtype: DTypeOption = DType.float64,
+        rtol: RtolOption = None,
+        atol: AtolOption = None,
+        strict: StrictOption = False,
+        json_output: JsonOption = False,
+        simplify: SimplifyOption = False,
+        simplify_timeout: SimplifyTimeoutOption = 5.0,
+    ) -> None:
+        _run(
+            mode,
+            expr,
+            at or [],
+            wrt or [],
+            device,
+            dtype.value,
+            rtol,
+            atol,
+            strict,
+            json_output,
+            simplify,
+            simplify_timeout,
+        )
+
+    return command
+
+
+app.command(
+    "eval",
+    cls=ExpressionCommand,
+    epilog=EXIT_STATUS_EPILOG,
+    help="Differentiate a function of one variable, symbolically and by autograd.\n\n"
+    'Example: deriv eval "6*x**2+2*x+4" --at x=3',
+)(_make_command(Mode.EVAL))
+
+app.command(
+    "partial",
+    cls=ExpressionCommand,
+    epilog=EXIT_STATUS_EPILOG,
+    help="Partial derivatives with respect to every variable (or those given with --wrt).\n\n"
+    'Example: deriv partial "u**3+v**2+4*u*v" --at u=3,v=4',
+)(_make_command(Mode.PARTIAL))
+
+
+def _run(
+    mode: Mode,
+    expression: str,
+    at: Sequence[str],
+    wrt: Sequence[str],
+    device: str,
+    dtype: str,
+    rtol: float | None,
+    atol: float | None,
+    strict: bool,
+    json_output: bool,
+    simplify: bool,
+    simplify_timeout: float,
+) -> NoReturn:
+    """Parse, plan and compare; render the report or the error; exit with the right status."""
+    try:
+        report = _compute(mode, expression, at, wrt, device, dtype, rtol, atol, simplify, simplify_timeout)
+    except DerivError as error:
+        _fail(error, json_output=json_output)
+    except KeyboardInterrupt:
+        typer.echo("deriv: interrupted", err=True)
+        raise typer.Exit(ExitStatus.INTERRUPTED) from None
+    except Exception as error:
+        if os.environ.get("DERIV_DEBUG"):
+            raise
+        typer.echo(
+            f"deriv: internal error: {type(error).__name__}: {error} "
+            "(a bug in deriv; rerun with DERIV_DEBUG=1 for details and please report it)",
+            err=True,
+        )
+        raise typer.Exit(ExitStatus.INTERNAL_ERROR) from None
+    _print_report(report, json_output=json_output)
+    if strict and not report.all_agree:
+        raise typer.Exit(ExitStatus.DISAGREEMENT)
+    raise typer.Exit(ExitStatus.OK)
+
+
+def _compute(
+    mode: Mode,
+    expression: str,
+    at: Sequence[str],
+    wrt: Sequence[str],
+    device: str,
+    dtype: str,
+    rtol: float | None,
+    atol: float | None,
+    simplify: bool,
+    simplify_timeout: float,
+) -> Report:
+    """Everything but the output: cheap checks first, heavy imports last."""
+    for name, value in (("--rtol", rtol), ("--atol", atol), ("--simplify-timeout", simplify_timeout)):
+        if value is not None and not (value >= 0 and value != float("inf")):
+            raise DerivError(ErrorKind.BAD_OPTION, f"{name} must be a finite number >= 0, got {value}")
+    check_device(device)
+    parsed = parse_expression(expression)
+    points = [parse_point(text) for text in at]
+    plan = make_plan(mode=mode, expression=parsed, points=points, wrt=split_names(wrt, option="--wrt"))
+
+    from derivcli.compare import Options, compare
+
+    options = Options(
+        device=device, dtype=dtype, rtol=rtol, atol=atol, simplify=simplify, simplify_timeout=simplify_timeout
+    )
+    return compare(plan, options)
+
+
+def _fail(error: DerivError, *, json_output: bool) -> NoReturn:
+    """Report a DerivError: message (and caret) on stderr, JSON on stdout under --json."""
+    if json_output:
+        from derivcli.render.jsondoc import dumps, error_document
+
+        sys.stdout.write(dumps(error_document(error)) + "\n")
+    for line in error_lines(error):
+        typer.echo(line, err=True)
+    raise typer.Exit(ExitStatus.BAD_INPUT)
+
+
+def _print_report(report: Report, *, json_output: bool) -> None:
+    """Render the report to stdout as JSON or as a table."""
+    if json_output:
+        from derivcli.render.jsondoc import dumps, report_document
+
+        sys.stdout.write(dumps(report_document(report)) + "\n")
+        return
+    from rich.console import Console
+
+    from derivcli.render.table import print_report
+
+    # Off a terminal, a table should not wrap at 80 columns (unless COLUMNS says so).
+    wide = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
+    console = Console(file=sys.stdout, width=wide, highlight=False, soft_wrap=False)
+    print_report(report, console)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    # Die quietly on a closed pipe (deriv ... | head), as other command-line tools do.
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    app(prog_name="deriv")

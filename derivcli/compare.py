@@ -1,0 +1,361 @@
+"""Both witnesses side by side: the report that every output form is rendered from.
+
+:func:`compare` runs the symbolic side and the autograd side on a
+:class:`~derivcli.plan.Plan` and returns a frozen :class:`Report`; nothing
+here prints.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import sympy
+
+from derivcli import numeric, symbolic
+from derivcli.plan import Plan
+from derivcli.symbolic import ExactValue, Finding, ValueStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Tolerance:
+    """Agreement holds when ``|autograd - exact| <= atol + rtol * |exact|``."""
+
+    rtol: float
+    atol: float
+
+
+#: Defaults per dtype: loose enough for a few hundred rounding errors in a long
+#: chain of ops, tight enough to catch any wrong derivative formula.
+DEFAULT_TOLERANCES: Final[Mapping[str, Tolerance]] = {
+    "float64": Tolerance(rtol=1e-9, atol=1e-12),
+    "float32": Tolerance(rtol=1e-5, atol=1e-6),
+}
+
+_MANTISSA_BITS: Final[Mapping[str, int]] = {"float64": 53, "float32": 24}
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How to compute: device, dtype, tolerances and display."""
+
+    device: str = "cpu"
+    dtype: str = "float64"
+    rtol: float | None = None
+    atol: float | None = None
+    simplify: bool = False
+    simplify_timeout: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class DerivativeEntry:
+    """One derivative at one point, both ways."""
+
+    symbolic: str
+    exact: str | None
+    symbolic_value: float
+    autograd: float
+    abs_error: float
+    rel_error: float
+    agree: bool
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PointReport:
+    """Everything computed at one point."""
+
+    at: Mapping[str, float]
+    at_exact: Mapping[str, str]
+    value: float
+    value_exact: str | None
+    value_autograd: float
+    derivatives: Mapping[str, DerivativeEntry]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The result of ``deriv eval`` or ``deriv partial``."""
+
+    input: str
+    expression: str
+    variables: tuple[str, ...]
+    wrt: tuple[str, ...]
+    device: str
+    dtype: str
+    order: int
+    rtol: float
+    atol: float
+    derivatives: Mapping[str, str]
+    points: tuple[PointReport, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def all_agree(self) -> bool:
+        """True when every derivative at every point agrees."""
+        return all(entry.agree for point in self.points for entry in point.derivatives.values())
+
+
+def compare(plan: Plan, options: Options) -> Report:
+    """Differentiate symbolically and by autograd at every point of the plan."""
+    tolerance = _tolerance(options)
+    built = symbolic.build(plan.expression, extra_variables=plan.variables)
+    symbols = built.symbols
+    raw = {name: symbolic.differentiate(built.expr, symbols[name]) for name in plan.wrt}
+    shown, notes = _shown_derivatives(raw, options)
+
+    exact_points = [
+        {
+            symbols[name]: symbolic.point_value(symbolic.constant(value), name=name, spec=text)
+            for name, value in point.items()
+        }
+        for point, text in zip(plan.points, plan.point_texts, strict=True)
+    ]
+    bits = _MANTISSA_BITS[options.dtype]
+    float_points = [
+        {symbol.name: symbolic.round_to_bits(value, bits) for symbol, value in point.items()}
+        for point in exact_points
+    ]
+
+    autograd = None
+    device = options.device
+    if exact_points:
+        function = numeric.compile_expression(built.expr)
+        autograd = numeric.autograd_at_points(
+            function,
+            variables=plan.variables,
+            wrt=plan.wrt,
+            points=float_points,
+            device=options.device,
+            dtype=options.dtype,
+        )
+        device = autograd.device
+
+    reports = []
+    for index, point in enumerate(exact_points):
+        assert autograd is not None
+        value = symbolic.evaluate_at(built.expr, point)
+        entries = {
+            name: _entry(
+                expr=built.expr,
+                derivative=raw[name],
+                shown=shown[name],
+                symbol=symbols[name],
+                point=point,
+                float_point=float_points[index],
+                autograd=autograd.gradients[name][index],
+                tolerance=tolerance,
+                dtype=options.dtype,
+            )
+            for name in plan.wrt
+        }
+        reports.append(
+            PointReport(
+                at={symbol.name: symbolic.round_to_bits(value_, 53) for symbol, value_ in point.items()},
+                at_exact={symbol.name: str(value_) for symbol, value_ in point.items()},
+                value=value.value,
+                value_exact=value.exact,
+                value_autograd=autograd.values[index],
+                derivatives=entries,
+            )
+        )
+
+    return Report(
+        input=plan.expression.text,
+        expression=str(built.expr),
+        variables=plan.variables,
+        wrt=plan.wrt,
+        device=device,
+        dtype=options.dtype,
+        order=1,
+        rtol=tolerance.rtol,
+        atol=tolerance.atol,
+        derivatives={name: str(expr) for name, expr in shown.items()},
+        points=tuple(reports),
+        notes=tuple(notes),
+    )
+
+
+def _tolerance(options: Options) -> Tolerance:
+    """The user's tolerances where given, the dtype's defaults otherwise."""
+    default = DEFAULT_TOLERANCES[options.dtype]
+    return Tolerance(
+        rtol=default.rtol if options.rtol is None else options.rtol,
+        atol=default.atol if options.atol is None else options.atol,
+    )
+
+
+def _shown_derivatives(
+    raw: Mapping[str, sympy.Expr], options: Options
+) -> tuple[dict[str, sympy.Expr], list[str]]:
+    """The form of each derivative to show: cheap rewriting, or simplify under a time budget."""
+    shown: dict[str, sympy.Expr] = {}
+    notes: list[str] = []
+    for name, derivative in raw.items():
+        cheap = symbolic.display_form(derivative)
+        if options.simplify:
+            simplified = symbolic.simplify_within(cheap, options.simplify_timeout)
+            if simplified is None:
+                notes.append(
+                    f"simplify of d/d{name} ran out of its {options.simplify_timeout:g} s budget;"
+                    " showing the cheaply rewritten form"
+                )
+            else:
+                cheap = simplified
+        shown[name] = cheap
+    return shown, notes
+
+
+def _entry(
+    *,
+    expr: sympy.Expr,
+    derivative: sympy.Expr,
+    shown: sympy.Expr,
+    symbol: sympy.Symbol,
+    point: Mapping[sympy.Symbol, sympy.Expr],
+    float_point: Mapping[str, float],
+    autograd: float,
+    tolerance: Tolerance,
+    dtype: str,
+) -> DerivativeEntry:
+    """Compare one derivative at one point and explain any special circumstance."""
+    exact = symbolic.evaluate_at(derivative, point)
+    abs_error, rel_error = errors_between(autograd, exact.value)
+    agree = within(autograd, exact.value, tolerance)
+    notes = [
+        _finding_note(finding, symbol=symbol, point=point, autograd=autograd, exact=exact)
+        for finding in symbolic.analyse_point(expr, derivative, symbol, point)
+    ]
+    if not notes and exact.status is not ValueStatus.FINITE:
+        notes.append(_status_note(exact))
+    if not agree and exact.status is ValueStatus.FINITE and math.isfinite(autograd):
+        rounding = _rounding_note(derivative, point, float_point, autograd, tolerance, dtype)
+        if rounding is not None:
+            notes.append(rounding)
+    if not agree and math.isfinite(autograd) != math.isfinite(exact.value) and not notes:
+        notes.append("one side is not finite")
+    return DerivativeEntry(
+        symbolic=str(shown),
+        exact=exact.exact,
+        symbolic_value=exact.value,
+        autograd=autograd,
+        abs_error=abs_error,
+        rel_error=rel_error,
+        agree=agree,
+        note="; ".join(notes) if notes else None,
+    )
+
+
+def errors_between(autograd: float, exact: float) -> tuple[float, float]:
+    """Absolute and relative error of autograd against the exact value (nan when undefined)."""
+    if math.isnan(autograd) or math.isnan(exact):
+        return math.nan, math.nan
+    if math.isinf(autograd) or math.isinf(exact):
+        return (0.0, 0.0) if autograd == exact else (math.inf, math.inf)
+    difference = abs(autograd - exact)
+    if exact == 0:
+        return difference, 0.0 if difference == 0 else math.inf
+    return difference, difference / abs(exact)
+
+
+def within(autograd: float, exact: float, tolerance: Tolerance) -> bool:
+    """True when autograd matches the exact value within tolerance (equal infinities match)."""
+    if math.isnan(autograd) or math.isnan(exact):
+        return False
+    if math.isinf(autograd) or math.isinf(exact):
+        return autograd == exact
+    return abs(autograd - exact) <= tolerance.atol + tolerance.rtol * abs(exact)
+
+
+def _format_number(value: float | None) -> str:
+    """Floats as the shortest text that reads back exactly; integers without '.0'."""
+    if value is None:
+        return "unknown"
+    if math.isfinite(value) and value == int(value) and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
+
+
+def _point_text(point: Mapping[sympy.Symbol, sympy.Expr]) -> str:
+    return ", ".join(f"{symbol}={value}" for symbol, value in point.items())
+
+
+def _finding_note(
+    finding: Finding,
+    *,
+    symbol: sympy.Symbol,
+    point: Mapping[sympy.Symbol, sympy.Expr],
+    autograd: float,
+    exact: ExactValue,
+) -> str:
+    """Explain a kink, jump or domain edge in words."""
+    where = f"at {_point_text(point)}"
+    call = f"{finding.function}({finding.argument})"
+    if finding.kind == "kink":
+        if finding.left is not None and finding.left == finding.right:
+            return f"{call} has a kink {where}, but the derivative is continuous there"
+        return (
+            f"not differentiable {where}: {call} has a kink; one-sided derivatives "
+            f"{_format_number(finding.left)} (left) and {_format_number(finding.right)} (right); "
+            f"autograd used the subgradient {_format_number(autograd)}, "
+            f"symbolic gives {exact.exact} by SymPy's convention"
+        )
+    if finding.kind == "jump":
+        return (
+            f"{call} jumps {where}: the derivative is a Dirac delta there, not a number; "
+            f"autograd returns {_format_number(autograd)}"
+        )
+    if finding.kind == "domain":
+        return f"{where} the argument {finding.argument} is outside the real domain of {finding.function}"
+    if finding.kind == "edge":
+        return (
+            f"{finding.argument} is 0 {where}, the edge of the domain of {finding.function}: {call} is -inf"
+        )
+    if finding.kind == "pole":
+        return f"{finding.argument} is 0 {where}: division by zero"
+    return f"{call} has a vertical tangent {where}: the derivative is infinite"
+
+
+def _status_note(exact: ExactValue) -> str:
+    """Explain a non-finite exact value."""
+    return {
+        ValueStatus.INFINITE: f"the derivative is infinite here (exact value {exact.exact})",
+        ValueStatus.UNDEFINED: "the derivative is undefined here",
+        ValueStatus.NOT_REAL: f"the derivative is not real here (exact value {exact.exact})",
+        ValueStatus.DIRAC_DELTA: "the derivative is a Dirac delta here, not a number",
+    }.get(exact.status, "")
+
+
+def _rounding_note(
+    derivative: sympy.Expr,
+    point: Mapping[sympy.Symbol, sympy.Expr],
+    float_point: Mapping[str, float],
+    autograd: float,
+    tolerance: Tolerance,
+    dtype: str,
+) -> str | None:
+    """When the point is not representable in the dtype, see whether its rounding explains the gap."""
+    rounded = {symbol: symbolic.rational_of_float(float_point[symbol.name]) for symbol in point}
+    if all(rounded[symbol] == value for symbol, value in point.items()):
+        if dtype == "float32":
+            return "float32 arithmetic: autograd carries about 7 significant digits; try --dtype float64"
+        return None
+    at_rounded = symbolic.evaluate_at(derivative, rounded)
+    shifted = ", ".join(
+        f"{symbol}={float_point[symbol.name]!r}"
+        for symbol, value in point.items()
+        if rounded[symbol] != value
+    )
+    if within(autograd, at_rounded.value, tolerance):
+        return (
+            f"{dtype} rounding of the point explains the difference: autograd ran at {shifted},"
+            f" where the exact derivative is {_format_number(at_rounded.value)}"
+        )
+    return f"{dtype} rounding: autograd ran at {shifted}"
+
+
+def point_labels(points: Sequence[Mapping[str, str]]) -> list[str]:
+    """Readable labels for points, e.g. ``u=1, v=2``."""
+    return [", ".join(f"{name}={value}" for name, value in point.items()) for point in points]

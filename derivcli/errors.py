@@ -1,0 +1,74 @@
+"""The one error family shown to users, and the process exit statuses."""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitStatus(enum.IntEnum):
+    """Exit statuses of the ``deriv`` command, documented in the README."""
+
+    OK = 0
+    DISAGREEMENT = 1
+    BAD_INPUT = 2
+    INTERNAL_ERROR = 3
+    INTERRUPTED = 130
+
+
+class ErrorKind(enum.StrEnum):
+    """Stable, machine-readable error kinds (the ``kind`` key of a JSON error)."""
+
+    SYNTAX = "syntax"
+    NOT_ALLOWED = "not-allowed"
+    UNKNOWN_FUNCTION = "unknown-function"
+    ARITY = "arity"
+    NON_ASCII = "non-ascii"
+    KEYWORD = "keyword"
+    BAD_NUMBER = "bad-number"
+    TOO_LARGE = "too-large"
+    TOO_LONG = "too-long"
+    TOO_DEEP = "too-deep"
+    BAD_POINT = "bad-point"
+    MISSING_VALUE = "missing-value"
+    AMBIGUOUS_VARIABLE = "ambiguous-variable"
+    UNKNOWN_VARIABLE = "unknown-variable"
+    BAD_OPTION = "bad-option"
+    DEVICE_UNAVAILABLE = "device-unavailable"
+    UNSUPPORTED = "unsupported"
+    USAGE = "usage"
+
+
+class DerivError(Exception):
+    """A problem with the user's input or environment, shown as a one-line message.
+
+    ``column`` is 1-based and refers to ``source`` (the expression or option
+    text the user typed); ``length`` is how many characters the caret marks.
+    """
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        message: str,
+        *,
+        source: str | None = None,
+        column: int | None = None,
+        length: int = 1,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.source = source
+        self.column = column
+        self.length = max(1, length)
+
+    def describe(self) -> str:
+        """The one-line message, with the column when there is one."""
+        if self.column is None:
+            return self.message
+        return f"{self.message} (column {self.column})"
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def __repr__(self) -> str:
+        return f"DerivError({self.kind.value!r}, {self.message!r}, column={self.column!r})"

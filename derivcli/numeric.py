@@ -1,0 +1,352 @@
+"""The autograd side: SymPy expressions translated into torch ops, and ``.backward()``.
+
+This is the only module that imports torch. The translation is a function
+mapping owned here (not SymPy's printer): each SymPy head has one torch
+counterpart, constants are folded in high precision, and divisions stay
+divisions so that autograd sees what a hand-written program would do.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import sympy
+import torch
+import torch.nn.functional
+
+from derivcli.activations import relu, sigmoid, softplus
+from derivcli.errors import DerivError, ErrorKind
+from derivcli.plan import check_device
+
+Tensor = torch.Tensor
+TorchFunction = Callable[[Mapping[str, Tensor]], Tensor]
+
+DTYPES: Final[Mapping[str, torch.dtype]] = {"float64": torch.float64, "float32": torch.float32}
+
+
+class _ZeroDerivativeHeaviside(torch.autograd.Function):
+    """Heaviside step whose derivative is 0 (torch defines none; 0 is right away from the jump)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, at_zero: Tensor) -> Tensor:
+        return torch.heaviside(x, at_zero)
+
+    @staticmethod
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, None]:
+        return torch.zeros_like(grad_output), None
+
+
+def _heaviside(x: Tensor, at_zero: float) -> Tensor:
+    """torch.heaviside with SymPy's value at 0, differentiable (derivative 0)."""
+    at_zero_tensor = torch.tensor(at_zero, dtype=x.dtype, device=x.device)
+    result: Tensor = _ZeroDerivativeHeaviside.apply(x, at_zero_tensor)  # type: ignore[no-untyped-call]
+    return result
+
+
+def _dirac_delta(x: Tensor) -> Tensor:
+    """A Dirac delta read pointwise: infinite at 0, zero elsewhere."""
+    return torch.where(x == 0, torch.full_like(x, math.inf), torch.zeros_like(x)).detach()
+
+
+def _softplus(x: Tensor) -> Tensor:
+    return torch.nn.functional.softplus(x)
+
+
+#: One-argument SymPy functions and their torch counterparts.
+UNARY_TORCH: Final[Mapping[type, Callable[[Tensor], Tensor]]] = {
+    sympy.sin: torch.sin,
+    sympy.cos: torch.cos,
+    sympy.tan: torch.tan,
+    sympy.asin: torch.asin,
+    sympy.acos: torch.acos,
+    sympy.atan: torch.atan,
+    sympy.sinh: torch.sinh,
+    sympy.cosh: torch.cosh,
+    sympy.tanh: torch.tanh,
+    sympy.asinh: torch.asinh,
+    sympy.acosh: torch.acosh,
+    sympy.atanh: torch.atanh,
+    sympy.exp: torch.exp,
+    sympy.log: torch.log,
+    sympy.Abs: torch.abs,
+    sympy.sign: torch.sign,
+    sympy.erf: torch.erf,
+    sigmoid: torch.sigmoid,
+    relu: torch.relu,
+    softplus: _softplus,
+    sympy.DiracDelta: _dirac_delta,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AutogradValues:
+    """Forward values and gradients at each point, as Python floats."""
+
+    values: tuple[float, ...]
+    gradients: Mapping[str, tuple[float, ...]]
+    device: str
+    dtype: str
+
+
+def resolve_device(spec: str, dtype: str) -> torch.device:
+    """Turn ``cpu``/``cuda``/``cuda:N``/``mps``/``auto`` into an available torch device."""
+    check_device(spec)
+    mps_available = bool(torch.backends.mps.is_available())
+    if spec == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if mps_available and dtype != "float64":
+            return torch.device("mps")
+        return torch.device("cpu")
+    if spec.startswith("cuda"):
+        if not torch.cuda.is_available():
+            built = "built without CUDA" if torch.version.cuda is None else "unable to find a CUDA device"
+            raise DerivError(
+                ErrorKind.DEVICE_UNAVAILABLE,
+                f"device {spec!r} is not available: torch {torch.__version__} is {built}",
+            )
+        index = int(spec.partition(":")[2] or 0)
+        count = torch.cuda.device_count()
+        if index >= count:
+            raise DerivError(
+                ErrorKind.DEVICE_UNAVAILABLE,
+                f"device {spec!r} is not available: this machine has {count} CUDA device(s)",
+            )
+        return torch.device(spec)
+    if spec == "mps":
+        if not mps_available:
+            raise DerivError(ErrorKind.DEVICE_UNAVAILABLE, "device 'mps' is not available on this machine")
+        if dtype == "float64":
+            raise DerivError(
+                ErrorKind.DEVICE_UNAVAILABLE, "device 'mps' does not support float64: use --dtype float32"
+            )
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def compile_expression(expr: sympy.Expr) -> TorchFunction:
+    """Translate a SymPy expression into a function of named tensors built from torch ops."""
+    return _Translator().translate(expr)
+
+
+class _Translator:
+    """Recursive translation with memoisation of shared subexpressions."""
+
+    def __init__(self) -> None:
+        self.cache: dict[sympy.Basic, TorchFunction | float] = {}
+
+    def translate(self, expr: sympy.Expr) -> TorchFunction:
+        """A function of named tensors (constants broadcast against the first variable)."""
+        part = self.part(expr)
+        if callable(part):
+            return part
+        constant_value = part
+
+        def constant_function(env: Mapping[str, Tensor]) -> Tensor:
+            reference = next(iter(env.values()), None)
+            if reference is None:
+                return torch.tensor(constant_value, dtype=torch.float64)
+            return torch.full_like(reference, constant_value)
+
+        return constant_function
+
+    def part(self, expr: sympy.Basic) -> TorchFunction | float:
+        """A tensor function, or a float for a subexpression without variables."""
+        if expr in self.cache:
+            return self.cache[expr]
+        result = self._part(expr)
+        self.cache[expr] = result
+        return result
+
+    def _part(self, expr: sympy.Basic) -> TorchFunction | float:
+        if not expr.free_symbols:
+            return _constant_float(expr)
+        if isinstance(expr, sympy.Symbol):
+            name = expr.name
+            return lambda env: env[name]
+        if isinstance(expr, sympy.Add):
+            return _fold_add([self.part(arg) for arg in expr.args])
+        if isinstance(expr, sympy.Mul):
+            return self.product(expr)
+        if isinstance(expr, sympy.Pow):
+            return self.power(expr.base, expr.exp)
+        func = type(expr)
+        if func in UNARY_TORCH:
+            return _apply_unary(UNARY_TORCH[func], self.part(expr.args[0]))
+        if func is sympy.Heaviside:
+            at_zero = _constant_float(expr.args[1]) if len(expr.args) > 1 else 0.5
+            inner = self.part(expr.args[0])
+            return _apply_unary(lambda x: _heaviside(x, at_zero), inner)
+        if func is sympy.atan2:
+            return _apply_binary(torch.atan2, self.part(expr.args[0]), self.part(expr.args[1]))
+        if func in (sympy.Max, sympy.Min):
+            op = torch.maximum if func is sympy.Max else torch.minimum
+            parts = [self.part(arg) for arg in expr.args]
+            result = parts[0]
+            for other in parts[1:]:
+                result = _apply_binary(op, result, other)
+            return result
+        raise DerivError(ErrorKind.UNSUPPORTED, f"cannot translate {func.__name__} to torch: {expr}")
+
+    def product(self, expr: sympy.Mul) -> TorchFunction | float:
+        """Products with negative integer powers become one division, as a person would write it."""
+        numerator: list[TorchFunction | float] = []
+        denominator: list[TorchFunction | float] = []
+        for factor in expr.args:
+            if (
+                isinstance(factor, sympy.Pow)
+                and factor.exp.is_Integer
+                and factor.exp < 0
+                and factor.free_symbols
+            ):
+                denominator.append(self.power(factor.base, -factor.exp))
+            elif factor.is_Rational and not factor.is_Integer and max(abs(factor.p), factor.q) < 2**53:
+                # x/3 arrives as (1/3)*x; dividing by 3 rounds once, multiplying by 0.333... twice.
+                if factor.p != 1:
+                    numerator.append(float(factor.p))
+                denominator.append(float(factor.q))
+            else:
+                numerator.append(self.part(factor))
+        top = _fold_mul(numerator) if numerator else 1.0
+        if not denominator:
+            return top
+        bottom = _fold_mul(denominator)
+        if not callable(top) and not callable(bottom):
+            raise AssertionError("a product with variables has a variable factor")
+        return _apply_binary(torch.div, top, bottom)
+
+    def power(self, base: sympy.Expr, exponent: sympy.Expr) -> TorchFunction | float:
+        """Integer powers use torch.pow with an int; square roots use sqrt and rsqrt."""
+        base_part = self.part(base)
+        if exponent == sympy.S.Half:
+            return _apply_unary(torch.sqrt, base_part)
+        if exponent == -sympy.S.Half:
+            return _apply_unary(torch.rsqrt, base_part)
+        if exponent == sympy.S.NegativeOne:
+            return _apply_unary(torch.reciprocal, base_part)
+        if exponent.is_Integer:
+            integer = int(exponent)
+            return _apply_unary(lambda x: torch.pow(x, integer), base_part)
+        return _apply_binary(torch.pow, base_part, self.part(exponent))
+
+
+def _constant_float(expr: sympy.Basic) -> float:
+    """A constant subexpression in high precision, rounded once to float (nan if not real)."""
+    if expr == sympy.oo:
+        return math.inf
+    if expr == -sympy.oo:
+        return -math.inf
+    approx = sympy.N(expr, 30)
+    real, imaginary = approx.as_real_imag()
+    if imaginary != 0 or not real.is_Number:
+        return math.nan
+    return float(real)
+
+
+def _as_tensor(value: TorchFunction | float, env: Mapping[str, Tensor], like: Tensor | None) -> Tensor:
+    """Evaluate a part; constants become tensors of the reference's dtype and device."""
+    if callable(value):
+        return value(env)
+    if like is None:
+        raise AssertionError("a constant needs a tensor to take its dtype from")
+    return torch.full_like(like, value)
+
+
+def _apply_unary(op: Callable[[Tensor], Tensor], inner: TorchFunction | float) -> TorchFunction:
+    if not callable(inner):
+        raise AssertionError("constant subexpressions are folded before this point")
+    return lambda env: op(inner(env))
+
+
+def _apply_binary(
+    op: Callable[[Tensor, Tensor], Tensor],
+    left: TorchFunction | float,
+    right: TorchFunction | float,
+) -> TorchFunction:
+    """Apply a two-tensor op; a constant side takes the other side's dtype and device."""
+
+    def apply(env: Mapping[str, Tensor]) -> Tensor:
+        if callable(left):
+            left_value = left(env)
+            return op(left_value, _as_tensor(right, env, left_value))
+        right_value = _as_tensor(right, env, None)
+        return op(_as_tensor(left, env, right_value), right_value)
+
+    return apply
+
+
+def _fold(
+    parts: Sequence[TorchFunction | float],
+    combine: Callable[[Tensor, Any], Tensor],
+    combine_constants: Callable[[list[float]], float],
+) -> TorchFunction | float:
+    """Combine parts left to right; constants are combined once, in Python, and applied last."""
+    functions = [part for part in parts if callable(part)]
+    constants = [part for part in parts if not callable(part)]
+    if not functions:
+        return combine_constants(constants)
+    constant = combine_constants(constants) if constants else None
+
+    def folded(env: Mapping[str, Tensor]) -> Tensor:
+        result = functions[0](env)
+        for function in functions[1:]:
+            result = combine(result, function(env))
+        return result if constant is None else combine(result, constant)
+
+    return folded
+
+
+def _fold_add(parts: Sequence[TorchFunction | float]) -> TorchFunction | float:
+    """Sum of parts (constants summed exactly-rounded with fsum)."""
+    return _fold(parts, operator.add, math.fsum)
+
+
+def _fold_mul(parts: Sequence[TorchFunction | float]) -> TorchFunction | float:
+    """Product of parts."""
+    return _fold(parts, operator.mul, math.prod)
+
+
+def autograd_at_points(
+    function: TorchFunction,
+    *,
+    variables: Sequence[str],
+    wrt: Sequence[str],
+    points: Sequence[Mapping[str, float]],
+    device: str,
+    dtype: str,
+) -> AutogradValues:
+    """Evaluate at all points at once (one leaf tensor per variable) and run ``.backward()``.
+
+    The output is summed before ``.backward()`` (each point's value depends
+    only on its own inputs, so every leaf's ``.grad`` holds the per-point
+    derivatives).
+    """
+    torch_dtype = DTYPES[dtype]
+    torch_device = resolve_device(device, dtype)
+    leaves = {
+        name: torch.tensor(
+            [point[name] for point in points],
+            dtype=torch_dtype,
+            device=torch_device,
+            requires_grad=name in wrt,
+        )
+        for name in variables
+    }
+    output = function(leaves)
+    output = torch.broadcast_to(output, (len(points),))
+    if output.requires_grad:
+        output.sum().backward()  # type: ignore[no-untyped-call]
+    gradients: dict[str, tuple[float, ...]] = {}
+    for name in wrt:
+        grad = leaves[name].grad
+        gradients[name] = tuple(grad.tolist()) if grad is not None else (0.0,) * len(points)
+    return AutogradValues(
+        values=tuple(output.detach().tolist()),
+        gradients=gradients,
+        device=str(torch_device),
+        dtype=dtype,
+    )

@@ -1,0 +1,172 @@
+"""Check a request against its expression before any heavy import.
+
+Which variables are differentiated, and which value each variable takes at
+each point, are decided here from the parsed trees alone (no SymPy, no torch),
+so mistakes such as a missing value are refused in milliseconds.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from derivcli.errors import DerivError, ErrorKind
+from derivcli.parsing import ParsedExpression, PointSpec
+
+#: Devices deriv accepts; whether one is available is asked of torch later.
+DEVICE_PATTERN: Final = re.compile(r"cpu|auto|mps|cuda(:\d+)?")
+DTYPE_NAMES: Final = ("float64", "float32")
+
+
+def check_device(spec: str) -> str:
+    """Refuse a malformed device name without importing torch."""
+    if not DEVICE_PATTERN.fullmatch(spec):
+        raise DerivError(ErrorKind.BAD_OPTION, f"unknown device {spec!r}: use cpu, cuda, cuda:N, mps or auto")
+    return spec
+
+
+def split_names(values: Sequence[str], *, option: str) -> tuple[str, ...]:
+    """Names from options that may repeat and may hold commas (``--wrt u,v --wrt w``)."""
+    names: list[str] = []
+    for value in values:
+        for piece in value.split(","):
+            name = piece.strip()
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                raise DerivError(ErrorKind.BAD_OPTION, f"{option} expects variable names, got {piece!r}")
+            names.append(name)
+    return tuple(names)
+
+
+class Mode(enum.StrEnum):
+    """Which command asked: ``eval`` differentiates one variable, ``partial`` several."""
+
+    EVAL = "eval"
+    PARTIAL = "partial"
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Variables in order, the ones to differentiate, and each point's parsed values."""
+
+    expression: ParsedExpression
+    variables: tuple[str, ...]
+    wrt: tuple[str, ...]
+    points: tuple[Mapping[str, ParsedExpression], ...]
+    point_texts: tuple[str, ...]
+
+
+def make_plan(
+    *,
+    mode: Mode,
+    expression: ParsedExpression,
+    points: Sequence[PointSpec],
+    wrt: Sequence[str] = (),
+) -> Plan:
+    """Decide variables, differentiation variables and point values, or raise DerivError."""
+    variables = list(expression.variables)
+    for spec in points:
+        for assignment in spec.assignments:
+            if assignment.name is not None and assignment.name not in variables:
+                # A variable that only the point names is constant in the expression:
+                # its derivative is 0, which is a fair question to ask.
+                variables.append(assignment.name)
+    # Missing values are reported before ambiguity: "no value for y" is the more useful message.
+    resolved = tuple(_resolve_point(spec, variables=variables) for spec in points)
+    chosen = _choose_wrt(mode=mode, expression=expression, variables=variables, wrt=wrt, points=points)
+    extra = [name for name in chosen if name not in variables]
+    if extra and resolved:
+        # Only a point can say what value an absent variable takes; a point without it is incomplete.
+        raise DerivError(
+            ErrorKind.MISSING_VALUE,
+            f"no value for {', '.join(extra)} in --at {points[0].text!r}",
+        )
+    variables.extend(extra)
+    return Plan(
+        expression=expression,
+        variables=tuple(variables),
+        wrt=chosen,
+        points=resolved,
+        point_texts=tuple(spec.text for spec in points),
+    )
+
+
+def _choose_wrt(
+    *,
+    mode: Mode,
+    expression: ParsedExpression,
+    variables: Sequence[str],
+    wrt: Sequence[str],
+    points: Sequence[PointSpec],
+) -> tuple[str, ...]:
+    """The variables to differentiate with respect to, in a stable order."""
+    if wrt:
+        seen: dict[str, None] = {}
+        for name in wrt:
+            if name in seen:
+                raise DerivError(ErrorKind.BAD_OPTION, f"--wrt names {name} twice")
+            seen[name] = None
+        if mode is Mode.EVAL and len(seen) > 1:
+            raise DerivError(
+                ErrorKind.AMBIGUOUS_VARIABLE,
+                "eval differentiates with respect to one variable; use 'deriv partial' for several",
+            )
+        return tuple(seen)
+    if mode is Mode.PARTIAL:
+        if not variables:
+            raise DerivError(
+                ErrorKind.MISSING_VALUE,
+                f"{expression.text!r} has no variables: name one with --wrt or --at",
+            )
+        return tuple(variables)
+    if len(variables) == 1:
+        return (variables[0],)
+    if not variables:
+        if any(spec.assignments for spec in points):
+            raise DerivError(
+                ErrorKind.MISSING_VALUE,
+                f"{expression.text!r} has no variables: name the one you mean, e.g. --at x=3",
+            )
+        raise DerivError(
+            ErrorKind.MISSING_VALUE,
+            f"{expression.text!r} has no variables: name one with --wrt, e.g. --wrt x",
+        )
+    names = ", ".join(variables)
+    raise DerivError(
+        ErrorKind.AMBIGUOUS_VARIABLE,
+        f"{expression.text!r} has several variables ({names}): use 'deriv partial', "
+        f"or choose one with --wrt {variables[0]}",
+    )
+
+
+def _resolve_point(spec: PointSpec, *, variables: Sequence[str]) -> Mapping[str, ParsedExpression]:
+    """Give every variable of the expression its value at this point."""
+    values: dict[str, ParsedExpression] = {}
+    for assignment in spec.assignments:
+        if assignment.name is None:
+            if not variables:
+                raise DerivError(
+                    ErrorKind.BAD_POINT,
+                    f"--at {spec.text!r} gives a bare value, but the expression has no variables:"
+                    f" name one, e.g. --at x={spec.text}",
+                )
+            if len(variables) > 1:
+                raise DerivError(
+                    ErrorKind.BAD_POINT,
+                    f"--at {spec.text!r} gives a bare value, but the expression has variables"
+                    f" {', '.join(variables)}: write --at {','.join(f'{name}=...' for name in variables)}",
+                )
+            values[variables[0]] = assignment.value
+        else:
+            values[assignment.name] = assignment.value
+    missing = [name for name in variables if name not in values]
+    if missing:
+        plural = "s" if len(missing) > 1 else ""
+        example = ",".join(f"{name}=..." for name in variables)
+        raise DerivError(
+            ErrorKind.MISSING_VALUE,
+            f"no value for variable{plural} {', '.join(missing)} in --at {spec.text!r}; write --at {example}",
+        )
+    return {name: values[name] for name in variables}

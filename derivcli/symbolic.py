@@ -1,0 +1,443 @@
+"""The symbolic side: SymPy objects built from the parsed tree, derivatives, exact values.
+
+SymPy objects are built node by node from :mod:`derivcli.parsing` trees; no
+text is ever handed to ``sympify``. Exact values at points are computed by
+substitution and rounded from high precision, never through torch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import math
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Final
+
+import mpmath
+import sympy
+
+from derivcli.activations import relu, sigmoid, softplus
+from derivcli.errors import DerivError, ErrorKind
+from derivcli.parsing import (
+    Call,
+    Constant,
+    Negate,
+    Node,
+    Number,
+    ParsedExpression,
+    Power,
+    Product,
+    Sum,
+    Variable,
+)
+
+#: Exact integers and rationals larger than this many bits are refused (about 30,000 digits).
+MAX_EXACT_BITS: Final = 100_000
+#: Substituting into powers with larger integer exponents is done in high precision, not exactly.
+MAX_EXACT_EXPONENT: Final = 10_000
+#: Decimal digits used for high-precision evaluation before rounding to float.
+EVALF_DIGITS: Final = 30
+#: Expressions with more operations than this are shown as ``diff`` returned them.
+MAX_REWRITE_OPS: Final = 400
+
+
+def _log(argument: sympy.Expr, base: sympy.Expr | None = None) -> sympy.Expr:
+    """Natural logarithm, or logarithm to a base."""
+    return sympy.log(argument) if base is None else sympy.log(argument, base)
+
+
+#: How each known function of the parser becomes a SymPy object.
+SYMPY_FUNCTIONS: Final[Mapping[str, Callable[..., sympy.Expr]]] = {
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "tan": sympy.tan,
+    "asin": sympy.asin,
+    "acos": sympy.acos,
+    "atan": sympy.atan,
+    "atan2": sympy.atan2,
+    "sinh": sympy.sinh,
+    "cosh": sympy.cosh,
+    "tanh": sympy.tanh,
+    "asinh": sympy.asinh,
+    "acosh": sympy.acosh,
+    "atanh": sympy.atanh,
+    "exp": sympy.exp,
+    "log": _log,
+    "sqrt": sympy.sqrt,
+    "abs": sympy.Abs,
+    "erf": sympy.erf,
+    "sigmoid": sigmoid,
+    "relu": relu,
+    "softplus": softplus,
+    "min": sympy.Min,
+    "max": sympy.Max,
+    "heaviside": sympy.Heaviside,
+}
+
+#: Functions with a kink or jump where their argument is 0, by the name users write.
+_KINK_FUNCTIONS: Final[Mapping[type, str]] = {
+    sympy.Abs: "abs",
+    relu: "relu",
+    sympy.Heaviside: "heaviside",
+    sympy.sign: "sign",
+}
+
+
+class ValueStatus(enum.StrEnum):
+    """What kind of number an exact evaluation produced."""
+
+    FINITE = "finite"
+    INFINITE = "infinite"
+    UNDEFINED = "undefined"
+    NOT_REAL = "not-real"
+    DIRAC_DELTA = "dirac-delta"
+
+
+@dataclass(frozen=True, slots=True)
+class ExactValue:
+    """An exact value (as SymPy prints it, or None when too large to form) and its float."""
+
+    exact: str | None
+    value: float
+    status: ValueStatus
+    high_precision: sympy.Expr | None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Something special about a point: a kink, a jump, or the edge of a function's domain.
+
+    ``left`` and ``right`` are the one-sided derivatives, for kinks.
+    """
+
+    kind: str
+    function: str
+    argument: str
+    left: float | None = None
+    right: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolicExpression:
+    """A SymPy expression with its real symbols in the parser's order."""
+
+    expr: sympy.Expr
+    symbols: Mapping[str, sympy.Symbol]
+
+
+def build(parsed: ParsedExpression, *, extra_variables: Sequence[str] = ()) -> SymbolicExpression:
+    """Build the SymPy expression of a parsed tree; every variable is a real symbol."""
+    names = list(parsed.variables) + [name for name in extra_variables if name not in parsed.variables]
+    symbols = {name: sympy.Symbol(name, real=True) for name in names}
+    return SymbolicExpression(expr=_to_sympy(parsed.tree, symbols, parsed.text), symbols=symbols)
+
+
+def constant(parsed: ParsedExpression) -> sympy.Expr:
+    """The exact SymPy value of a constant expression such as ``pi/4``."""
+    return _to_sympy(parsed.tree, {}, parsed.text)
+
+
+def _to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol], text: str) -> sympy.Expr:
+    """Convert one tree node into SymPy, refusing exact numbers too large to hold."""
+    if isinstance(node, Number):
+        return sympy.Rational(node.value.numerator, node.value.denominator)
+    if isinstance(node, Constant):
+        return sympy.pi if node.name == "pi" else sympy.E
+    if isinstance(node, Variable):
+        return symbols[node.name]
+    if isinstance(node, Negate):
+        return -_to_sympy(node.operand, symbols, text)
+    if isinstance(node, Sum):
+        terms = [_to_sympy(term, symbols, text) for _, term in node.terms]
+        return sympy.Add(
+            *[-term if negative else term for (negative, _), term in zip(node.terms, terms, strict=True)]
+        )
+    if isinstance(node, Product):
+        factors = [_to_sympy(factor, symbols, text) for _, factor in node.factors]
+        return sympy.Mul(
+            *[
+                1 / factor if divide else factor
+                for (divide, _), factor in zip(node.factors, factors, strict=True)
+            ]
+        )
+    if isinstance(node, Power):
+        base = _to_sympy(node.base, symbols, text)
+        exponent = _to_sympy(node.exponent, symbols, text)
+        _check_power_size(base, exponent, node, text)
+        return sympy.Pow(base, exponent)
+    if isinstance(node, Call):
+        args = [_to_sympy(arg, symbols, text) for arg in node.args]
+        return SYMPY_FUNCTIONS[node.name](*args)
+    raise AssertionError(f"unhandled node {node!r}")
+
+
+def _check_power_size(base: sympy.Expr, exponent: sympy.Expr, node: Power, text: str) -> None:
+    """Refuse constant powers whose exact value would be gigantic (``9**9**9``)."""
+    if not exponent.is_Rational or base.free_symbols:
+        return
+    if base in (sympy.S.Zero, sympy.S.One, sympy.S.NegativeOne):
+        return
+    estimated_bits = float(abs(exponent)) * _constant_bits(base)
+    if estimated_bits > MAX_EXACT_BITS:
+        digits = estimated_bits * math.log10(2)
+        raise DerivError(
+            ErrorKind.TOO_LARGE,
+            f"{node.text!r} is too large to compute exactly (about {digits:.3g} digits;"
+            f" the limit is {int(MAX_EXACT_BITS * math.log10(2)):,})",
+            source=text,
+            column=node.column,
+            length=len(node.text),
+        )
+
+
+def _constant_bits(value: sympy.Expr) -> float:
+    """About how many bits one factor of ``value`` adds to an exact power of it (at least 1)."""
+    if value.is_Rational:
+        return max(1.0, math.log2(max(abs(value.p), value.q)))
+    largest = 2
+    for atom in value.atoms(sympy.Rational):
+        largest = max(largest, abs(atom.p).bit_length(), abs(atom.q).bit_length())
+    return float(largest)
+
+
+def differentiate(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
+    """The exact symbolic derivative."""
+    return sympy.diff(expr, symbol)
+
+
+def display_form(derivative: sympy.Expr) -> sympy.Expr:
+    """A cheap, size-bounded rewrite for showing a derivative; never longer than the input.
+
+    Full ``simplify`` can take minutes; these rewrites take milliseconds.
+    """
+    if sympy.count_ops(derivative) > MAX_REWRITE_OPS:
+        return derivative
+    candidates = [derivative, sympy.factor_terms(derivative)]
+    if derivative.is_rational_function():
+        candidates.append(sympy.cancel(derivative))
+    return min(candidates, key=lambda candidate: len(str(candidate)))
+
+
+class _OutOfTimeError(Exception):
+    """Raised inside SymPy when a time budget runs out."""
+
+
+@contextlib.contextmanager
+def _time_budget(seconds: float) -> Iterator[None]:
+    """Interrupt Python-level work after ``seconds`` (main thread on POSIX only)."""
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable or seconds <= 0:
+        yield
+        return
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise _OutOfTimeError
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def simplify_within(expr: sympy.Expr, seconds: float) -> sympy.Expr | None:
+    """``sympy.simplify`` under a time budget; None when it ran out of time."""
+    try:
+        with _time_budget(seconds):
+            simplified = sympy.simplify(expr)
+    except _OutOfTimeError:
+        return None
+    return simplified if len(str(simplified)) <= len(str(expr)) else expr
+
+
+def point_value(value: sympy.Expr, *, name: str, spec: str) -> sympy.Expr:
+    """Check that a point's exact value is a finite real number that float64 can hold."""
+    if value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        raise DerivError(ErrorKind.BAD_NUMBER, f"{name}={value} is not a finite number in --at {spec!r}")
+    approx = value.evalf(EVALF_DIGITS)
+    real, imaginary = approx.as_real_imag()
+    if imaginary != 0 or not real.is_Number:
+        raise DerivError(ErrorKind.BAD_POINT, f"{name}={value} is not a real number in --at {spec!r}")
+    if not math.isfinite(float(real)):
+        raise DerivError(ErrorKind.BAD_NUMBER, f"{name}={value} overflows float64 in --at {spec!r}")
+    return value
+
+
+def round_to_bits(value: sympy.Expr, bits: int) -> float:
+    """Round an exact real value to the nearest float with ``bits`` of mantissa (53 or 24).
+
+    Rounding once from high precision avoids the double rounding of going
+    through float64 on the way to float32.
+    """
+    approx = sympy.Float(value.evalf(EVALF_DIGITS), EVALF_DIGITS)
+    with mpmath.workprec(bits):
+        rounded = +mpmath.mpf(approx._mpf_)
+    return float(rounded)
+
+
+def rational_of_float(number: float) -> sympy.Rational:
+    """The exact rational value of a float."""
+    fraction = Fraction(number)
+    return sympy.Rational(fraction.numerator, fraction.denominator)
+
+
+def evaluate_at(expr: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Expr]) -> ExactValue:
+    """The exact value of ``expr`` at ``point`` and its correctly rounded float64."""
+    if _has_huge_power(expr):
+        # 3**(10**10) has billions of digits: evaluate in high precision instead.
+        approx = expr.evalf(EVALF_DIGITS, subs=dict(point))
+        return _classify(approx, exact=None)
+    exact = expr.xreplace(dict(point))
+    return _classify(exact, exact=str(exact))
+
+
+def _has_huge_power(expr: sympy.Expr) -> bool:
+    """True when substituting numbers would build an enormous exact power."""
+    return any(
+        power.exp.is_Rational and abs(power.exp) > MAX_EXACT_EXPONENT and power.base.free_symbols
+        for power in expr.atoms(sympy.Pow)
+    )
+
+
+def _classify(value: sympy.Expr, *, exact: str | None) -> ExactValue:
+    """Sort an evaluated expression into finite, infinite, undefined, complex or delta."""
+    if value.has(sympy.nan):
+        return ExactValue(exact, math.nan, ValueStatus.UNDEFINED, None)
+    if value == sympy.oo:
+        return ExactValue(exact, math.inf, ValueStatus.INFINITE, None)
+    if value == -sympy.oo:
+        return ExactValue(exact, -math.inf, ValueStatus.INFINITE, None)
+    if value.has(sympy.zoo, sympy.oo):
+        return ExactValue(exact, math.nan, ValueStatus.INFINITE, None)
+    if value.has(sympy.DiracDelta):
+        return ExactValue(exact, math.nan, ValueStatus.DIRAC_DELTA, None)
+    approx = value.evalf(EVALF_DIGITS)
+    real, imaginary = approx.as_real_imag()
+    if imaginary != 0 and not (
+        imaginary.is_Number and real.is_Number and abs(imaginary) <= abs(real) * 1e-25
+    ):
+        return ExactValue(exact, math.nan, ValueStatus.NOT_REAL, None)
+    if not real.is_Number:
+        return ExactValue(exact, math.nan, ValueStatus.UNDEFINED, None)
+    as_float = float(real)
+    status = ValueStatus.FINITE if math.isfinite(as_float) else ValueStatus.INFINITE
+    return ExactValue(exact, as_float, status, real)
+
+
+def analyse_point(
+    expr: sympy.Expr,
+    derivative: sympy.Expr,
+    variable: sympy.Symbol,
+    point: Mapping[sympy.Symbol, sympy.Expr],
+) -> tuple[Finding, ...]:
+    """Find kinks, jumps and domain edges of ``expr`` at ``point`` that involve ``variable``."""
+    findings: list[Finding] = []
+    seen: set[tuple[str, str]] = set()
+    for sub in sympy.preorder_traversal(expr):
+        if not isinstance(sub, sympy.Basic) or variable not in sub.free_symbols:
+            continue
+        finding = _special_at(sub, point)
+        if finding is None or (finding.kind, finding.argument) in seen:
+            continue
+        seen.add((finding.kind, finding.argument))
+        if finding.kind in ("kink", "jump"):
+            left, right = _one_sided(derivative, variable, point)
+            finding = Finding(finding.kind, finding.function, finding.argument, left, right)
+        findings.append(finding)
+    return tuple(findings)
+
+
+def _special_at(sub: sympy.Basic, point: Mapping[sympy.Symbol, sympy.Expr]) -> Finding | None:
+    """Describe what is special about one subexpression at the point, if anything."""
+    func = type(sub)
+    if func in _KINK_FUNCTIONS:
+        argument = sub.args[0]
+        if _sign_at(argument, point) == 0:
+            kind = "jump" if func in (sympy.Heaviside, sympy.sign) else "kink"
+            return Finding(kind, _KINK_FUNCTIONS[func], str(argument))
+        return None
+    if func in (sympy.Max, sympy.Min):
+        values = [arg.xreplace(dict(point)) for arg in sub.args]
+        for index, first in enumerate(values):
+            if any(sympy.simplify(first - other) == 0 for other in values[index + 1 :]):
+                return Finding("kink", "max" if func is sympy.Max else "min", ", ".join(map(str, sub.args)))
+        return None
+    if func is sympy.log:
+        sign = _sign_at(sub.args[0], point)
+        if sign == 0:
+            return Finding("edge", "log", str(sub.args[0]))
+        if sign is not None and sign < 0:
+            return Finding("domain", "log", str(sub.args[0]))
+        return None
+    if func is sympy.Pow:
+        base, exponent = sub.args
+        if not exponent.is_Rational:
+            return None
+        sign = _sign_at(base, point)
+        if sign == 0 and exponent < 1 and not exponent.is_zero:
+            kind = "pole" if exponent < 0 else "steep"
+            return Finding(kind, "sqrt" if exponent == sympy.S.Half else "power", str(base))
+        if sign is not None and sign < 0 and not exponent.is_integer:
+            return Finding("domain", "sqrt" if exponent == sympy.S.Half else "power", str(base))
+        return None
+    return _inverse_function_edge(sub, point)
+
+
+def _inverse_function_edge(sub: sympy.Basic, point: Mapping[sympy.Symbol, sympy.Expr]) -> Finding | None:
+    """Domain edges of asin, acos, acosh and atanh."""
+    func = type(sub)
+    if func not in (sympy.asin, sympy.acos, sympy.acosh, sympy.atanh):
+        return None
+    value = sub.args[0].xreplace(dict(point))
+    approx = value.evalf(EVALF_DIGITS)
+    if not approx.is_real:
+        return None
+    name = func.__name__
+    if func is sympy.acosh:
+        outside, edge = approx < 1, sympy.simplify(value - 1) == 0
+    else:
+        outside, edge = abs(approx) > 1, sympy.simplify(abs(value) - 1) == 0
+    if edge:
+        return Finding("steep", name, str(sub.args[0]))
+    if outside:
+        return Finding("domain", name, str(sub.args[0]))
+    return None
+
+
+def _sign_at(argument: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Expr]) -> int | None:
+    """The exact sign (-1, 0, 1) of ``argument`` at the point, or None if unknown or not real."""
+    value = argument.xreplace(dict(point))
+    if value.is_zero:
+        return 0
+    if value.is_extended_positive:
+        return 1
+    if value.is_extended_negative:
+        return -1
+    if value.is_zero is None and sympy.simplify(value) == 0:
+        return 0
+    return None
+
+
+def _one_sided(
+    derivative: sympy.Expr, variable: sympy.Symbol, point: Mapping[sympy.Symbol, sympy.Expr]
+) -> tuple[float | None, float | None]:
+    """The derivative's limits from the left and from the right along ``variable``."""
+    others = {symbol: value for symbol, value in point.items() if symbol != variable}
+    along = derivative.xreplace(others)
+    at = point[variable]
+    sides: list[float | None] = []
+    for direction in ("-", "+"):
+        try:
+            with _time_budget(2.0):
+                limit = sympy.limit(along, variable, at, dir=direction)
+            value = _classify(limit, exact=None).value if limit.is_number else None
+        except (_OutOfTimeError, NotImplementedError, ValueError, TypeError):
+            value = None
+        sides.append(value)
+    return sides[0], sides[1]

@@ -1,0 +1,43 @@
+"""Shared helpers: run the CLI in-process and parse its JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from derivcli.cli import app
+
+
+class Outcome:
+    """What one CLI run produced."""
+
+    def __init__(self, exit_code: int, stdout: str, stderr: str) -> None:
+        self.exit_code = exit_code
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def json(self) -> Any:
+        """The single JSON document on stdout (strict: NaN literals are refused)."""
+
+        def refuse(constant: str) -> Any:
+            raise ValueError(f"non-strict JSON constant {constant}")
+
+        return json.loads(self.stdout, parse_constant=refuse)
+
+
+@pytest.fixture
+def deriv() -> Callable[..., Outcome]:
+    """Run ``deriv ARGS...`` in-process, stdout and stderr kept apart."""
+    runner = CliRunner()
+
+    def run(*args: str) -> Outcome:
+        result = runner.invoke(app, list(args), env={"NO_COLOR": "1", "COLUMNS": "200"})
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return Outcome(result.exit_code, result.stdout, result.stderr)
+
+    return run

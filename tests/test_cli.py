@@ -1,0 +1,200 @@
+"""The command line, end to end in-process: JSON parsed and asserted, exact errors, exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from derivcli.cli import move_dash_expression
+from derivcli.errors import ExitStatus
+from tests.conftest import Outcome
+
+Run = Callable[..., Outcome]
+
+
+def test_eval_table(deriv: Run) -> None:
+    outcome = deriv("eval", "6*x**2+2*x+4", "--at", "x=3")
+    assert outcome.exit_code == ExitStatus.OK
+    assert outcome.stdout.splitlines()[1] == "d/dx = 12*x + 2"
+    assert "38" in outcome.stdout.splitlines()[4]
+    assert outcome.stderr == ""
+
+
+def test_eval_json_document(deriv: Run) -> None:
+    document = deriv("eval", "6*x**2+2*x+4", "--at", "x=3", "--json").json()
+    assert document["expression"] == "6*x**2 + 2*x + 4"
+    assert document["variables"] == ["x"]
+    assert document["points"][0]["at"] == {"x": 3.0}
+    assert document["points"][0]["derivatives"]["x"]["symbolic"] == "12*x + 2"
+
+
+def test_partial_wrt_json(deriv: Run) -> None:
+    document = deriv("partial", "u*v+u**2", "--at", "u=1,v=2", "--wrt", "u", "--json").json()
+    assert list(document["points"][0]["derivatives"]) == ["u"]
+    assert document["points"][0]["derivatives"]["u"]["autograd"] == 4.0
+
+
+def test_several_points(deriv: Run) -> None:
+    document = deriv("eval", "x**3", "--at", "1", "--at", "2", "--json").json()
+    assert [p["derivatives"]["x"]["autograd"] for p in document["points"]] == [3.0, 12.0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("-x**2", "--at", "x=-1", "--json"),
+        ("--at", "x=-1", "-x**2", "--json"),
+        ("--json", "--at=x=-1", "--", "-x**2"),
+        ("--at", "-1", "--json", "-x**2"),
+    ],
+)
+def test_leading_minus_expression(deriv: Run, args: tuple[str, ...]) -> None:
+    outcome = deriv("eval", *args)
+    assert outcome.exit_code == 0, outcome.stderr
+    assert outcome.json()["points"][0]["derivatives"]["x"]["autograd"] == 2.0
+
+
+def test_move_dash_expression_leaves_option_values() -> None:
+    class Option:
+        param_type_name = "option"
+
+        def __init__(self, opts: list[str], is_flag: bool = False) -> None:
+            self.opts, self.secondary_opts, self.is_flag, self.nargs = opts, [], is_flag, 1
+
+    params = [Option(["--at"]), Option(["--json"], is_flag=True)]
+    assert move_dash_expression(["-x", "--at", "-1", "--json"], params) == [
+        "--at",
+        "-1",
+        "--json",
+        "--",
+        "-x",
+    ]
+    assert move_dash_expression(["x", "--at", "-1"], params) == ["x", "--at", "-1"]
+
+
+def test_float32_on_cpu(deriv: Run) -> None:
+    document = deriv(
+        "eval", "sin(x)", "--at", "x=0", "--device", "cpu", "--dtype", "float32", "--json"
+    ).json()
+    assert (document["dtype"], document["device"]) == ("float32", "cpu")
+    assert document["points"][0]["derivatives"]["x"]["autograd"] == 1.0
+
+
+def test_non_finite_values_are_strict_json(deriv: Run) -> None:
+    outcome = deriv("eval", "log(x)", "--at", "0", "--json")
+    entry = outcome.json()["points"][0]["derivatives"]["x"]
+    assert (entry["autograd"], entry["symbolic_value"], entry["agree"]) == ("inf", "nan", False)
+    assert outcome.exit_code == 0
+
+
+def test_strict_makes_disagreement_exit_1(deriv: Run) -> None:
+    assert deriv("eval", "relu(x)", "--at", "0", "--strict").exit_code == ExitStatus.DISAGREEMENT
+    assert deriv("eval", "relu(x)", "--at", "1", "--strict").exit_code == ExitStatus.OK
+
+
+def test_refused_expression_message_and_caret(deriv: Run) -> None:
+    outcome = deriv("eval", "__import__('os').system('touch canary')", "--at", "x=1")
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    assert outcome.stdout == ""
+    assert outcome.stderr.splitlines() == [
+        "deriv: error: only named functions can be called: \"__import__('os').system\" (column 1)",
+        "  __import__('os').system('touch canary')",
+        "  ^^^^^^^^^^^^^^^^^^^^^^^",
+    ]
+
+
+def test_refused_expression_json(deriv: Run) -> None:
+    outcome = deriv("eval", "2*foo(x)", "--at", "1", "--json")
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    assert outcome.json() == {
+        "error": {"kind": "unknown-function", "message": "unknown function 'foo' (column 3)", "column": 3}
+    }
+    assert outcome.stderr.splitlines()[0] == "deriv: error: unknown function 'foo' (column 3)"
+
+
+def test_missing_value_error(deriv: Run) -> None:
+    outcome = deriv("eval", "x*y", "--at", "x=1")
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    assert outcome.stderr == "deriv: error: no value for variable y in --at 'x=1'; write --at x=...,y=...\n"
+
+
+def test_eval_of_two_variables_points_to_partial(deriv: Run) -> None:
+    outcome = deriv("eval", "x*y", "--at", "x=1,y=2", "--json")
+    assert outcome.json()["error"]["kind"] == "ambiguous-variable"
+    assert "use 'deriv partial', or choose one with --wrt x" in outcome.json()["error"]["message"]
+
+
+def test_cuda_unavailable(deriv: Run) -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    outcome = deriv("eval", "sin(x)", "--at", "0", "--device", "cuda", "--json")
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    assert outcome.json()["error"]["kind"] == "device-unavailable"
+
+
+def test_bad_device_name(deriv: Run) -> None:
+    outcome = deriv("eval", "sin(x)", "--at", "0", "--device", "tpu")
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    assert outcome.stderr == "deriv: error: unknown device 'tpu': use cpu, cuda, cuda:N, mps or auto\n"
+
+
+def test_bad_tolerance(deriv: Run) -> None:
+    outcome = deriv("eval", "x", "--at", "0", "--rtol", "nan")
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    assert outcome.stderr == "deriv: error: --rtol must be a finite number >= 0, got nan\n"
+
+
+def test_point_error_points_into_the_at_text(deriv: Run) -> None:
+    outcome = deriv("eval", "x", "--at", "x=1/0")
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    assert outcome.stderr == "deriv: error: x=zoo is not a finite number in --at 'x=1/0'\n"
+
+
+def test_giant_power_is_refused(deriv: Run) -> None:
+    outcome = deriv("eval", "x + 9**9**9", "--at", "1")
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    assert outcome.stderr.splitlines()[0] == (
+        "deriv: error: '9**9**9' is too large to compute exactly (about 3.7e+08 digits;"
+        " the limit is 30,102) (column 5)"
+    )
+
+
+def test_rich_markup_is_printed_literally(deriv: Run) -> None:
+    outcome = deriv("eval", "[bold]x", "--at", "1")
+    assert outcome.stderr.splitlines()[1] == "  [bold]x"
+
+
+def test_usage_error_under_json_is_json_too(deriv: Run) -> None:
+    outcome = deriv("eval", "x", "--jsn", "--json")
+    assert outcome.exit_code == 2
+    assert outcome.json()["error"]["kind"] == "usage"
+    assert "No such option: --jsn" in outcome.json()["error"]["message"]
+
+
+def test_no_points_shows_the_derivative(deriv: Run) -> None:
+    outcome = deriv("eval", "sin(x)", "--json")
+    assert outcome.json()["symbolic"] == {"x": "cos(x)"}
+    assert outcome.json()["points"] == []
+
+
+def test_simplify_flag(deriv: Run) -> None:
+    document = deriv("eval", "(x**2 - 1)/(x - 1)", "--simplify", "--json").json()
+    assert document["symbolic"] == {"x": "1"}
+
+
+def test_version(deriv: Run) -> None:
+    outcome = deriv("--version")
+    assert outcome.exit_code == 0
+    assert outcome.stdout.startswith("deriv 0.1.0 (torch ")
+    assert ", sympy " in outcome.stdout
+
+
+def test_help_lists_commands_and_exit_statuses(deriv: Run) -> None:
+    outcome = deriv("--help")
+    assert outcome.exit_code == 0
+    assert "eval" in outcome.stdout
+    assert "partial" in outcome.stdout
+    assert "Exit status: 0 success; 1" in " ".join(outcome.stdout.split())

@@ -1,0 +1,139 @@
+"""The comparison: agreement, errors, notes, tolerances."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from derivcli.compare import Options, Report, Tolerance, compare, errors_between, within
+from derivcli.parsing import parse_expression, parse_point
+from derivcli.plan import Mode, make_plan
+
+
+def report(text: str, *points: str, mode: Mode = Mode.EVAL, **options: object) -> Report:
+    plan = make_plan(mode=mode, expression=parse_expression(text), points=[parse_point(p) for p in points])
+    return compare(plan, Options(**options))  # type: ignore[arg-type]
+
+
+def test_report_fields() -> None:
+    result = report("6*x**2+2*x+4", "x=3")
+    assert (result.expression, result.variables, result.wrt, result.device, result.dtype) == (
+        "6*x**2 + 2*x + 4",
+        ("x",),
+        ("x",),
+        "cpu",
+        "float64",
+    )
+    assert result.derivatives == {"x": "12*x + 2"}
+    (point,) = result.points
+    assert (point.at, point.at_exact, point.value, point.value_exact, point.value_autograd) == (
+        {"x": 3.0},
+        {"x": "3"},
+        64.0,
+        "64",
+        64.0,
+    )
+    entry = point.derivatives["x"]
+    assert (entry.exact, entry.symbolic_value, entry.autograd, entry.agree, entry.note) == (
+        "38",
+        38.0,
+        38.0,
+        True,
+        None,
+    )
+
+
+def test_exact_point_values_are_kept() -> None:
+    (point,) = report("sin(x)", "x=pi/4").points
+    assert point.at_exact == {"x": "pi/4"}
+    assert point.at == {"x": math.pi / 4}
+    assert point.derivatives["x"].exact == "sqrt(2)/2"
+
+
+def test_relu_kink_note_names_subgradient_and_one_sided_derivatives() -> None:
+    entry = report("relu(x)", "0").points[0].derivatives["x"]
+    assert entry.agree is False
+    assert entry.note == (
+        "not differentiable at x=0: relu(x) has a kink; one-sided derivatives 0 (left) and 1 (right);"
+        " autograd used the subgradient 0, symbolic gives 1/2 by SymPy's convention"
+    )
+
+
+def test_log_at_zero_note() -> None:
+    entry = report("log(x)", "0").points[0].derivatives["x"]
+    assert entry.agree is False
+    assert entry.note == "x is 0 at x=0, the edge of the domain of log: log(x) is -inf"
+    assert math.isnan(entry.symbolic_value)
+    assert entry.autograd == math.inf
+
+
+def test_sqrt_of_negative_note() -> None:
+    entry = report("sqrt(x)", "-1").points[0].derivatives["x"]
+    assert entry.note == "at x=-1 the argument x is outside the real domain of sqrt"
+    assert entry.exact == "-I/2"
+
+
+def test_float32_default_tolerance() -> None:
+    result = report("exp(100*x)", "x=0.1", dtype="float32")
+    assert (result.rtol, result.atol) == (1e-5, 1e-6)
+    assert result.points[0].derivatives["x"].agree is True
+
+
+def test_float32_rounding_of_the_point_is_explained() -> None:
+    result = report("x**2", "x=1/3", dtype="float32", rtol=1e-9, atol=0.0)
+    entry = result.points[0].derivatives["x"]
+    assert entry.agree is False
+    assert entry.autograd == 0.6666666865348816
+    assert entry.note == (
+        "float32 rounding of the point explains the difference: autograd ran at x=0.3333333432674408,"
+        " where the exact derivative is 0.6666666865348816"
+    )
+
+
+def test_user_tolerance_overrides_default() -> None:
+    result = report("x**2", "x=1/3", dtype="float32", rtol=1e-3)
+    assert result.rtol == 1e-3
+    assert result.points[0].derivatives["x"].agree is True
+
+
+def test_no_points_still_gives_the_derivative() -> None:
+    result = report("sin(x)**2")
+    assert result.derivatives == {"x": "2*sin(x)*cos(x)"}
+    assert result.points == ()
+
+
+def test_simplify_option() -> None:
+    plain = report("sin(x)**2 + cos(x)**2 + x")
+    simplified = report("sin(x)**2 + cos(x)**2 + x", simplify=True)
+    assert plain.derivatives == {"x": "1"}
+    assert simplified.derivatives == {"x": "1"}
+    tangled = report("(x**2 - 1)/(x - 1)", simplify=True)
+    assert tangled.derivatives == {"x": "1"}
+
+
+@pytest.mark.parametrize(
+    ("autograd", "exact", "errors"),
+    [
+        (38.0, 38.0, (0.0, 0.0)),
+        (1.5, 1.0, (0.5, 0.5)),
+        (1e-3, 0.0, (1e-3, math.inf)),
+        (math.inf, math.inf, (0.0, 0.0)),
+    ],
+)
+def test_errors_between(autograd: float, exact: float, errors: tuple[float, float]) -> None:
+    assert errors_between(autograd, exact) == errors
+
+
+def test_errors_between_nan() -> None:
+    assert all(math.isnan(value) for value in errors_between(math.nan, 1.0))
+
+
+def test_within() -> None:
+    tolerance = Tolerance(rtol=1e-9, atol=1e-12)
+    assert within(1.0 + 1e-10, 1.0, tolerance)
+    assert not within(1.0 + 1e-8, 1.0, tolerance)
+    assert within(5e-13, 0.0, tolerance)
+    assert not within(math.nan, math.nan, tolerance)
+    assert within(math.inf, math.inf, tolerance)
+    assert not within(math.inf, -math.inf, tolerance)

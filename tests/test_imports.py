@@ -1,0 +1,55 @@
+"""Start-up stays light: help, version and refusals import neither torch nor sympy."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+PROBE = """
+import atexit, json, runpy, sys
+def report():
+    sys.__stderr__.write("MODULES " + json.dumps([m for m in ("torch", "sympy") if m in sys.modules]) + "\\n")
+atexit.register(report)
+sys.argv = ["deriv", *json.loads(sys.argv[1])]
+runpy.run_module("derivcli", run_name="__main__")
+"""
+
+
+def heavy_modules_after(*args: str) -> tuple[list[str], int]:
+    """Run deriv in a fresh interpreter; return which heavy modules it imported, and its status."""
+    completed = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(list(args))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    line = next(line for line in completed.stderr.splitlines() if line.startswith("MODULES "))
+    return json.loads(line.removeprefix("MODULES ")), completed.returncode
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--help",),
+        ("eval", "--help"),
+        ("partial", "--help"),
+        ("--version",),
+        ("eval", "__import__('os').getcwd()", "--at", "x=1"),
+        ("eval", "x*y", "--at", "x=1"),
+        ("eval", "sin(x)", "--at", "x=1", "--device", "tpu"),
+        ("eval", "x", "--at", "x=inf"),
+    ],
+)
+def test_no_heavy_imports(args: tuple[str, ...]) -> None:
+    modules, status = heavy_modules_after(*args)
+    assert modules == []
+    assert status in (0, 2)
+
+
+def test_a_real_evaluation_does_import_both() -> None:
+    modules, status = heavy_modules_after("eval", "x**2", "--at", "1")
+    assert (sorted(modules), status) == (["sympy", "torch"], 0)

@@ -1,0 +1,170 @@
+"""The torch mapping, function by function, against SymPy's derivative; devices."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import sympy
+import torch
+
+from derivcli import numeric, symbolic
+from derivcli.errors import DerivError, ErrorKind
+from derivcli.parsing import parse_expression
+
+# Each function at points inside its domain and away from its kinks.
+MAPPING_CASES = [
+    ("sin(x)", [-2.0, 0.3, 1.7]),
+    ("cos(x)", [-2.0, 0.3, 1.7]),
+    ("tan(x)", [-1.2, 0.3, 1.1]),
+    ("asin(x)", [-0.9, 0.1, 0.7]),
+    ("acos(x)", [-0.9, 0.1, 0.7]),
+    ("atan(x)", [-3.0, 0.1, 5.0]),
+    ("atan2(x, 2)", [-3.0, 0.1, 5.0]),
+    ("atan2(1.5, x)", [-3.0, 0.1, 5.0]),
+    ("sinh(x)", [-2.0, 0.3, 1.7]),
+    ("cosh(x)", [-2.0, 0.3, 1.7]),
+    ("tanh(x)", [-2.0, 0.3, 1.7]),
+    ("asinh(x)", [-2.0, 0.3, 1.7]),
+    ("acosh(x)", [1.5, 2.0, 7.0]),
+    ("atanh(x)", [-0.9, 0.1, 0.7]),
+    ("exp(x)", [-2.0, 0.3, 1.7]),
+    ("log(x)", [0.1, 1.0, 7.5]),
+    ("log(x, 2)", [0.1, 1.0, 7.5]),
+    ("sqrt(x)", [0.1, 1.0, 7.5]),
+    ("abs(x)", [-2.0, 0.3, 1.7]),
+    ("erf(x)", [-2.0, 0.3, 1.7]),
+    ("sigmoid(x)", [-2.0, 0.3, 1.7]),
+    ("relu(x)", [-2.0, 0.3, 1.7]),
+    ("softplus(x)", [-2.0, 0.3, 1.7]),
+    ("min(x, 1)", [-2.0, 0.3, 1.7]),
+    ("max(x, 1)", [-2.0, 0.3, 1.7]),
+    ("max(x, 2x, -x)", [-2.0, 0.3, 1.7]),
+    ("heaviside(x)", [-2.0, 0.3, 1.7]),
+    ("x**3 - 2/x + x**(1/3)", [0.5, 1.0, 2.5]),
+    ("2**x + x**x", [0.5, 1.0, 2.5]),
+    ("1/sqrt(x)", [0.5, 1.0, 2.5]),
+    ("pi*x + E + log(2)", [0.5, 1.0, 2.5]),
+]
+
+
+def autograd_and_exact(text: str, points: list[float], dtype: str = "float64"):  # type: ignore[no-untyped-def]
+    built = symbolic.build(parse_expression(text))
+    (name,) = built.symbols
+    x = built.symbols[name]
+    derivative = symbolic.differentiate(built.expr, x)
+    result = numeric.autograd_at_points(
+        numeric.compile_expression(built.expr),
+        variables=[name],
+        wrt=[name],
+        points=[{name: p} for p in points],
+        device="cpu",
+        dtype=dtype,
+    )
+    exact_values = [
+        symbolic.evaluate_at(built.expr, {x: symbolic.rational_of_float(p)}).value for p in points
+    ]
+    exact_grads = [symbolic.evaluate_at(derivative, {x: symbolic.rational_of_float(p)}).value for p in points]
+    return result, exact_values, exact_grads, name
+
+
+@pytest.mark.parametrize(("text", "points"), MAPPING_CASES)
+def test_torch_mapping_matches_sympy_derivative(text: str, points: list[float]) -> None:
+    result, exact_values, exact_grads, name = autograd_and_exact(text, points)
+    for got, want in zip(result.values, exact_values, strict=True):
+        assert got == pytest.approx(want, rel=1e-13, abs=1e-15)
+    for got, want in zip(result.gradients[name], exact_grads, strict=True):
+        assert got == pytest.approx(want, rel=1e-13, abs=1e-15)
+
+
+def test_float32_mapping() -> None:
+    result, _, exact_grads, _ = autograd_and_exact("sin(x)*exp(x)", [0.5, 1.5], dtype="float32")
+    assert result.dtype == "float32"
+    for got, want in zip(result.gradients["x"], exact_grads, strict=True):
+        assert got == pytest.approx(want, rel=1e-6)
+
+
+def test_heaviside_has_zero_derivative_and_sympys_value_at_zero() -> None:
+    result, _, _, _ = autograd_and_exact("heaviside(x)", [-1.0, 0.0, 1.0])
+    assert result.values == (0.0, 0.5, 1.0)
+    assert result.gradients["x"] == (0.0, 0.0, 0.0)
+
+
+def test_relu_and_abs_subgradients_at_zero() -> None:
+    relu, _, _, _ = autograd_and_exact("relu(x)", [0.0])
+    absolute, _, _, _ = autograd_and_exact("abs(x)", [0.0])
+    maximum, _, _, _ = autograd_and_exact("max(x, 0)", [0.0])
+    assert (relu.gradients["x"], absolute.gradients["x"], maximum.gradients["x"]) == ((0.0,), (0.0,), (0.5,))
+
+
+def test_division_stays_a_division() -> None:
+    # x/3 computed as x * (1/3) would round twice; torch.div rounds once.
+    result, _, _, _ = autograd_and_exact("x/3", [1.0, 10.0])
+    assert result.values == (1.0 / 3.0, 10.0 / 3.0)
+
+
+def test_unused_variable_has_zero_gradient() -> None:
+    built = symbolic.build(parse_expression("x**2"), extra_variables=["y"])
+    result = numeric.autograd_at_points(
+        numeric.compile_expression(built.expr),
+        variables=["x", "y"],
+        wrt=["x", "y"],
+        points=[{"x": 2.0, "y": 5.0}],
+        device="cpu",
+        dtype="float64",
+    )
+    assert result.gradients == {"x": (4.0,), "y": (0.0,)}
+
+
+def test_constant_expression() -> None:
+    built = symbolic.build(parse_expression("5"), extra_variables=["x"])
+    result = numeric.autograd_at_points(
+        numeric.compile_expression(built.expr),
+        variables=["x"],
+        wrt=["x"],
+        points=[{"x": 1.0}, {"x": 2.0}],
+        device="cpu",
+        dtype="float64",
+    )
+    assert result.values == (5.0, 5.0)
+    assert result.gradients == {"x": (0.0, 0.0)}
+
+
+def test_untranslatable_head_is_a_deriv_error() -> None:
+    x = sympy.Symbol("x", real=True)
+    with pytest.raises(DerivError) as caught:
+        numeric.compile_expression(sympy.gamma(x))
+    assert caught.value.kind is ErrorKind.UNSUPPORTED
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_cuda_unavailable_is_a_clear_error() -> None:
+    with pytest.raises(DerivError) as caught:
+        numeric.resolve_device("cuda", "float64")
+    assert caught.value.kind is ErrorKind.DEVICE_UNAVAILABLE
+    assert caught.value.message.startswith("device 'cuda' is not available: torch ")
+
+
+@pytest.mark.skipif(torch.backends.mps.is_available(), reason="this machine has MPS")
+def test_mps_unavailable_is_a_clear_error() -> None:
+    with pytest.raises(DerivError, match="device 'mps' is not available on this machine"):
+        numeric.resolve_device("mps", "float32")
+
+
+def test_auto_falls_back_to_an_available_device() -> None:
+    device = numeric.resolve_device("auto", "float64")
+    assert device.type in {"cpu", "cuda"}
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_matches_cpu() -> None:
+    built = symbolic.build(parse_expression("sin(x)*exp(-x**2/10) + x**3/100"))
+    function = numeric.compile_expression(built.expr)
+    points = [{"x": value / 7} for value in range(-20, 21)]
+    common = {"variables": ["x"], "wrt": ["x"], "points": points, "dtype": "float64"}
+    cpu = numeric.autograd_at_points(function, device="cpu", **common)  # type: ignore[arg-type]
+    cuda = numeric.autograd_at_points(function, device="cuda", **common)  # type: ignore[arg-type]
+    assert cuda.device.startswith("cuda")
+    for a, b in zip(cpu.gradients["x"], cuda.gradients["x"], strict=True):
+        assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)

@@ -1,0 +1,64 @@
+"""The table for people: contents, literal user text, plain output off a terminal."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from derivcli.compare import Options, compare
+from derivcli.parsing import parse_expression, parse_point
+from derivcli.plan import Mode, make_plan
+from derivcli.render.table import format_error, format_float, print_report
+
+
+def render(text: str, *points: str, mode: Mode = Mode.EVAL, encoding: str = "utf-8") -> str:
+    plan = make_plan(mode=mode, expression=parse_expression(text), points=[parse_point(p) for p in points])
+    buffer = io.TextIOWrapper(io.BytesIO(), encoding=encoding)
+    console = Console(file=buffer, width=200, color_system=None)
+    print_report(compare(plan, Options()), console)
+    buffer.seek(0)
+    return buffer.read()
+
+
+def test_table_rows() -> None:
+    lines = render("6*x**2+2*x+4", "x=3", "x=-1").splitlines()
+    assert lines[0] == "f(x) = 6*x**2 + 2*x + 4"
+    assert lines[1] == "d/dx = 12*x + 2"
+    assert lines[2].split() == [
+        "point",
+        "f",
+        "derivative",
+        "exact",
+        "symbolic",
+        "autograd",
+        "abs",
+        "error",
+        "agree",
+    ]
+    assert lines[4].split() == ["x=3", "64.0", "d/dx", "38", "38.0", "38.0", "0", "✓"]
+    assert lines[5].split() == ["x=-1", "8.0", "d/dx", "-10", "-10.0", "-10.0", "0", "✓"]
+
+
+def test_partial_rows_and_notes() -> None:
+    output = render("abs(u) + v", "u=0,v=1", mode=Mode.PARTIAL)
+    assert "∂/∂u = sign(u)" in output
+    assert "∂/∂v = 1" in output
+    assert "[1] u=0, v=1, ∂/∂u: not differentiable at u=0, v=1: abs(u) has a kink" in output
+
+
+def test_ascii_fallback() -> None:
+    output = render("relu(x)", "0", encoding="ascii")
+    assert "NO [1]" in output
+    assert "✗" not in output
+
+
+def test_no_escape_codes_without_colour() -> None:
+    assert "\x1b[" not in render("relu(x)", "0")
+
+
+def test_number_formats() -> None:
+    assert format_float(0.1) == "0.1"
+    assert format_float(float("-inf")) == "-inf"
+    assert format_error(0.0) == "0"
+    assert format_error(1.2345e-9) == "1.23e-09"
