@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+import mpmath
 import sympy
 
 from derivcli import numeric, symbolic
@@ -278,6 +279,13 @@ def _format_number(value: float | None) -> str:
     return repr(value)
 
 
+def _scientific(value: sympy.Expr | None) -> str:
+    """A huge number in short scientific notation, e.g. 1.97e+434."""
+    if value is None:
+        return "unknown"
+    return str(mpmath.nstr(mpmath.mpf(sympy.Float(value, 15)._mpf_), 3))
+
+
 def _point_text(point: Mapping[sympy.Symbol, sympy.Expr]) -> str:
     return ", ".join(f"{symbol}={value}" for symbol, value in point.items())
 
@@ -325,6 +333,10 @@ def _status_note(exact: ExactValue) -> str:
         ValueStatus.UNDEFINED: "the derivative is undefined here",
         ValueStatus.NOT_REAL: f"the derivative is not real here (exact value {exact.exact})",
         ValueStatus.DIRAC_DELTA: "the derivative is a Dirac delta here, not a number",
+        ValueStatus.OVERFLOW: (
+            f"the exact value, about {_scientific(exact.high_precision)},"
+            " is finite but beyond float64's range"
+        ),
     }.get(exact.status, "")
 
 

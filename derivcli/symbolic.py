@@ -95,6 +95,7 @@ class ValueStatus(enum.StrEnum):
     UNDEFINED = "undefined"
     NOT_REAL = "not-real"
     DIRAC_DELTA = "dirac-delta"
+    OVERFLOW = "overflow"
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,7 +327,8 @@ def _classify(value: sympy.Expr, *, exact: str | None) -> ExactValue:
     if not real.is_Number:
         return ExactValue(exact, math.nan, ValueStatus.UNDEFINED, None)
     as_float = float(real)
-    status = ValueStatus.FINITE if math.isfinite(as_float) else ValueStatus.INFINITE
+    # A finite number beyond float64's range rounds to an infinity, but is not infinite.
+    status = ValueStatus.FINITE if math.isfinite(as_float) else ValueStatus.OVERFLOW
     return ExactValue(exact, as_float, status, real)
 
 
@@ -365,7 +367,7 @@ def _special_at(sub: sympy.Basic, point: Mapping[sympy.Symbol, sympy.Expr]) -> F
     if func in (sympy.Max, sympy.Min):
         values = [arg.xreplace(dict(point)) for arg in sub.args]
         for index, first in enumerate(values):
-            if any(sympy.simplify(first - other) == 0 for other in values[index + 1 :]):
+            if any(_sign_of_value(first - other) == 0 for other in values[index + 1 :]):
                 return Finding("kink", "max" if func is sympy.Max else "min", ", ".join(map(str, sub.args)))
         return None
     if func is sympy.log:
@@ -412,16 +414,29 @@ def _inverse_function_edge(sub: sympy.Basic, point: Mapping[sympy.Symbol, sympy.
 
 def _sign_at(argument: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Expr]) -> int | None:
     """The exact sign (-1, 0, 1) of ``argument`` at the point, or None if unknown or not real."""
-    value = argument.xreplace(dict(point))
+    return _sign_of_value(argument.xreplace(dict(point)))
+
+
+def _sign_of_value(value: sympy.Expr) -> int | None:
+    """The exact sign of a constant: assumptions first, then 30 digits, then a bounded simplify."""
     if value.is_zero:
         return 0
     if value.is_extended_positive:
         return 1
     if value.is_extended_negative:
         return -1
-    if value.is_zero is None and sympy.simplify(value) == 0:
-        return 0
-    return None
+    approx = value.evalf(EVALF_DIGITS)
+    real, imaginary = approx.as_real_imag()
+    if imaginary != 0 or not real.is_Number:
+        return None
+    if abs(real) > sympy.Float("1e-25"):
+        # Far from zero at 30 digits: the sign is certain.
+        return 1 if real > 0 else -1
+    try:
+        with _time_budget(1.0):
+            return 0 if sympy.simplify(value) == 0 else None
+    except _OutOfTimeError:
+        return None
 
 
 def _one_sided(

@@ -137,3 +137,14 @@ def test_within() -> None:
     assert not within(math.nan, math.nan, tolerance)
     assert within(math.inf, math.inf, tolerance)
     assert not within(math.inf, -math.inf, tolerance)
+
+
+def test_overflow_is_finite_but_beyond_float64() -> None:
+    entry = report("exp(x)", "1000").points[0].derivatives["x"]
+    assert (entry.exact, entry.symbolic_value, entry.autograd, entry.agree) == (
+        "exp(1000)",
+        math.inf,
+        math.inf,
+        True,
+    )
+    assert entry.note == "the exact value, about 1.97e+434, is finite but beyond float64's range"

@@ -62,3 +62,8 @@ def test_number_formats() -> None:
     assert format_float(float("-inf")) == "-inf"
     assert format_error(0.0) == "0"
     assert format_error(1.2345e-9) == "1.23e-09"
+
+
+def test_long_exact_values_are_abbreviated() -> None:
+    output = render("x**1000", "3")
+    assert "44069027316026887896… (480 chars)" in output

@@ -34,6 +34,17 @@ def format_error(value: float) -> str:
     return f"{value:.3g}"
 
 
+#: Exact values longer than this are abbreviated in the table (JSON keeps them whole).
+MAX_EXACT_WIDTH = 40
+
+
+def shorten(text: str) -> str:
+    """Abbreviate a long exact value: its start, an ellipsis and its length."""
+    if len(text) <= MAX_EXACT_WIDTH:
+        return text
+    return f"{text[:20]}… ({len(text):,} chars)"
+
+
 def _derivative_label(name: str, report: Report) -> str:
     """d/dx for one variable, ∂/∂u for several."""
     return f"d/d{name}" if len(report.variables) == 1 else f"∂/∂{name}"
@@ -99,7 +110,7 @@ def _points_table(report: Report, *, unicode: bool) -> Table:
                 Text(label if index == 0 else ""),
                 Text(format_float(point.value) if index == 0 else ""),
                 Text(_derivative_label(name, report)),
-                Text(entry.exact if entry.exact is not None else "(too large)"),
+                Text(shorten(entry.exact) if entry.exact is not None else "(too large)"),
                 Text(format_float(entry.symbolic_value)),
                 Text(format_float(entry.autograd)),
                 Text(format_error(entry.abs_error)),
