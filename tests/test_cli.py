@@ -16,8 +16,21 @@ Run = Callable[..., Outcome]
 def test_eval_table(deriv: Run) -> None:
     outcome = deriv("eval", "6*x**2+2*x+4", "--at", "x=3")
     assert outcome.exit_code == ExitStatus.OK
-    assert outcome.stdout.splitlines()[1] == "d/dx = 12*x + 2"
-    assert "38" in outcome.stdout.splitlines()[4]
+    assert outcome.stdout.splitlines()[0] == "f(x) = 6*x**2 + 2*x + 4"
+    assert outcome.stdout.splitlines()[3].split() == [
+        "x=3",
+        "64.0",
+        "d/dx",
+        "=",
+        "12*x",
+        "+",
+        "2",
+        "38",
+        "38.0",
+        "38.0",
+        "0",
+        "✓",
+    ]
     assert outcome.stderr == ""
 
 

@@ -34,6 +34,8 @@ def format_error(value: float) -> str:
     return f"{value:.3g}"
 
 
+_MIN_WRAPPED_WIDTH = 16
+
 #: Exact values longer than this are abbreviated in the table (JSON keeps them whole).
 MAX_EXACT_WIDTH = 40
 
@@ -50,26 +52,41 @@ def _derivative_label(name: str, report: Report) -> str:
     return f"d/d{name}" if len(report.variables) == 1 else f"∂/∂{name}"
 
 
-def report_renderable(report: Report, *, unicode: bool = True) -> Group:
-    """A Rich renderable of the whole report: expression, derivatives, table, notes."""
+def report_renderable(report: Report, *, unicode: bool = True, width: int = 200) -> Group:
+    """A Rich renderable of the whole report: expression, table (or records), notes.
+
+    When the table cannot fit ``width`` without cutting numbers, each row
+    becomes a block of ``name value`` lines instead.
+    """
     header = Text()
     arguments = ", ".join(report.variables)
     header.append(f"f({arguments}) = ", style="bold")
     header.append(report.expression)
     lines: list[Text | Table] = [header]
-    for name, derivative in report.derivatives.items():
-        line = Text()
-        line.append(f"{_derivative_label(name, report)} = ", style="bold")
-        line.append(derivative)
-        lines.append(line)
     if report.points:
-        lines.append(_points_table(report, unicode=unicode))
+        rows = _rows(report, unicode=unicode)
+        table = _points_table(rows, unicode=unicode)
+        if _minimum_width(table) <= width:
+            lines.append(table)
+        else:
+            lines.extend(_records(rows))
+    else:
+        # Without points there is no table: the derivatives go under the expression.
+        for name, derivative in report.derivatives.items():
+            line = Text()
+            line.append(f"{_derivative_label(name, report)} = ", style="bold")
+            line.append(derivative)
+            lines.append(line)
     notes = _notes(report)
     for number, (where, note) in enumerate(notes, start=1):
         lines.append(Text(f"[{number}] {where}: {note}", style="yellow"))
     for note in report.notes:
         lines.append(Text(note, style="yellow"))
     return Group(*lines)
+
+
+_HEADINGS = ("point", "f", "derivative", "exact", "symbolic", "autograd", "abs error", "agree")
+_WRAPPING = frozenset({"derivative", "exact"})
 
 
 def _notes(report: Report) -> list[tuple[str, str]]:
@@ -83,21 +100,10 @@ def _notes(report: Report) -> list[tuple[str, str]]:
     return found
 
 
-def _points_table(report: Report, *, unicode: bool) -> Table:
-    """One row per point and differentiation variable."""
+def _rows(report: Report, *, unicode: bool) -> list[list[Text]]:
+    """One row of cells per point and differentiation variable, in heading order."""
     yes, no = ("✓", "✗") if unicode else ("yes", "NO")
-    table = Table(box=box.SIMPLE_HEAD if unicode else box.ASCII, show_edge=False, pad_edge=False)
-    for heading, justify in (
-        ("point", "left"),
-        ("f", "right"),
-        ("derivative", "left"),
-        ("exact", "left"),
-        ("symbolic", "right"),
-        ("autograd", "right"),
-        ("abs error", "right"),
-        ("agree", "center"),
-    ):
-        table.add_column(heading, justify=justify)  # type: ignore[arg-type]
+    rows: list[list[Text]] = []
     note_number = 0
     for point in report.points:
         label = ", ".join(f"{name}={value}" for name, value in point.at_exact.items())
@@ -106,20 +112,59 @@ def _points_table(report: Report, *, unicode: bool) -> Table:
             if entry.note:
                 note_number += 1
                 mark.append(f" [{note_number}]", style="yellow")
-            table.add_row(
-                Text(label if index == 0 else ""),
-                Text(format_float(point.value) if index == 0 else ""),
-                Text(_derivative_label(name, report)),
-                Text(shorten(entry.exact) if entry.exact is not None else "(too large)"),
-                Text(format_float(entry.symbolic_value)),
-                Text(format_float(entry.autograd)),
-                Text(format_error(entry.abs_error)),
-                mark,
+            rows.append(
+                [
+                    Text(label if index == 0 else ""),
+                    Text(format_float(point.value) if index == 0 else ""),
+                    Text(f"{_derivative_label(name, report)} = {entry.symbolic}"),
+                    Text(shorten(entry.exact) if entry.exact is not None else "(too large)"),
+                    Text(format_float(entry.symbolic_value)),
+                    Text(format_float(entry.autograd)),
+                    Text(format_error(entry.abs_error)),
+                    mark,
+                ]
             )
+    return rows
+
+
+def _points_table(rows: list[list[Text]], *, unicode: bool) -> Table:
+    """The rows as a table whose number columns never shrink below their widest value."""
+    table = Table(box=box.SIMPLE_HEAD if unicode else box.ASCII, show_edge=False, pad_edge=False)
+    for column, heading in enumerate(_HEADINGS):
+        widest = max([len(heading), *(row[column].cell_len for row in rows)])
+        if heading in _WRAPPING:
+            table.add_column(heading, overflow="fold", min_width=min(widest, _MIN_WRAPPED_WIDTH))
+        else:
+            justify = "left" if heading == "point" else "center" if heading == "agree" else "right"
+            table.add_column(heading, justify=justify, no_wrap=True, min_width=widest)  # type: ignore[arg-type]
+    for row in rows:
+        table.add_row(*row)
     return table
+
+
+def _minimum_width(table: Table) -> int:
+    """The narrowest the table can be drawn without cutting a number."""
+    columns = table.columns
+    padding = 2 * (len(columns) - 1)
+    return padding + sum(column.min_width or 0 for column in columns)
+
+
+def _records(rows: list[list[Text]]) -> list[Text | Table]:
+    """Each row as a block of 'heading value' lines, for terminals too narrow for the table."""
+    blocks: list[Text | Table] = []
+    for row in rows:
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(overflow="fold")
+        for heading, cell in zip(_HEADINGS, row, strict=True):
+            if cell.plain:
+                grid.add_row(Text(heading), cell)
+        blocks.append(grid)
+        blocks.append(Text(""))
+    return blocks
 
 
 def print_report(report: Report, console: Console) -> None:
     """Print the report on the given console."""
     unicode = console.encoding.lower().startswith("utf")
-    console.print(report_renderable(report, unicode=unicode))
+    console.print(report_renderable(report, unicode=unicode, width=console.width))
