@@ -8,6 +8,7 @@ engines are imported inside the commands that need them.
 from __future__ import annotations
 
 import enum
+import io
 import os
 import signal
 import sys
@@ -56,11 +57,13 @@ class ExpressionCommand(TyperCommand):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         """Let a leading-minus expression through, and answer usage errors in JSON under --json."""
-        args = move_dash_expression(args, self.params)
+        args = move_dash_expression(args, self.params, help_options=ctx.help_option_names)
+        # Click consumes the list it is given: decide about JSON before it does.
+        wants_json = "--json" in args
         try:
             return super().parse_args(ctx, args)
         except TyperException as error:
-            if "--json" in args:
+            if wants_json:
                 error_text = error.format_message()
                 document = {"error": {"kind": ErrorKind.USAGE.value, "message": error_text, "column": None}}
                 from derivcli.render.jsondoc import dumps
@@ -69,13 +72,15 @@ class ExpressionCommand(TyperCommand):
             raise
 
 
-def move_dash_expression(args: Sequence[str], params: Sequence[Any]) -> list[str]:
+def move_dash_expression(
+    args: Sequence[str], params: Sequence[Any], *, help_options: Sequence[str] = ()
+) -> list[str]:
     """Move a first positional that starts with '-' behind ``--`` so it is not read as an option.
 
     Option values (``--at -1``) are skipped, so only the expression moves.
     """
     takes_value: set[str] = set()
-    known: set[str] = set()
+    known: set[str] = set(help_options)
     for param in params:
         names = [*getattr(param, "opts", ()), *getattr(param, "secondary_opts", ())]
         if getattr(param, "param_type_name", "") != "option":
@@ -353,4 +358,8 @@ def main() -> None:
     # Die quietly on a closed pipe (deriv ... | head), as other command-line tools do.
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    # A message quoting a non-ASCII character must not crash on an ASCII terminal.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     app(prog_name="deriv")

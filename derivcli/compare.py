@@ -16,6 +16,8 @@ import mpmath
 import sympy
 
 from derivcli import numeric, symbolic
+from derivcli.errors import DerivError, ErrorKind
+from derivcli.parsing import Assignment
 from derivcli.plan import Plan
 from derivcli.symbolic import ExactValue, Finding, ValueStatus
 
@@ -34,8 +36,6 @@ DEFAULT_TOLERANCES: Final[Mapping[str, Tolerance]] = {
     "float64": Tolerance(rtol=1e-9, atol=1e-12),
     "float32": Tolerance(rtol=1e-5, atol=1e-6),
 }
-
-_MANTISSA_BITS: Final[Mapping[str, int]] = {"float64": 53, "float32": 24}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +70,7 @@ class PointReport:
 
     at: Mapping[str, float]
     at_exact: Mapping[str, str]
+    at_input: Mapping[str, str]
     value: float
     value_exact: str | None
     value_autograd: float
@@ -108,22 +109,18 @@ def compare(plan: Plan, options: Options) -> Report:
     shown, notes = _shown_derivatives(raw, options)
 
     exact_points = [
-        {
-            symbols[name]: symbolic.point_value(symbolic.constant(value), name=name, spec=text)
-            for name, value in point.items()
-        }
-        for point, text in zip(plan.points, plan.point_texts, strict=True)
+        {symbols[name]: symbolic.point_value(assignment, name=name) for name, assignment in point.items()}
+        for point in plan.points
     ]
-    bits = _MANTISSA_BITS[options.dtype]
     float_points = [
-        {symbol.name: symbolic.round_to_bits(value, bits) for symbol, value in point.items()}
-        for point in exact_points
+        _dtype_point(point, assignments, options.dtype)
+        for point, assignments in zip(exact_points, plan.points, strict=True)
     ]
 
     autograd = None
     device = options.device
     if exact_points:
-        function = numeric.compile_expression(built.expr)
+        function = numeric.compile_tree(plan.expression)
         autograd = numeric.autograd_at_points(
             function,
             variables=plan.variables,
@@ -135,9 +132,10 @@ def compare(plan: Plan, options: Options) -> Report:
         device = autograd.device
 
     reports = []
-    for index, point in enumerate(exact_points):
+    for index, (point, assignments) in enumerate(zip(exact_points, plan.points, strict=True)):
         assert autograd is not None
         value = symbolic.evaluate_at(built.expr, point)
+        point_notes = _underflow_notes(point, float_points[index], assignments, options.dtype)
         entries = {
             name: _entry(
                 expr=built.expr,
@@ -149,6 +147,7 @@ def compare(plan: Plan, options: Options) -> Report:
                 autograd=autograd.gradients[name][index],
                 tolerance=tolerance,
                 dtype=options.dtype,
+                point_notes=point_notes,
             )
             for name in plan.wrt
         }
@@ -156,6 +155,7 @@ def compare(plan: Plan, options: Options) -> Report:
             PointReport(
                 at={symbol.name: symbolic.round_to_bits(value_, 53) for symbol, value_ in point.items()},
                 at_exact={symbol.name: str(value_) for symbol, value_ in point.items()},
+                at_input={name: assignment.value.text.strip() for name, assignment in assignments.items()},
                 value=value.value,
                 value_exact=value.exact,
                 value_autograd=autograd.values[index],
@@ -177,6 +177,42 @@ def compare(plan: Plan, options: Options) -> Report:
         points=tuple(reports),
         notes=tuple(notes),
     )
+
+
+def _dtype_point(
+    point: Mapping[sympy.Symbol, sympy.Expr], assignments: Mapping[str, Assignment], dtype: str
+) -> dict[str, float]:
+    """The point rounded once to the dtype; a coordinate the dtype cannot hold is refused."""
+    rounded = {}
+    for symbol, value in point.items():
+        number = symbolic.to_dtype(value, dtype)
+        if not math.isfinite(number):
+            assignment = assignments[symbol.name]
+            text = assignment.value.text.strip()
+            raise DerivError(
+                ErrorKind.BAD_NUMBER,
+                f"{symbol.name}={text} overflows {dtype} in --at {assignment.spec!r}",
+                source=assignment.spec,
+                column=assignment.offset + 1,
+                length=len(assignment.value.text),
+            )
+        rounded[symbol.name] = number
+    return rounded
+
+
+def _underflow_notes(
+    point: Mapping[sympy.Symbol, sympy.Expr],
+    float_point: Mapping[str, float],
+    assignments: Mapping[str, Assignment],
+    dtype: str,
+) -> list[str]:
+    """Say so when a non-zero coordinate rounds to zero in the dtype."""
+    return [
+        f"{symbol.name}={assignments[symbol.name].value.text.strip()} rounds to 0 in {dtype}:"
+        f" autograd ran at {symbol.name}=0"
+        for symbol, value in point.items()
+        if float_point[symbol.name] == 0 and not value.is_zero
+    ]
 
 
 def _tolerance(options: Options) -> Tolerance:
@@ -220,12 +256,13 @@ def _entry(
     autograd: float,
     tolerance: Tolerance,
     dtype: str,
+    point_notes: Sequence[str],
 ) -> DerivativeEntry:
     """Compare one derivative at one point and explain any special circumstance."""
     exact = symbolic.evaluate_at(derivative, point)
     abs_error, rel_error = errors_between(autograd, exact.value)
     agree = within(autograd, exact.value, tolerance)
-    notes = [
+    notes = [*point_notes] + [
         _finding_note(finding, symbol=symbol, point=point, autograd=autograd, exact=exact)
         for finding in symbolic.analyse_point(expr, derivative, symbol, point)
     ]
@@ -235,7 +272,12 @@ def _entry(
         rounding = _rounding_note(derivative, point, float_point, autograd, tolerance, dtype)
         if rounding is not None:
             notes.append(rounding)
-    if not agree and math.isfinite(autograd) != math.isfinite(exact.value) and not notes:
+    if not agree and not notes and math.isfinite(exact.value) and not math.isfinite(autograd):
+        notes.append(
+            f"autograd gives {_format_number(autograd)}: the expression as written is not defined here"
+            f" in real arithmetic, but SymPy's form of it, {expr}, is"
+        )
+    elif not agree and not notes and math.isfinite(autograd) != math.isfinite(exact.value):
         notes.append("one side is not finite")
     return DerivativeEntry(
         symbolic=str(shown),
@@ -283,6 +325,13 @@ def _scientific(value: sympy.Expr | None) -> str:
     """A huge number in short scientific notation, e.g. 1.97e+434."""
     if value is None:
         return "unknown"
+    _, _, exponent, bit_count = sympy.Float(value, 15)._mpf_
+    binary_magnitude = exponent + bit_count
+    if binary_magnitude > 10**6:
+        # Printing the decimal digits of the exponent itself could take forever.
+        if binary_magnitude >= 10**4000:
+            return "10 to a power of thousands of digits or more"
+        return f"10 to a power of about {len(str(binary_magnitude))} digits"
     return str(mpmath.nstr(mpmath.mpf(sympy.Float(value, 15)._mpf_), 3))
 
 

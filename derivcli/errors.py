@@ -31,7 +31,6 @@ class ErrorKind(enum.StrEnum):
     BAD_POINT = "bad-point"
     MISSING_VALUE = "missing-value"
     AMBIGUOUS_VARIABLE = "ambiguous-variable"
-    UNKNOWN_VARIABLE = "unknown-variable"
     BAD_OPTION = "bad-option"
     DEVICE_UNAVAILABLE = "device-unavailable"
     UNSUPPORTED = "unsupported"

@@ -18,8 +18,10 @@ import sympy
 import torch
 import torch.nn.functional
 
+from derivcli import symbolic
 from derivcli.activations import relu, sigmoid, softplus
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.parsing import Call, Negate, Node, ParsedExpression, Power, Product, Sum, Variable
 from derivcli.plan import check_device
 
 Tensor = torch.Tensor
@@ -128,6 +130,164 @@ def resolve_device(spec: str, dtype: str) -> torch.device:
     return torch.device("cpu")
 
 
+def _log(x: Tensor) -> Tensor:
+    return torch.log(x)
+
+
+#: The parser's function names and their torch counterparts, for the autograd side.
+TORCH_FUNCTIONS: Final[Mapping[str, Callable[[Tensor], Tensor]]] = {
+    "sin": torch.sin,
+    "cos": torch.cos,
+    "tan": torch.tan,
+    "asin": torch.asin,
+    "acos": torch.acos,
+    "atan": torch.atan,
+    "sinh": torch.sinh,
+    "cosh": torch.cosh,
+    "tanh": torch.tanh,
+    "asinh": torch.asinh,
+    "acosh": torch.acosh,
+    "atanh": torch.atanh,
+    "exp": torch.exp,
+    "log": _log,
+    "sqrt": torch.sqrt,
+    "abs": torch.abs,
+    "erf": torch.erf,
+    "sigmoid": torch.sigmoid,
+    "relu": torch.relu,
+    "softplus": _softplus,
+    "heaviside": lambda x: _heaviside(x, 0.5),
+}
+
+#: Functions of two or more tensors, by the parser's names.
+TORCH_BINARY: Final[Mapping[str, Callable[[Tensor, Tensor], Tensor]]] = {
+    "atan2": torch.atan2,
+    "min": torch.minimum,
+    "max": torch.maximum,
+}
+
+
+def compile_tree(parsed: ParsedExpression) -> TorchFunction:
+    """Translate the expression as the user wrote it into torch ops, for autograd.
+
+    The autograd side is built from the parse tree, not from SymPy's
+    expression: SymPy rewrites on construction (``sqrt(x)**2`` becomes ``x``,
+    ``x/x`` becomes ``1``), and the second witness must see what was written.
+    Constant subexpressions are folded exactly, then rounded once.
+    """
+    part = _TreeTranslator().part(parsed.tree)
+    if callable(part):
+        return part
+    return _constant_function(part)
+
+
+def _constant_function(value: float) -> TorchFunction:
+    """A function that broadcasts a constant against the first variable's tensor."""
+
+    def constant_function(env: Mapping[str, Tensor]) -> Tensor:
+        reference = next(iter(env.values()), None)
+        if reference is None:
+            return torch.tensor(value, dtype=torch.float64)
+        return torch.full_like(reference, value)
+
+    return constant_function
+
+
+class _TreeTranslator:
+    """Parse-tree nodes to torch: left to right, as a hand-written program would compute."""
+
+    def part(self, node: Node) -> TorchFunction | float:
+        """A tensor function, or a float for a constant subtree."""
+        if not _has_variable(node):
+            return _constant_float(symbolic.tree_value(node))
+        if isinstance(node, Variable):
+            name = node.name
+            return lambda env: env[name]
+        if isinstance(node, Negate):
+            return _apply_unary(torch.neg, self.part(node.operand))
+        if isinstance(node, Sum):
+            return self.chain(node.terms, operator.add, operator.sub)
+        if isinstance(node, Product):
+            return self.chain(node.factors, operator.mul, operator.truediv)
+        if isinstance(node, Power):
+            return self.power(node)
+        if isinstance(node, Call):
+            return self.call(node)
+        raise AssertionError(f"unhandled node {node!r}")
+
+    def chain(
+        self,
+        items: tuple[tuple[bool, Node], ...],
+        forward: Callable[[Any, Any], Any],
+        inverse: Callable[[Any, Any], Any],
+    ) -> TorchFunction | float:
+        """a + b - c or a * b / c, evaluated left to right."""
+        result = self.part(items[0][1])
+        for flag, item in items[1:]:
+            result = _combine(inverse if flag else forward, result, self.part(item))
+        return result
+
+    def power(self, node: Power) -> TorchFunction | float:
+        """Integer exponents stay integers (torch.pow(x, 2)); others are floats or tensors."""
+        base = self.part(node.base)
+        if _has_variable(node.exponent):
+            return _apply_binary(torch.pow, base, self.part(node.exponent))
+        exponent = symbolic.tree_value(node.exponent)
+        if exponent.is_Integer and abs(int(exponent)) < 2**31:
+            integer = int(exponent)
+            return _apply_unary(lambda x: torch.pow(x, integer), base)
+        value = _constant_float(exponent)
+        return _apply_unary(lambda x: torch.pow(x, value), base)
+
+    def call(self, node: Call) -> TorchFunction | float:
+        """Known functions; log with a base is log(x)/log(base)."""
+        args = [self.part(arg) for arg in node.args]
+        if node.name == "log" and len(node.args) == 2:
+            return _apply_binary(
+                torch.div, _apply_unary(torch.log, args[0]), self.part(Call("log", node.args[1:], 0))
+            )
+        if node.name in TORCH_BINARY:
+            op = TORCH_BINARY[node.name]
+            result = args[0]
+            for other in args[1:]:
+                result = _apply_binary(op, result, other)
+            return result
+        return _apply_unary(TORCH_FUNCTIONS[node.name], args[0])
+
+
+def _has_variable(node: Node) -> bool:
+    """True when the subtree mentions a variable."""
+    if isinstance(node, Variable):
+        return True
+    if isinstance(node, Negate):
+        return _has_variable(node.operand)
+    if isinstance(node, (Sum, Product)):
+        items = node.terms if isinstance(node, Sum) else node.factors
+        return any(_has_variable(item) for _, item in items)
+    if isinstance(node, Power):
+        return _has_variable(node.base) or _has_variable(node.exponent)
+    if isinstance(node, Call):
+        return any(_has_variable(arg) for arg in node.args)
+    return False
+
+
+def _combine(
+    op: Callable[[Any, Any], Any], left: TorchFunction | float, right: TorchFunction | float
+) -> TorchFunction | float:
+    """Apply an arithmetic operator to two parts, tensors or Python floats."""
+    if not callable(left) and not callable(right):
+        return float(op(left, right))
+    if callable(left) and callable(right):
+        return lambda env: op(left(env), right(env))
+    if callable(left):
+        constant = right
+        return lambda env: op(left(env), constant)
+    constant_left = left
+    function = right
+    assert callable(function)
+    return lambda env: op(constant_left, function(env))
+
+
 def compile_expression(expr: sympy.Expr) -> TorchFunction:
     """Translate a SymPy expression into a function of named tensors built from torch ops."""
     return _Translator().translate(expr)
@@ -228,7 +388,7 @@ class _Translator:
             return _apply_unary(torch.rsqrt, base_part)
         if exponent == sympy.S.NegativeOne:
             return _apply_unary(torch.reciprocal, base_part)
-        if exponent.is_Integer:
+        if exponent.is_Integer and abs(int(exponent)) < 2**31:
             integer = int(exponent)
             return _apply_unary(lambda x: torch.pow(x, integer), base_part)
         return _apply_binary(torch.pow, base_part, self.part(exponent))

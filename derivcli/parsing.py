@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import difflib
 import keyword
+import math
 import re
 import sys
 import unicodedata
@@ -65,6 +66,8 @@ CHARACTER_MAP: Final[Mapping[str, str]] = {
 MAX_EXPRESSION_LENGTH: Final = 10_000
 MAX_DEPTH: Final = 100
 MAX_SIGNIFICANT_DIGITS: Final = 1_000
+#: Exact integers and rationals larger than this many bits are refused (about 30,000 digits).
+MAX_EXACT_BITS: Final = 100_000
 # Literals must be finite, non-zero-rounding float64 values; these bounds on the
 # decimal exponent are checked before any big integer is built.
 _MAX_DECIMAL_MAGNITUDE: Final = 310
@@ -154,10 +157,16 @@ class ParsedExpression:
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
-    """One ``name=value`` of a point; ``name`` is None for a bare value (``--at 3``)."""
+    """One ``name=value`` of a point; ``name`` is None for a bare value (``--at 3``).
+
+    ``spec`` is the whole ``--at`` text and ``offset`` where the value starts in it,
+    so that later errors about the value can point into what the user typed.
+    """
 
     name: str | None
     value: ParsedExpression
+    spec: str
+    offset: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +272,7 @@ def parse_point(text: str) -> PointSpec:
                     column=start + 1,
                     length=max(1, len(item)),
                 )
-            assignments.append(Assignment(None, _parse_point_value(text, item, start)))
+            assignments.append(Assignment(None, _parse_point_value(text, item, start), text, start))
             continue
         name = match.group(1)
         name_column = start + match.start(1) + 1
@@ -277,7 +286,8 @@ def parse_point(text: str) -> PointSpec:
                 length=len(name),
             )
         seen.add(name)
-        assignments.append(Assignment(name, _parse_point_value(text, match.group(2), start + match.start(2))))
+        offset = start + match.start(2)
+        assignments.append(Assignment(name, _parse_point_value(text, match.group(2), offset), text, offset))
     return PointSpec(text=text, assignments=tuple(assignments))
 
 
@@ -286,25 +296,26 @@ def _parse_point_value(spec: str, value_text: str, offset: int) -> ParsedExpress
     try:
         return parse_expression(value_text, what="point value", allow_variables=False)
     except DerivError as error:
-        column = None if error.column is None else error.column + offset
-        raise DerivError(
-            error.kind,
-            f"{error.message} in --at {spec!r}",
-            source=spec,
-            column=column,
-            length=error.length,
-        ) from None
+        raise reanchor(error, spec=spec, offset=offset) from None
+
+
+def reanchor(error: DerivError, *, spec: str, offset: int) -> DerivError:
+    """Move an error about a point value into the coordinates of the whole ``--at`` text."""
+    column = None if error.column is None else error.column + offset
+    return DerivError(
+        error.kind, f"{error.message} in --at {spec!r}", source=spec, column=column, length=error.length
+    )
 
 
 def _check_variable_name(name: str, *, source: str, column: int) -> None:
     """Refuse names that cannot be variables: functions, constants, keywords, dunders."""
-    problem = _name_problem(name)
+    problem = name_problem(name)
     if problem is not None:
         kind, message = problem
         raise DerivError(kind, message, source=source, column=column, length=len(name))
 
 
-def _name_problem(name: str) -> tuple[ErrorKind, str] | None:
+def name_problem(name: str) -> tuple[ErrorKind, str] | None:
     """Say why ``name`` cannot be a variable, or return None when it can."""
     if keyword.iskeyword(name):
         return ErrorKind.KEYWORD, f"{name!r} is a Python keyword, not a variable name"
@@ -513,12 +524,16 @@ class _Builder:
     def build_binary(self, node: ast.BinOp, depth: int) -> Node:
         """Build sums and products as flat chains, so long sums do not nest deeply."""
         if isinstance(node.op, ast.Pow):
-            return Power(
+            power = Power(
                 self.build(node.left, depth + 1),
                 self.build(node.right, depth + 1),
                 self.column(node),
                 self.segment(node),
             )
+            bits = _power_bits(power)
+            if bits is not None and bits > MAX_EXACT_BITS:
+                raise too_large(power.text, bits, source=self.text, column=power.column)
+            return power
         chain_ops: tuple[type[ast.operator], type[ast.operator]]
         if isinstance(node.op, (ast.Add, ast.Sub)):
             chain_ops = (ast.Add, ast.Sub)
@@ -572,7 +587,7 @@ class _Builder:
         name = node.id
         if name in CONSTANT_NAMES:
             return Constant(CONSTANT_NAMES[name], self.column(node))
-        problem = _name_problem(name)
+        problem = name_problem(name)
         if problem is not None:
             kind, message = problem
             raise self.fail(kind, message, node)
@@ -623,6 +638,65 @@ class _Builder:
         else:
             hint = ""
         return self.fail(ErrorKind.UNKNOWN_FUNCTION, f"unknown function {name!r}{hint}", func)
+
+
+def too_large(text: str, bits: float, *, source: str, column: int) -> DerivError:
+    """The error for a constant power whose exact value would have ``bits`` bits."""
+    digits = bits * math.log10(2)
+    size = f"about {digits:.3g} digits" if math.isfinite(digits) else "more digits than a float can count"
+    limit = int(MAX_EXACT_BITS * math.log10(2))
+    return DerivError(
+        ErrorKind.TOO_LARGE,
+        f"{text!r} is too large to compute exactly ({size}; the limit is {limit:,})",
+        source=source,
+        column=column,
+        length=len(text),
+    )
+
+
+def _power_bits(power: Power) -> float | None:
+    """About how many bits the exact value of a power of plain numbers has (None if not plain)."""
+    base = _log2_magnitude(power.base)
+    exponent = _log2_magnitude(power.exponent)
+    if base is None or exponent is None:
+        return None
+    if base == -math.inf or exponent == -math.inf:
+        return 0.0  # 0**e or b**0
+    if exponent > 1000:
+        return math.inf if base != 0 else 0.0
+    return abs(base) * math.pow(2.0, exponent)
+
+
+def _log2_magnitude(node: Node) -> float | None:
+    """An estimate of log2 of the absolute value of a tree of plain numbers (None otherwise).
+
+    Generous on purpose (sums count as their largest term times their length):
+    it only has to catch towers like 9**9**9 before anything computes them.
+    """
+    if isinstance(node, Number):
+        if node.value == 0:
+            return -math.inf
+        return math.log2(abs(node.value.numerator)) - math.log2(node.value.denominator)
+    if isinstance(node, Negate):
+        return _log2_magnitude(node.operand)
+    if isinstance(node, (Sum, Product)):
+        items = node.terms if isinstance(node, Sum) else node.factors
+        logs = [_log2_magnitude(item) for _, item in items]
+        if any(value is None for value in logs):
+            return None
+        known = [value for value in logs if value is not None]
+        if isinstance(node, Sum):
+            return max(known) + math.log2(len(known))
+        return float(
+            sum(-value if divide else value for (divide, _), value in zip(items, known, strict=True))
+        )
+    if isinstance(node, Power):
+        bits = _power_bits(node)
+        if bits is None:
+            return None
+        base = _log2_magnitude(node.base)
+        return bits if base is not None and base >= 0 else -bits
+    return None
 
 
 def _arity_text(low: int, high: int | None) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.parsing import ParsedExpression, PointSpec
+from derivcli.parsing import Assignment, ParsedExpression, PointSpec, name_problem
 
 #: Devices deriv accepts; whether one is available is asked of torch later.
 DEVICE_PATTERN: Final = re.compile(r"cpu|auto|mps|cuda(:\d+)?")
@@ -36,6 +36,9 @@ def split_names(values: Sequence[str], *, option: str) -> tuple[str, ...]:
             name = piece.strip()
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
                 raise DerivError(ErrorKind.BAD_OPTION, f"{option} expects variable names, got {piece!r}")
+            problem = name_problem(name)
+            if problem is not None:
+                raise DerivError(ErrorKind.BAD_OPTION, f"{option} {name}: {problem[1]}")
             names.append(name)
     return tuple(names)
 
@@ -54,8 +57,7 @@ class Plan:
     expression: ParsedExpression
     variables: tuple[str, ...]
     wrt: tuple[str, ...]
-    points: tuple[Mapping[str, ParsedExpression], ...]
-    point_texts: tuple[str, ...]
+    points: tuple[Mapping[str, Assignment], ...]
 
 
 def make_plan(
@@ -89,7 +91,6 @@ def make_plan(
         variables=tuple(variables),
         wrt=chosen,
         points=resolved,
-        point_texts=tuple(spec.text for spec in points),
     )
 
 
@@ -141,9 +142,9 @@ def _choose_wrt(
     )
 
 
-def _resolve_point(spec: PointSpec, *, variables: Sequence[str]) -> Mapping[str, ParsedExpression]:
+def _resolve_point(spec: PointSpec, *, variables: Sequence[str]) -> Mapping[str, Assignment]:
     """Give every variable of the expression its value at this point."""
-    values: dict[str, ParsedExpression] = {}
+    values: dict[str, Assignment] = {}
     for assignment in spec.assignments:
         if assignment.name is None:
             if not variables:
@@ -158,11 +159,19 @@ def _resolve_point(spec: PointSpec, *, variables: Sequence[str]) -> Mapping[str,
                     f"--at {spec.text!r} gives a bare value, but the expression has variables"
                     f" {', '.join(variables)}: write --at {','.join(f'{name}=...' for name in variables)}",
                 )
-            values[variables[0]] = assignment.value
+            values[variables[0]] = assignment
         else:
-            values[assignment.name] = assignment.value
+            values[assignment.name] = assignment
     missing = [name for name in variables if name not in values]
     if missing:
+        glued = [name for name in missing if len(name) > 1 and all(letter in values for letter in name)]
+        if glued:
+            # "4uv" reads as 4 times a variable named uv; the user almost surely meant u*v.
+            product = "*".join(glued[0])
+            raise DerivError(
+                ErrorKind.MISSING_VALUE,
+                f"no value for variable {glued[0]} in --at {spec.text!r}; to multiply, write {product}",
+            )
         plural = "s" if len(missing) > 1 else ""
         example = ",".join(f"{name}=..." for name in variables)
         raise DerivError(

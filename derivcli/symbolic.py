@@ -11,6 +11,7 @@ import contextlib
 import enum
 import math
 import signal
+import struct
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ import sympy
 from derivcli.activations import relu, sigmoid, softplus
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.parsing import (
+    MAX_EXACT_BITS,
+    Assignment,
     Call,
     Constant,
     Negate,
@@ -33,16 +36,24 @@ from derivcli.parsing import (
     Product,
     Sum,
     Variable,
+    reanchor,
+    too_large,
 )
 
-#: Exact integers and rationals larger than this many bits are refused (about 30,000 digits).
-MAX_EXACT_BITS: Final = 100_000
 #: Substituting into powers with larger integer exponents is done in high precision, not exactly.
 MAX_EXACT_EXPONENT: Final = 10_000
 #: Decimal digits used for high-precision evaluation before rounding to float.
 EVALF_DIGITS: Final = 30
 #: Expressions with more operations than this are shown as ``diff`` returned them.
 MAX_REWRITE_OPS: Final = 400
+#: Rational functions with larger powers are not cancelled (cancel expands them).
+MAX_CANCEL_EXPONENT: Final = 64
+#: Time budget of the cheap rewriting, in seconds.
+REWRITE_SECONDS: Final = 0.5
+#: Distance from a kink at which one-sided derivatives are read, relative to the point.
+ONE_SIDED_STEP: Final = sympy.Rational(1, 10**40)
+#: Longest time budget accepted (setitimer refuses very large values).
+MAX_BUDGET_SECONDS: Final = 86_400.0
 
 
 def _log(argument: sympy.Expr, base: sympy.Expr | None = None) -> sympy.Expr:
@@ -134,12 +145,25 @@ def build(parsed: ParsedExpression, *, extra_variables: Sequence[str] = ()) -> S
     """Build the SymPy expression of a parsed tree; every variable is a real symbol."""
     names = list(parsed.variables) + [name for name in extra_variables if name not in parsed.variables]
     symbols = {name: sympy.Symbol(name, real=True) for name in names}
-    return SymbolicExpression(expr=_to_sympy(parsed.tree, symbols, parsed.text), symbols=symbols)
+    expr = _to_sympy(parsed.tree, symbols, parsed.text)
+    if expr.has(sympy.zoo, sympy.nan, sympy.oo):
+        raise DerivError(ErrorKind.BAD_NUMBER, f"the expression is undefined: SymPy reads it as {expr}")
+    return SymbolicExpression(expr=expr, symbols=symbols)
+
+
+def _column(node: Node) -> int:
+    """The column where a node starts (sums and products: their first item)."""
+    return node.column
 
 
 def constant(parsed: ParsedExpression) -> sympy.Expr:
     """The exact SymPy value of a constant expression such as ``pi/4``."""
     return _to_sympy(parsed.tree, {}, parsed.text)
+
+
+def tree_value(node: Node) -> sympy.Expr:
+    """The exact SymPy value of a parse tree without variables."""
+    return _to_sympy(node, {}, "")
 
 
 def _to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol], text: str) -> sympy.Expr:
@@ -159,6 +183,9 @@ def _to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol], text: str) -> sym
         )
     if isinstance(node, Product):
         factors = [_to_sympy(factor, symbols, text) for _, factor in node.factors]
+        for (divide, item), factor in zip(node.factors, factors, strict=True):
+            if divide and factor.is_zero:
+                raise DerivError(ErrorKind.BAD_NUMBER, "division by zero", source=text, column=_column(item))
         return sympy.Mul(
             *[
                 1 / factor if divide else factor
@@ -169,9 +196,20 @@ def _to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol], text: str) -> sym
         base = _to_sympy(node.base, symbols, text)
         exponent = _to_sympy(node.exponent, symbols, text)
         _check_power_size(base, exponent, node, text)
+        if base.is_zero and exponent.is_extended_negative:
+            message = "division by zero (0 to a negative power)"
+            raise DerivError(ErrorKind.BAD_NUMBER, message, source=text, column=node.column)
         return sympy.Pow(base, exponent)
     if isinstance(node, Call):
         args = [_to_sympy(arg, symbols, text) for arg in node.args]
+        base = args[1] if node.name == "log" and len(args) == 2 else None
+        if base is not None and not base.free_symbols and (base.is_positive is not True or base == 1):
+            raise DerivError(
+                ErrorKind.BAD_NUMBER,
+                f"the base of a logarithm must be positive and not 1, got {args[1]}",
+                source=text,
+                column=_column(node.args[1]),
+            )
         return SYMPY_FUNCTIONS[node.name](*args)
     raise AssertionError(f"unhandled node {node!r}")
 
@@ -184,15 +222,7 @@ def _check_power_size(base: sympy.Expr, exponent: sympy.Expr, node: Power, text:
         return
     estimated_bits = float(abs(exponent)) * _constant_bits(base)
     if estimated_bits > MAX_EXACT_BITS:
-        digits = estimated_bits * math.log10(2)
-        raise DerivError(
-            ErrorKind.TOO_LARGE,
-            f"{node.text!r} is too large to compute exactly (about {digits:.3g} digits;"
-            f" the limit is {int(MAX_EXACT_BITS * math.log10(2)):,})",
-            source=text,
-            column=node.column,
-            length=len(node.text),
-        )
+        raise too_large(node.text, estimated_bits, source=text, column=node.column)
 
 
 def _constant_bits(value: sympy.Expr) -> float:
@@ -217,10 +247,22 @@ def display_form(derivative: sympy.Expr) -> sympy.Expr:
     """
     if sympy.count_ops(derivative) > MAX_REWRITE_OPS:
         return derivative
-    candidates = [derivative, sympy.factor_terms(derivative)]
-    if derivative.is_rational_function():
-        candidates.append(sympy.cancel(derivative))
+    candidates = [derivative]
+    try:
+        with _time_budget(REWRITE_SECONDS):
+            candidates.append(sympy.factor_terms(derivative))
+            # cancel expands powers: (x+1)**20000 would take minutes.
+            if derivative.is_rational_function() and _largest_exponent(derivative) <= MAX_CANCEL_EXPONENT:
+                candidates.append(sympy.cancel(derivative))
+    except _OutOfTimeError:
+        pass
     return min(candidates, key=lambda candidate: len(str(candidate)))
+
+
+def _largest_exponent(expr: sympy.Expr) -> int:
+    """The largest integer exponent in ``expr`` (0 when there is none)."""
+    exponents = [abs(int(power.exp)) for power in expr.atoms(sympy.Pow) if power.exp.is_Integer]
+    return max(exponents, default=0)
 
 
 class _OutOfTimeError(Exception):
@@ -239,7 +281,7 @@ def _time_budget(seconds: float) -> Iterator[None]:
         raise _OutOfTimeError
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, MAX_BUDGET_SECONDS))
     try:
         yield
     finally:
@@ -257,16 +299,32 @@ def simplify_within(expr: sympy.Expr, seconds: float) -> sympy.Expr | None:
     return simplified if len(str(simplified)) <= len(str(expr)) else expr
 
 
-def point_value(value: sympy.Expr, *, name: str, spec: str) -> sympy.Expr:
-    """Check that a point's exact value is a finite real number that float64 can hold."""
+def point_value(assignment: Assignment, *, name: str) -> sympy.Expr:
+    """The exact value of a point's coordinate: a finite real number that float64 can hold."""
+    try:
+        value = constant(assignment.value)
+    except DerivError as error:
+        raise reanchor(error, spec=assignment.spec, offset=assignment.offset) from None
+    text = assignment.value.text.strip()
+    start = assignment.offset + (len(assignment.value.text) - len(assignment.value.text.lstrip())) + 1
+
+    def refuse(kind: ErrorKind, reason: str) -> DerivError:
+        return DerivError(
+            kind,
+            f"{name}={text} {reason} in --at {assignment.spec!r}",
+            source=assignment.spec,
+            column=start,
+            length=len(text),
+        )
+
     if value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
-        raise DerivError(ErrorKind.BAD_NUMBER, f"{name}={value} is not a finite number in --at {spec!r}")
+        raise refuse(ErrorKind.BAD_NUMBER, "is not a finite number")
     approx = value.evalf(EVALF_DIGITS)
     real, imaginary = approx.as_real_imag()
     if imaginary != 0 or not real.is_Number:
-        raise DerivError(ErrorKind.BAD_POINT, f"{name}={value} is not a real number in --at {spec!r}")
+        raise refuse(ErrorKind.BAD_POINT, "is not a real number")
     if not math.isfinite(float(real)):
-        raise DerivError(ErrorKind.BAD_NUMBER, f"{name}={value} overflows float64 in --at {spec!r}")
+        raise refuse(ErrorKind.BAD_NUMBER, "overflows float64")
     return value
 
 
@@ -280,6 +338,18 @@ def round_to_bits(value: sympy.Expr, bits: int) -> float:
     with mpmath.workprec(bits):
         rounded = +mpmath.mpf(approx._mpf_)
     return float(rounded)
+
+
+def to_dtype(value: sympy.Expr, dtype: str) -> float:
+    """The nearest float32 or float64 to an exact real value (inf when out of range), as a Python float."""
+    if dtype == "float64":
+        return round_to_bits(value, 53)
+    nearest = round_to_bits(value, 24)
+    try:
+        # Packing applies float32's exponent range: overflow raises, tiny values go subnormal or 0.
+        return float(struct.unpack("f", struct.pack("f", nearest))[0])
+    except OverflowError:
+        return math.copysign(math.inf, nearest)
 
 
 def rational_of_float(number: float) -> sympy.Rational:
@@ -442,17 +512,28 @@ def _sign_of_value(value: sympy.Expr) -> int | None:
 def _one_sided(
     derivative: sympy.Expr, variable: sympy.Symbol, point: Mapping[sympy.Symbol, sympy.Expr]
 ) -> tuple[float | None, float | None]:
-    """The derivative's limits from the left and from the right along ``variable``."""
-    others = {symbol: value for symbol, value in point.items() if symbol != variable}
-    along = derivative.xreplace(others)
+    """The derivative just left and just right of the point along ``variable``.
+
+    Read at a distance of 1e-40 (relative) in 60-digit arithmetic: the
+    derivative is continuous on each side of a kink, so these are its
+    one-sided limits to far below float64's resolution. (SymPy's ``limit``
+    is not used: it takes Heaviside(0) = 1/2 inside its expansions.)
+    """
     at = point[variable]
+    step = ONE_SIDED_STEP * max(sympy.Integer(1), abs(at))
     sides: list[float | None] = []
-    for direction in ("-", "+"):
+    for offset in (-step, step):
+        shifted = {**point, variable: at + offset}
         try:
             with _time_budget(2.0):
-                limit = sympy.limit(along, variable, at, dir=direction)
-            value = _classify(limit, exact=None).value if limit.is_number else None
-        except (_OutOfTimeError, NotImplementedError, ValueError, TypeError):
-            value = None
-        sides.append(value)
+                value = derivative.evalf(60, subs=shifted)
+        except (_OutOfTimeError, TypeError, ValueError):
+            sides.append(None)
+            continue
+        real, imaginary = value.as_real_imag()
+        if imaginary != 0 or not real.is_Number:
+            sides.append(None)
+        else:
+            # Round away the O(step) offset before converting to float.
+            sides.append(float(sympy.Float(real, 25)))
     return sides[0], sides[1]

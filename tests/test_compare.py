@@ -7,6 +7,7 @@ import math
 import pytest
 
 from derivcli.compare import Options, Report, Tolerance, compare, errors_between, within
+from derivcli.errors import DerivError
 from derivcli.parsing import parse_expression, parse_point
 from derivcli.plan import Mode, make_plan
 
@@ -148,3 +149,37 @@ def test_overflow_is_finite_but_beyond_float64() -> None:
         True,
     )
     assert entry.note == "the exact value, about 1.97e+434, is finite but beyond float64's range"
+
+
+def test_autograd_sees_the_expression_as_written() -> None:
+    # SymPy turns sqrt(x)**2 into x; torch computes sqrt(-4) = nan, as written.
+    entry = report("sqrt(x)**2", "-4").points[0].derivatives["x"]
+    assert (entry.symbolic_value, math.isnan(entry.autograd), entry.agree) == (1.0, True, False)
+    assert entry.note == (
+        "autograd gives nan: the expression as written is not defined here in real arithmetic,"
+        " but SymPy's form of it, x, is"
+    )
+
+
+def test_point_rounding_to_zero_is_noted() -> None:
+    entry = report("x**2", "1e-50", dtype="float32").points[0].derivatives["x"]
+    assert entry.note == "x=1e-50 rounds to 0 in float32: autograd ran at x=0"
+
+
+def test_point_overflowing_the_dtype_is_refused() -> None:
+    with pytest.raises(DerivError) as caught:
+        report("x**2", "1e39", dtype="float32")
+    assert (caught.value.message, caught.value.column) == ("x=1e39 overflows float32 in --at '1e39'", 1)
+
+
+def test_huge_integer_exponent() -> None:
+    (point,) = report("x**(10**20)", "2").points
+    assert (point.value_autograd, point.derivatives["x"].autograd) == (math.inf, math.inf)
+
+
+def test_astronomically_large_value_note_is_quick() -> None:
+    entry = report("exp(exp(exp(x)))", "10").points[0].derivatives["x"]
+    assert entry.note == (
+        "the exact value, about 10 to a power of thousands of digits or more,"
+        " is finite but beyond float64's range"
+    )

@@ -42,6 +42,9 @@ def heavy_modules_after(*args: str) -> tuple[list[str], int]:
         ("eval", "x*y", "--at", "x=1"),
         ("eval", "sin(x)", "--at", "x=1", "--device", "tpu"),
         ("eval", "x", "--at", "x=inf"),
+        ("eval", "x + 9**9**9", "--at", "1"),
+        ("eval", "x", "--at", "x=1,x=2"),
+        ("eval", "x", "--wrt", "sin", "--at", "1"),
     ],
 )
 def test_no_heavy_imports(args: tuple[str, ...]) -> None:

@@ -24,7 +24,7 @@ def plan_error(mode: Mode, text: str, *points: str, wrt: tuple[str, ...] = ()) -
 def test_eval_with_a_bare_value() -> None:
     plan = plan_for(Mode.EVAL, "6*x**2+2*x+4", "3")
     assert plan.wrt == ("x",)
-    assert [point["x"].text for point in plan.points] == ["3"]
+    assert [point["x"].value.text for point in plan.points] == ["3"]
 
 
 def test_partial_differentiates_every_variable_in_order_of_appearance() -> None:
@@ -101,3 +101,8 @@ def test_bad_device_name() -> None:
     with pytest.raises(DerivError) as caught:
         check_device("tpu")
     assert caught.value.message == "unknown device 'tpu': use cpu, cuda, cuda:N, mps or auto"
+
+
+def test_glued_variables_get_a_multiplication_hint() -> None:
+    error = plan_error(Mode.PARTIAL, "u**3+v**2+4uv", "u=3,v=4")
+    assert error.message == "no value for variable uv in --at 'u=3,v=4'; to multiply, write u*v"

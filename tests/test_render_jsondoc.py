@@ -26,7 +26,7 @@ TOP_LEVEL_KEYS = {
     "agree",
     "notes",
 }
-POINT_KEYS = {"at", "at_exact", "value", "value_exact", "value_autograd", "derivatives"}
+POINT_KEYS = {"at", "at_exact", "at_input", "value", "value_exact", "value_autograd", "derivatives"}
 ENTRY_KEYS = {"symbolic", "exact", "symbolic_value", "autograd", "abs_error", "rel_error", "agree", "note"}
 
 
@@ -44,6 +44,7 @@ def sample_report(autograd: float = 38.0, exact_value: float = 38.0) -> Report:
     point = PointReport(
         at={"x": 3.0},
         at_exact={"x": "3"},
+        at_input={"x": "3"},
         value=64.0,
         value_exact="64",
         value_autograd=64.0,

@@ -82,3 +82,9 @@ def test_narrow_terminal_gets_records_with_whole_numbers() -> None:
     assert "point       x=1" in lines
     assert "autograd    -0.36495675830646185" in lines
     assert "…" not in buffer.getvalue()
+
+
+def test_ascii_partial_labels() -> None:
+    output = render("x*y", "x=1,y=2", mode=Mode.PARTIAL, encoding="ascii")
+    assert "d/dx = y" in output
+    assert "∂" not in output

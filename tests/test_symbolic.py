@@ -9,7 +9,7 @@ import sympy
 
 from derivcli import symbolic
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.parsing import parse_expression
+from derivcli.parsing import parse_expression, parse_point
 from derivcli.symbolic import Finding, ValueStatus
 
 
@@ -119,13 +119,28 @@ def test_round_to_bits_rounds_once() -> None:
     assert symbolic.round_to_bits(sympy.Rational(1, 10), 53) == 0.1
 
 
-def test_point_value_checks() -> None:
-    with pytest.raises(DerivError, match=r"x=zoo is not a finite number"):
-        symbolic.point_value(sympy.Integer(1) / 0, name="x", spec="x=1/0")
-    with pytest.raises(DerivError, match=r"x=I is not a real number"):
-        symbolic.point_value(sympy.sqrt(-1), name="x", spec="x=sqrt(-1)")
-    with pytest.raises(DerivError, match=r"overflows float64"):
-        symbolic.point_value(sympy.Integer(10) ** 400, name="x", spec="x=10**400")
+@pytest.mark.parametrize(
+    ("spec", "message", "column"),
+    [
+        ("x=1/0", "division by zero in --at 'x=1/0'", 5),
+        ("x=log(0)", "x=log(0) is not a finite number in --at 'x=log(0)'", 3),
+        ("x=sqrt(-1)", "x=sqrt(-1) is not a real number in --at 'x=sqrt(-1)'", 3),
+        ("x=10**400", "x=10**400 overflows float64 in --at 'x=10**400'", 3),
+        ("y=1, x= 2*pi*10**308", "x=2*pi*10**308 overflows float64 in --at 'y=1, x= 2*pi*10**308'", 9),
+    ],
+)
+def test_point_value_checks(spec: str, message: str, column: int) -> None:
+    assignment = parse_point(spec).assignments[-1]
+    with pytest.raises(DerivError) as caught:
+        symbolic.point_value(assignment, name="x")
+    assert (caught.value.message, caught.value.column, caught.value.source) == (message, column, spec)
+
+
+def test_to_dtype() -> None:
+    assert symbolic.to_dtype(sympy.Rational(1, 3), "float32") == 0.3333333432674408
+    assert symbolic.to_dtype(sympy.Integer(10) ** 39, "float32") == math.inf
+    assert symbolic.to_dtype(sympy.Rational(1, 10**50), "float32") == 0.0
+    assert symbolic.to_dtype(sympy.Rational(1, 10**50), "float64") == 1e-50
 
 
 def analyse(text: str, at: int) -> tuple[Finding, ...]:
@@ -155,3 +170,36 @@ def test_domain_findings() -> None:
     assert [f.kind for f in analyse("acosh(x)", 0)] == ["domain"]
     assert [f.kind for f in analyse("1/x", 0)] == ["pole"]
     assert [f.kind for f in analyse("heaviside(x)", 0)] == ["jump"]
+
+
+def test_one_sided_derivatives_ignore_heaviside_at_zero() -> None:
+    assert analyse("max(x, x**2)", 1) == (Finding("kink", "max", "x, x**2", 1.0, 2.0),)
+    assert analyse("min(x, x**2)", 1) == (Finding("kink", "min", "x, x**2", 2.0, 1.0),)
+    assert analyse("relu(x**2 - 1)", 1) == (Finding("kink", "relu", "x**2 - 1", 0.0, 2.0),)
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "column"),
+    [
+        ("log(x, 1)", "the base of a logarithm must be positive and not 1, got 1", 8),
+        ("log(x, 0)", "the base of a logarithm must be positive and not 1, got 0", 8),
+        ("log(x, -2)", "the base of a logarithm must be positive and not 1, got -2", 8),
+        ("x/0", "division by zero", 3),
+        ("x/(x - x)", "division by zero", 4),
+        ("0**-1 + x", "division by zero (0 to a negative power)", 1),
+    ],
+)
+def test_undefined_expressions_are_refused(text: str, message: str, column: int) -> None:
+    with pytest.raises(DerivError) as caught:
+        build(text)
+    assert (caught.value.kind, caught.value.message, caught.value.column) == (
+        ErrorKind.BAD_NUMBER,
+        message,
+        column,
+    )
+
+
+def test_display_form_does_not_expand_large_powers() -> None:
+    built = build("(x+1)**20000")
+    derivative = symbolic.differentiate(built.expr, built.symbols["x"])
+    assert str(symbolic.display_form(derivative)) == "20000*(x + 1)**19999"

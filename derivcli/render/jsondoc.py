@@ -2,7 +2,7 @@
 
 Documents are strict JSON: non-finite numbers become the strings ``"nan"``,
 ``"inf"`` and ``"-inf"``, never the ``NaN``/``Infinity`` literals that strict
-parsers refuse.
+parsers refuse; non-ASCII characters are escaped, so any stdout encoding works.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ def point_document(point: PointReport) -> dict[str, Any]:
     return {
         "at": _numbers(point.at),
         "at_exact": dict(point.at_exact),
+        "at_input": dict(point.at_input),
         "value": json_number(point.value),
         "value_exact": point.value_exact,
         "value_autograd": json_number(point.value_autograd),
@@ -83,4 +84,4 @@ def error_document(error: DerivError) -> dict[str, Any]:
 
 def dumps(document: Mapping[str, Any]) -> str:
     """Serialise strictly: a stray non-finite float is a bug, so it raises."""
-    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
+    return json.dumps(document, indent=2, ensure_ascii=True, allow_nan=False)

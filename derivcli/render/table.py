@@ -47,9 +47,9 @@ def shorten(text: str) -> str:
     return f"{text[:20]}… ({len(text):,} chars)"
 
 
-def _derivative_label(name: str, report: Report) -> str:
-    """d/dx for one variable, ∂/∂u for several."""
-    return f"d/d{name}" if len(report.variables) == 1 else f"∂/∂{name}"
+def _derivative_label(name: str, report: Report, *, unicode: bool) -> str:
+    """d/dx for one variable, ∂/∂u for several (d/du without Unicode)."""
+    return f"∂/∂{name}" if unicode and len(report.variables) > 1 else f"d/d{name}"
 
 
 def report_renderable(report: Report, *, unicode: bool = True, width: int = 200) -> Group:
@@ -74,10 +74,10 @@ def report_renderable(report: Report, *, unicode: bool = True, width: int = 200)
         # Without points there is no table: the derivatives go under the expression.
         for name, derivative in report.derivatives.items():
             line = Text()
-            line.append(f"{_derivative_label(name, report)} = ", style="bold")
+            line.append(f"{_derivative_label(name, report, unicode=unicode)} = ", style="bold")
             line.append(derivative)
             lines.append(line)
-    notes = _notes(report)
+    notes = _notes(report, unicode=unicode)
     for number, (where, note) in enumerate(notes, start=1):
         lines.append(Text(f"[{number}] {where}: {note}", style="yellow"))
     for note in report.notes:
@@ -89,14 +89,14 @@ _HEADINGS = ("point", "f", "derivative", "exact", "symbolic", "autograd", "abs e
 _WRAPPING = frozenset({"derivative", "exact"})
 
 
-def _notes(report: Report) -> list[tuple[str, str]]:
+def _notes(report: Report, *, unicode: bool) -> list[tuple[str, str]]:
     """(where, note) for every entry that carries a note, in table order."""
     found = []
     for point in report.points:
-        label = ", ".join(f"{name}={value}" for name, value in point.at_exact.items())
+        label = ", ".join(f"{name}={value}" for name, value in point.at_input.items())
         for name, entry in point.derivatives.items():
             if entry.note:
-                found.append((f"{label}, {_derivative_label(name, report)}", entry.note))
+                found.append((f"{label}, {_derivative_label(name, report, unicode=unicode)}", entry.note))
     return found
 
 
@@ -106,7 +106,7 @@ def _rows(report: Report, *, unicode: bool) -> list[list[Text]]:
     rows: list[list[Text]] = []
     note_number = 0
     for point in report.points:
-        label = ", ".join(f"{name}={value}" for name, value in point.at_exact.items())
+        label = ", ".join(f"{name}={value}" for name, value in point.at_input.items())
         for index, (name, entry) in enumerate(point.derivatives.items()):
             mark = Text(yes, style="green") if entry.agree else Text(no, style="bold red")
             if entry.note:
@@ -116,7 +116,7 @@ def _rows(report: Report, *, unicode: bool) -> list[list[Text]]:
                 [
                     Text(label if index == 0 else ""),
                     Text(format_float(point.value) if index == 0 else ""),
-                    Text(f"{_derivative_label(name, report)} = {entry.symbolic}"),
+                    Text(f"{_derivative_label(name, report, unicode=unicode)} = {entry.symbolic}"),
                     Text(shorten(entry.exact) if entry.exact is not None else "(too large)"),
                     Text(format_float(entry.symbolic_value)),
                     Text(format_float(entry.autograd)),
