@@ -84,7 +84,7 @@ def stages(text: str, repeat: int) -> dict[str, float]:
     name = parsed.variables[0]
     x = built.symbols[name]
     derivative = symbolic.differentiate(built.expr, x)
-    function = numeric.compile_expression(built.expr)
+    function = numeric.compile_tree(parsed)
     point = {symbol: sympy.Rational(1, 2) for symbol in built.symbols.values()}
     floats = {symbol.name: 0.5 for symbol in built.symbols.values()}
     names = list(built.symbols)
@@ -94,7 +94,7 @@ def stages(text: str, repeat: int) -> dict[str, float]:
         "diff": median_seconds(lambda: symbolic.differentiate(built.expr, x), repeat),
         "display form": median_seconds(lambda: symbolic.display_form(derivative), repeat),
         "exact value": median_seconds(lambda: symbolic.evaluate_at(derivative, point), repeat),
-        "torch translation": median_seconds(lambda: numeric.compile_expression(built.expr), repeat),
+        "torch translation": median_seconds(lambda: numeric.compile_tree(parsed), repeat),
         "autograd": median_seconds(
             lambda: numeric.autograd_at_points(
                 function, variables=names, wrt=[name], points=[floats], device="cpu", dtype="float64"
