@@ -349,7 +349,11 @@ def _print_report(report: Report, *, json_output: bool) -> None:
 
     # Off a terminal, a table should not wrap at 80 columns (unless COLUMNS says so).
     wide = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
-    console = Console(file=sys.stdout, width=wide, highlight=False, soft_wrap=False)
+    # NO_COLOR (https://no-color.org): Rich drops colours but keeps bold; drop every escape code.
+    plain = bool(os.environ.get("NO_COLOR"))
+    console = Console(
+        file=sys.stdout, width=wide, highlight=False, soft_wrap=False, color_system=None if plain else "auto"
+    )
     print_report(report, console)
 
 

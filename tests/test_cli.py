@@ -260,3 +260,17 @@ def test_wrt_must_be_a_variable_name(deriv: Run, name: str) -> None:
 def test_table_labels_use_the_points_as_typed(deriv: Run) -> None:
     outcome = deriv("eval", "x", "--at", "1e-300")
     assert outcome.stdout.splitlines()[3].startswith("x=1e-300 ")
+
+
+def test_no_color_means_no_escape_codes_even_on_a_terminal() -> None:
+    from typer.testing import CliRunner
+
+    from derivcli.cli import app
+
+    runner = CliRunner()
+    args = ["eval", "relu(x)", "--at", "0"]
+    forced = runner.invoke(app, args, env={"FORCE_COLOR": "1", "NO_COLOR": None, "COLUMNS": "200"})
+    assert "\x1b[" in forced.stdout
+    plain = runner.invoke(app, args, env={"FORCE_COLOR": "1", "NO_COLOR": "1", "COLUMNS": "200"})
+    assert "\x1b[" not in plain.stdout
+    assert "relu(x)" in plain.stdout
