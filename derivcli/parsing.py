@@ -602,10 +602,14 @@ class _Builder:
 
     def build_call(self, node: ast.Call, depth: int) -> Node:
         """Calls of known functions with the right number of plain arguments."""
+        if isinstance(node.func, (ast.Attribute, ast.Subscript)):
+            # a.b(...) and a[0](...): refuse the attribute or subscript itself.
+            self.build(node.func, depth + 1)
         if not isinstance(node.func, ast.Name):
             raise self.fail(
                 ErrorKind.NOT_ALLOWED,
-                f"only named functions can be called: {self.segment(node.func)!r}",
+                f"only named functions can be called: {self.segment(node.func)!r};"
+                " to multiply, write '*' before '('",
                 node.func,
             )
         name = node.func.id

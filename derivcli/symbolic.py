@@ -52,6 +52,8 @@ MAX_CANCEL_EXPONENT: Final = 64
 REWRITE_SECONDS: Final = 0.5
 #: Distance from a kink at which one-sided derivatives are read, relative to the point.
 ONE_SIDED_STEP: Final = sympy.Rational(1, 10**40)
+#: One-sided derivatives smaller than this are zero (60-digit rounding residue).
+ONE_SIDED_ZERO: Final = sympy.Float("1e-30")
 #: Longest time budget accepted (setitimer refuses very large values).
 MAX_BUDGET_SECONDS: Final = 86_400.0
 
@@ -533,6 +535,9 @@ def _one_sided(
         real, imaginary = value.as_real_imag()
         if imaginary != 0 or not real.is_Number:
             sides.append(None)
+        elif abs(real) < ONE_SIDED_ZERO:
+            # What is left of a cancellation such as -1 + 1 at 60 digits is zero.
+            sides.append(0.0)
         else:
             # Round away the O(step) offset before converting to float.
             sides.append(float(sympy.Float(real, 25)))

@@ -111,7 +111,7 @@ def test_refused_expression_message_and_caret(deriv: Run) -> None:
     assert outcome.exit_code == ExitStatus.BAD_INPUT
     assert outcome.stdout == ""
     assert outcome.stderr.splitlines() == [
-        "deriv: error: only named functions can be called: \"__import__('os').system\" (column 1)",
+        "deriv: error: attribute access is not allowed: \"__import__('os').system\" (column 1)",
         "  __import__('os').system('touch canary')",
         "  ^^^^^^^^^^^^^^^^^^^^^^^",
     ]

@@ -118,7 +118,7 @@ REFUSED = [
     (
         "__import__('os').getcwd()",
         ErrorKind.NOT_ALLOWED,
-        "only named functions can be called: \"__import__('os').getcwd\"",
+        "attribute access is not allowed: \"__import__('os').getcwd\"",
         1,
     ),
     ("__import__('os')", ErrorKind.NOT_ALLOWED, "names starting with '__' are not allowed: '__import__'", 1),
@@ -155,7 +155,12 @@ REFUSED = [
     ("True", ErrorKind.KEYWORD, "'True' is a Python keyword, not allowed in expression", 1),
     ("None", ErrorKind.KEYWORD, "'None' is a Python keyword, not allowed in expression", 1),
     ("x(x+1)", ErrorKind.UNKNOWN_FUNCTION, "unknown function 'x'; to multiply, write x*(...)", 1),
-    ("(x+1)(x-1)", ErrorKind.NOT_ALLOWED, "only named functions can be called: 'x+1'", 2),
+    (
+        "(x+1)(x-1)",
+        ErrorKind.NOT_ALLOWED,
+        "only named functions can be called: 'x+1'; to multiply, write '*' before '('",
+        2,
+    ),
     ("0x1F", ErrorKind.BAD_NUMBER, "hexadecimal, octal and binary numbers are not supported", 1),
     ("1e999", ErrorKind.BAD_NUMBER, "number '1e999' is too large: it overflows float64", 1),
     ("x + 1e-999", ErrorKind.BAD_NUMBER, "number '1e-999' is too small: it underflows float64 to zero", 5),

@@ -203,3 +203,11 @@ def test_display_form_does_not_expand_large_powers() -> None:
     built = build("(x+1)**20000")
     derivative = symbolic.differentiate(built.expr, built.symbols["x"])
     assert str(symbolic.display_form(derivative)) == "20000*(x + 1)**19999"
+
+
+def test_one_sided_derivative_of_a_cancelling_sum_is_exactly_zero() -> None:
+    built = build("abs(u - v) + u*v")
+    u, v = built.symbols["u"], built.symbols["v"]
+    derivative = symbolic.differentiate(built.expr, v)
+    findings = symbolic.analyse_point(built.expr, derivative, v, {u: sympy.Integer(1), v: sympy.Integer(1)})
+    assert [(f.left, f.right) for f in findings] == [(0.0, 2.0)]
