@@ -284,9 +284,14 @@ def _run(
     except Exception as error:
         if os.environ.get("DERIV_DEBUG"):
             raise
+        message = f"internal error: {type(error).__name__}: {error}"
+        if json_output:
+            from derivcli.render.jsondoc import dumps
+
+            document = {"error": {"kind": ErrorKind.INTERNAL.value, "message": message, "column": None}}
+            sys.stdout.write(dumps(document) + "\n")
         typer.echo(
-            f"deriv: internal error: {type(error).__name__}: {error} "
-            "(a bug in deriv; rerun with DERIV_DEBUG=1 for details and please report it)",
+            f"deriv: {message} (a bug in deriv; rerun with DERIV_DEBUG=1 for details and please report it)",
             err=True,
         )
         raise typer.Exit(ExitStatus.INTERNAL_ERROR) from None
@@ -309,9 +314,13 @@ def _compute(
     simplify_timeout: float,
 ) -> Report:
     """Everything but the output: cheap checks first, heavy imports last."""
-    for name, value in (("--rtol", rtol), ("--atol", atol), ("--simplify-timeout", simplify_timeout)):
+    for name, value in (("--rtol", rtol), ("--atol", atol)):
         if value is not None and not (value >= 0 and value != float("inf")):
             raise DerivError(ErrorKind.BAD_OPTION, f"{name} must be a finite number >= 0, got {value}")
+    if not (simplify_timeout > 0 and simplify_timeout != float("inf")):
+        raise DerivError(
+            ErrorKind.BAD_OPTION, f"--simplify-timeout must be a finite number > 0, got {simplify_timeout}"
+        )
     check_device(device)
     parsed = parse_expression(expression)
     points = [parse_point(text) for text in at]

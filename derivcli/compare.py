@@ -273,10 +273,7 @@ def _entry(
         if rounding is not None:
             notes.append(rounding)
     if not agree and not notes and math.isfinite(exact.value) and not math.isfinite(autograd):
-        notes.append(
-            f"autograd gives {_format_number(autograd)}: the expression as written is not defined here"
-            f" in real arithmetic, but SymPy's form of it, {expr}, is"
-        )
+        notes.append(_non_finite_autograd_note(autograd, exact, expr, dtype))
     elif not agree and not notes and math.isfinite(autograd) != math.isfinite(exact.value):
         notes.append("one side is not finite")
     return DerivativeEntry(
@@ -350,14 +347,19 @@ def _finding_note(
     """Explain a kink, jump or domain edge in words."""
     where = f"at {_point_text(point)}"
     call = f"{finding.function}({finding.argument})"
-    if finding.kind == "kink":
+    if finding.kind == "kink" or (finding.kind == "jump" and exact.status is ValueStatus.FINITE):
+        shape = "a kink" if finding.kind == "kink" else "a jump"
         if finding.left is not None and finding.left == finding.right:
-            return f"{call} has a kink {where}, but the derivative is continuous there"
+            return f"{call} has {shape} {where}, but the derivative is continuous there"
+        used = (
+            f"autograd used the subgradient {_format_number(autograd)}"
+            if math.isfinite(autograd)
+            else f"autograd gives {_format_number(autograd)}"
+        )
         return (
-            f"not differentiable {where}: {call} has a kink; one-sided derivatives "
+            f"not differentiable {where}: {call} has {shape}; one-sided derivatives "
             f"{_format_number(finding.left)} (left) and {_format_number(finding.right)} (right); "
-            f"autograd used the subgradient {_format_number(autograd)}, "
-            f"symbolic gives {exact.exact} by SymPy's convention"
+            f"{used}, symbolic gives {exact.exact} by SymPy's convention"
         )
     if finding.kind == "jump":
         return (
@@ -372,7 +374,35 @@ def _finding_note(
         )
     if finding.kind == "pole":
         return f"{finding.argument} is 0 {where}: division by zero"
+    if finding.kind == "infinite":
+        return f"{call} is infinite {where}"
+    if finding.kind == "threshold":
+        return (
+            f"torch's softplus is exactly its argument above 20 (its threshold), so autograd differentiates"
+            f" {finding.argument} there, not {call}; the difference is below exp(-20) relative"
+        )
     return f"{call} has a vertical tangent {where}: the derivative is infinite"
+
+
+def _non_finite_autograd_note(autograd: float, exact: ExactValue, expr: sympy.Expr, dtype: str) -> str:
+    """Why autograd is inf or nan where the exact derivative is a finite number."""
+    largest = torch_max(dtype)
+    if math.isinf(autograd) and abs(exact.value) > largest:
+        return (
+            f"autograd overflows {dtype}: the exact value {_format_number(exact.value)} is beyond its range"
+        )
+    if math.isinf(autograd):
+        return f"autograd gives {_format_number(autograd)}: an intermediate value overflowed {dtype}"
+    return (
+        f"autograd gives nan: a step of the expression as written is undefined in {dtype} arithmetic"
+        " (0*inf, inf/inf, inf-inf, or a function outside its domain),"
+        f" while SymPy's form, {expr}, is finite here"
+    )
+
+
+def torch_max(dtype: str) -> float:
+    """The largest finite value of a dtype."""
+    return 3.4028234663852886e38 if dtype == "float32" else 1.7976931348623157e308
 
 
 def _status_note(exact: ExactValue) -> str:

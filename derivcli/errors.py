@@ -35,6 +35,7 @@ class ErrorKind(enum.StrEnum):
     DEVICE_UNAVAILABLE = "device-unavailable"
     UNSUPPORTED = "unsupported"
     USAGE = "usage"
+    INTERNAL = "internal"
 
 
 class DerivError(Exception):

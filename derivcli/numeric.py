@@ -241,11 +241,11 @@ class _TreeTranslator:
 
     def call(self, node: Call) -> TorchFunction | float:
         """Known functions; log with a base is log(x)/log(base)."""
-        args = [self.part(arg) for arg in node.args]
         if node.name == "log" and len(node.args) == 2:
-            return _apply_binary(
-                torch.div, _apply_unary(torch.log, args[0]), self.part(Call("log", node.args[1:], 0))
-            )
+            numerator = self.part(Call("log", node.args[:1], node.column))
+            denominator = self.part(Call("log", node.args[1:], node.column))
+            return _combine(operator.truediv, numerator, denominator)
+        args = [self.part(arg) for arg in node.args]
         if node.name in TORCH_BINARY:
             op = TORCH_BINARY[node.name]
             result = args[0]
@@ -400,8 +400,7 @@ def _constant_float(expr: sympy.Basic) -> float:
         return math.inf
     if expr == -sympy.oo:
         return -math.inf
-    approx = sympy.N(expr, 30)
-    real, imaginary = approx.as_real_imag()
+    real, imaginary = symbolic.numeric_value(expr).as_real_imag()
     if imaginary != 0 or not real.is_Number:
         return math.nan
     return float(real)

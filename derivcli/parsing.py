@@ -72,6 +72,7 @@ MAX_EXACT_BITS: Final = 100_000
 # decimal exponent are checked before any big integer is built.
 _MAX_DECIMAL_MAGNITUDE: Final = 310
 _MIN_DECIMAL_MAGNITUDE: Final = -325
+_SUPERSCRIPTS: Final = frozenset({"\u00b2", "\u00b3"})
 _PARSER_RECURSION_LIMIT: Final = 4 * MAX_EXPRESSION_LENGTH
 
 
@@ -258,6 +259,7 @@ def parse_expression(
 
 def parse_point(text: str) -> PointSpec:
     """Parse a ``--at`` value: ``3``, ``x=pi/4`` or ``u=1,v=2`` (values are constants)."""
+    _to_ascii(text, "--at")
     items = _split_top_level_commas(text)
     assignments: list[Assignment] = []
     seen: set[str] = set()
@@ -354,6 +356,15 @@ def _to_ascii(text: str, what: str) -> tuple[str, list[int]]:
     pieces: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
+        if char in _SUPERSCRIPTS and index > 0 and text[index - 1] in _SUPERSCRIPTS:
+            # x²³ could mean x**23 or (x**2)**3: refuse rather than guess.
+            raise DerivError(
+                ErrorKind.SYNTAX,
+                f"consecutive superscripts are ambiguous: write the power with ** or ^ in {what}",
+                source=text,
+                column=index,
+                length=2,
+            )
         if " " <= char <= "~":
             replacement = char
         elif char in CHARACTER_MAP:
@@ -405,6 +416,15 @@ def _tokenise(text: str, ascii_text: str, origin: list[int], what: str) -> tuple
                     source=text,
                     column=origin[start] + 1,
                     length=2,
+                )
+            if re.match(r"[eE][+-](?![0-9])", ascii_text[end:]):
+                # 3e-x: Python reads a malformed exponent; 3*e - x would be a silent guess.
+                raise DerivError(
+                    ErrorKind.BAD_NUMBER,
+                    f"malformed number {ascii_text[start : end + 2]!r}: an exponent needs digits",
+                    source=text,
+                    column=origin[start] + 1,
+                    length=end + 2 - start,
                 )
             for offset, char in enumerate(token):
                 emit(char, origin[start + offset])
@@ -549,6 +569,9 @@ class _Builder:
         items.append((False, current))
         items.reverse()
         built = tuple((flag, self.build(operand, depth + 1)) for flag, operand in items)
+        for (divide, operand), (_, item) in zip(items, built, strict=True):
+            if divide and isinstance(item, Number) and item.value == 0:
+                raise self.fail(ErrorKind.BAD_NUMBER, "division by zero", operand)
         if chain_ops[0] is ast.Add:
             return Sum(built, self.column(node))
         return Product(built, self.column(node))

@@ -12,6 +12,7 @@ import enum
 import math
 import signal
 import struct
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,11 @@ from derivcli.parsing import (
 
 #: Substituting into powers with larger integer exponents is done in high precision, not exactly.
 MAX_EXACT_EXPONENT: Final = 10_000
+# Exact integers up to MAX_EXACT_BITS (about 30,000 digits) must print; Python's
+# default limit on int-to-text conversion is 4,300 digits.
+if hasattr(sys, "set_int_max_str_digits") and 0 < sys.get_int_max_str_digits() < 40_000:
+    sys.set_int_max_str_digits(40_000)
+
 #: Decimal digits used for high-precision evaluation before rounding to float.
 EVALF_DIGITS: Final = 30
 #: Expressions with more operations than this are shown as ``diff`` returned them.
@@ -52,6 +58,8 @@ MAX_CANCEL_EXPONENT: Final = 64
 REWRITE_SECONDS: Final = 0.5
 #: Distance from a kink at which one-sided derivatives are read, relative to the point.
 ONE_SIDED_STEP: Final = sympy.Rational(1, 10**40)
+#: Above this argument torch's softplus returns its argument unchanged.
+SOFTPLUS_THRESHOLD: Final = 20
 #: One-sided derivatives smaller than this are zero (60-digit rounding residue).
 ONE_SIDED_ZERO: Final = sympy.Float("1e-30")
 #: Longest time budget accepted (setitimer refuses very large values).
@@ -150,6 +158,9 @@ def build(parsed: ParsedExpression, *, extra_variables: Sequence[str] = ()) -> S
     expr = _to_sympy(parsed.tree, symbols, parsed.text)
     if expr.has(sympy.zoo, sympy.nan, sympy.oo):
         raise DerivError(ErrorKind.BAD_NUMBER, f"the expression is undefined: SymPy reads it as {expr}")
+    if expr.has(sympy.I):
+        # A constant such as sqrt(-1) or log(-2) makes every value complex.
+        raise DerivError(ErrorKind.BAD_NUMBER, f"the expression is not real: SymPy reads it as {expr}")
     return SymbolicExpression(expr=expr, symbols=symbols)
 
 
@@ -212,7 +223,16 @@ def _to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol], text: str) -> sym
                 source=text,
                 column=_column(node.args[1]),
             )
-        return SYMPY_FUNCTIONS[node.name](*args)
+        try:
+            return SYMPY_FUNCTIONS[node.name](*args)
+        except (ValueError, TypeError) as error:
+            # max(x, sqrt(-1)): SymPy cannot order a complex argument.
+            raise DerivError(
+                ErrorKind.BAD_NUMBER,
+                f"{node.name} cannot take these arguments: {error}",
+                source=text,
+                column=node.column,
+            ) from None
     raise AssertionError(f"unhandled node {node!r}")
 
 
@@ -378,6 +398,26 @@ def _has_huge_power(expr: sympy.Expr) -> bool:
     )
 
 
+def numeric_value(value: sympy.Expr) -> sympy.Expr:
+    """A constant in 30 digits; a sum that cancels to exactly 0 is 0, not rounding noise.
+
+    evalf cannot always tell that sin(1)**2 + cos(1)**2 - 1 is zero: it
+    returns a tiny number with no correct digit. strict evaluation detects
+    that, and a bounded simplify then decides.
+    """
+    try:
+        return value.evalf(EVALF_DIGITS, strict=True)
+    except sympy.core.evalf.PrecisionExhausted:
+        pass
+    try:
+        with _time_budget(1.0):
+            if sympy.simplify(value) == 0:
+                return sympy.Float(0)
+    except _OutOfTimeError:
+        pass
+    return value.evalf(EVALF_DIGITS)
+
+
 def _classify(value: sympy.Expr, *, exact: str | None) -> ExactValue:
     """Sort an evaluated expression into finite, infinite, undefined, complex or delta."""
     if value.has(sympy.nan):
@@ -390,8 +430,7 @@ def _classify(value: sympy.Expr, *, exact: str | None) -> ExactValue:
         return ExactValue(exact, math.nan, ValueStatus.INFINITE, None)
     if value.has(sympy.DiracDelta):
         return ExactValue(exact, math.nan, ValueStatus.DIRAC_DELTA, None)
-    approx = value.evalf(EVALF_DIGITS)
-    real, imaginary = approx.as_real_imag()
+    real, imaginary = numeric_value(value).as_real_imag()
     if imaginary != 0 and not (
         imaginary.is_Number and real.is_Number and abs(imaginary) <= abs(real) * 1e-25
     ):
@@ -442,6 +481,11 @@ def _special_at(sub: sympy.Basic, point: Mapping[sympy.Symbol, sympy.Expr]) -> F
             if any(_sign_of_value(first - other) == 0 for other in values[index + 1 :]):
                 return Finding("kink", "max" if func is sympy.Max else "min", ", ".join(map(str, sub.args)))
         return None
+    if func is softplus:
+        # torch.nn.functional.softplus(x) returns x itself when x > 20.
+        if _sign_at(sub.args[0] - SOFTPLUS_THRESHOLD, point) == 1:
+            return Finding("threshold", "softplus", str(sub.args[0]))
+        return None
     if func is sympy.log:
         sign = _sign_at(sub.args[0], point)
         if sign == 0:
@@ -478,7 +522,7 @@ def _inverse_function_edge(sub: sympy.Basic, point: Mapping[sympy.Symbol, sympy.
     else:
         outside, edge = abs(approx) > 1, sympy.simplify(abs(value) - 1) == 0
     if edge:
-        return Finding("steep", name, str(sub.args[0]))
+        return Finding("infinite" if func is sympy.atanh else "steep", name, str(sub.args[0]))
     if outside:
         return Finding("domain", name, str(sub.args[0]))
     return None
@@ -497,10 +541,11 @@ def _sign_of_value(value: sympy.Expr) -> int | None:
         return 1
     if value.is_extended_negative:
         return -1
-    approx = value.evalf(EVALF_DIGITS)
-    real, imaginary = approx.as_real_imag()
+    real, imaginary = numeric_value(value).as_real_imag()
     if imaginary != 0 or not real.is_Number:
         return None
+    if real == 0:
+        return 0
     if abs(real) > sympy.Float("1e-25"):
         # Far from zero at 30 digits: the sign is certain.
         return 1 if real > 0 else -1

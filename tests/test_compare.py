@@ -156,8 +156,8 @@ def test_autograd_sees_the_expression_as_written() -> None:
     entry = report("sqrt(x)**2", "-4").points[0].derivatives["x"]
     assert (entry.symbolic_value, math.isnan(entry.autograd), entry.agree) == (1.0, True, False)
     assert entry.note == (
-        "autograd gives nan: the expression as written is not defined here in real arithmetic,"
-        " but SymPy's form of it, x, is"
+        "autograd gives nan: a step of the expression as written is undefined in float64 arithmetic"
+        " (0*inf, inf/inf, inf-inf, or a function outside its domain), while SymPy's form, x, is finite here"
     )
 
 
