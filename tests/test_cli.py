@@ -179,9 +179,10 @@ def test_giant_power_is_refused(deriv: Run) -> None:
     )
 
 
-def test_rich_markup_is_printed_literally(deriv: Run) -> None:
-    outcome = deriv("eval", "[bold]x", "--at", "1")
-    assert outcome.stderr.splitlines()[1] == "  [bold]x"
+def test_control_characters_in_input_are_not_echoed(deriv: Run) -> None:
+    outcome = deriv("eval", "x\x1b[31m", "--at", "1")
+    assert "\x1b" not in outcome.stderr
+    assert outcome.stderr.splitlines()[1] == "  x?[31m"
 
 
 def test_usage_error_under_json_is_json_too(deriv: Run) -> None:
@@ -274,3 +275,62 @@ def test_no_color_means_no_escape_codes_even_on_a_terminal() -> None:
     plain = runner.invoke(app, args, env={"FORCE_COLOR": "1", "NO_COLOR": "1", "COLUMNS": "200"})
     assert "\x1b[" not in plain.stdout
     assert "relu(x)" in plain.stdout
+
+
+def test_partial_errors_and_exit_codes(deriv: Run) -> None:
+    missing = deriv("partial", "u*v", "--at", "u=1")
+    assert (missing.exit_code, missing.stderr) == (
+        ExitStatus.BAD_INPUT,
+        "deriv: error: no value for variable v in --at 'u=1'; write --at u=...,v=...\n",
+    )
+    refused = deriv("partial", "u.v", "--at", "u=1", "--json")
+    assert refused.exit_code == ExitStatus.BAD_INPUT
+    assert refused.json() == {
+        "error": {
+            "kind": "not-allowed",
+            "message": "attribute access is not allowed: 'u.v' (column 1)",
+            "column": 1,
+        }
+    }
+    ok = deriv("partial", "u*v", "--at", "u=1,v=2", "--wrt", "v", "--strict", "--json")
+    assert ok.exit_code == ExitStatus.OK
+    assert ok.json()["wrt"] == ["v"]
+
+
+def test_json_key_set_of_a_real_run(deriv: Run) -> None:
+    from tests.test_render_jsondoc import ENTRY_KEYS, POINT_KEYS, TOP_LEVEL_KEYS
+
+    document = deriv("partial", "u*v + u**2", "--at", "u=1,v=2", "--json").json()
+    assert set(document) == TOP_LEVEL_KEYS
+    assert set(document["points"][0]) == POINT_KEYS
+    assert all(set(entry) == ENTRY_KEYS for entry in document["points"][0]["derivatives"].values())
+
+
+def test_exact_integers_near_the_limit(deriv: Run) -> None:
+    document = deriv("eval", "x*3**10000", "--at", "1", "--json").json()
+    assert len(document["points"][0]["derivatives"]["x"]["exact"]) == 4772
+    refused = deriv("eval", "x*3**70000", "--at", "1")
+    assert refused.exit_code == ExitStatus.BAD_INPUT
+    assert "is too large to compute exactly" in refused.stderr
+
+
+def test_internal_error_is_one_line_and_json(deriv: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    import derivcli.compare
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(derivcli.compare, "compare", broken)
+    outcome = deriv("eval", "x", "--at", "1", "--json")
+    assert outcome.exit_code == ExitStatus.INTERNAL_ERROR
+    assert outcome.json() == {
+        "error": {"kind": "internal", "message": "internal error: RuntimeError: boom", "column": None}
+    }
+    assert outcome.stderr.startswith("deriv: internal error: RuntimeError: boom (a bug in deriv;")
+    assert len(outcome.stderr.splitlines()) == 1
+
+
+def test_simplify_timeout_must_be_positive(deriv: Run) -> None:
+    outcome = deriv("eval", "x", "--simplify", "--simplify-timeout", "0")
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    assert outcome.stderr == "deriv: error: --simplify-timeout must be a finite number > 0, got 0.0\n"

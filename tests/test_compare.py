@@ -183,3 +183,47 @@ def test_astronomically_large_value_note_is_quick() -> None:
         "the exact value, about 10 to a power of thousands of digits or more,"
         " is finite but beyond float64's range"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "dtype", "note"),
+    [
+        ("relu(x)**2", "0", "float64", "relu(x) has a kink at x=0, but the derivative is continuous there"),
+        (
+            "heaviside(x)*x",
+            "0",
+            "float64",
+            "not differentiable at x=0: heaviside(x) has a jump; one-sided derivatives 0 (left)"
+            " and 1 (right); autograd used the subgradient 0.5, symbolic gives 1/2 by SymPy's convention",
+        ),
+        (
+            "exp(x)",
+            "100",
+            "float32",
+            "autograd overflows float32: the exact value 2.6881171418161356e+43 is beyond its range",
+        ),
+        ("atanh(x)", "1", "float64", "atanh(x) is infinite at x=1"),
+        (
+            "softplus(x)",
+            "20.5",
+            "float64",
+            "torch's softplus is exactly its argument above 20 (its threshold), so autograd differentiates"
+            " x there, not softplus(x); the difference is below exp(-20) relative",
+        ),
+    ],
+)
+def test_notes(text: str, at: str, dtype: str, note: str) -> None:
+    assert report(text, at, dtype=dtype).points[0].derivatives["x"].note == note
+
+
+def test_constants_that_cancel_are_exactly_zero() -> None:
+    (point,) = report("x*(sin(1)**2 + cos(1)**2 - 1)", "1").points
+    entry = point.derivatives["x"]
+    assert (point.value, point.value_autograd, entry.symbolic_value, entry.autograd) == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_complex_constants_are_refused() -> None:
+    with pytest.raises(DerivError, match="the expression is not real"):
+        report("x + sqrt(-1)", "1")
+    with pytest.raises(DerivError, match="max cannot take these arguments"):
+        report("max(x, sqrt(-1))", "1")

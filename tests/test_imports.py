@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +59,21 @@ def test_no_heavy_imports(args: tuple[str, ...]) -> None:
 def test_a_real_evaluation_does_import_both() -> None:
     modules, status = heavy_modules_after("eval", "x**2", "--at", "1")
     assert (sorted(modules), status) == (["sympy", "torch"], 0)
+
+
+@pytest.mark.parametrize("args", [("--help",), ("eval", "__import__('os')", "--at", "1")])
+def test_console_script_imports_neither(args: tuple[str, ...]) -> None:
+    script = shutil.which("deriv", path=str(Path(sys.executable).parent))
+    if script is None:
+        pytest.skip("the deriv console script is not installed next to this interpreter")
+    completed = subprocess.run(
+        [script, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"},
+    )
+    imported = {line.rsplit("|", 1)[-1].strip() for line in completed.stderr.splitlines() if "|" in line}
+    assert "typer" in imported  # the import log was captured
+    assert not {"torch", "sympy"} & imported

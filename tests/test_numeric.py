@@ -49,12 +49,14 @@ MAPPING_CASES = [
 
 
 def autograd_and_exact(text: str, points: list[float], dtype: str = "float64"):  # type: ignore[no-untyped-def]
-    built = symbolic.build(parse_expression(text))
+    """Autograd through the parse-tree translation (what deriv runs) and SymPy's exact values."""
+    parsed = parse_expression(text)
+    built = symbolic.build(parsed)
     (name,) = built.symbols
     x = built.symbols[name]
     derivative = symbolic.differentiate(built.expr, x)
     result = numeric.autograd_at_points(
-        numeric.compile_expression(built.expr),
+        numeric.compile_tree(parsed),
         variables=[name],
         wrt=[name],
         points=[{name: p} for p in points],
@@ -75,6 +77,33 @@ def test_torch_mapping_matches_sympy_derivative(text: str, points: list[float]) 
         assert got == pytest.approx(want, rel=1e-13, abs=1e-15)
     for got, want in zip(result.gradients[name], exact_grads, strict=True):
         assert got == pytest.approx(want, rel=1e-13, abs=1e-15)
+
+
+@pytest.mark.parametrize(("text", "points"), MAPPING_CASES)
+def test_sympy_translation_evaluates_the_symbolic_derivative(text: str, points: list[float]) -> None:
+    # compile_expression maps SymPy heads (Heaviside, sign, Pow, ...) to torch, for derivatives.
+    built = symbolic.build(parse_expression(text))
+    (name,) = built.symbols
+    x = built.symbols[name]
+    derivative = symbolic.differentiate(built.expr, x)
+    function = numeric.compile_expression(derivative)
+    values = function({name: torch.tensor(points, dtype=torch.float64)}).tolist()
+    for got, p in zip(values, points, strict=True):
+        want = symbolic.evaluate_at(derivative, {x: symbolic.rational_of_float(p)}).value
+        assert got == pytest.approx(want, rel=1e-13, abs=1e-15)
+
+
+def test_every_parser_function_has_a_torch_counterpart() -> None:
+    from derivcli.parsing import FUNCTION_ARITY
+
+    assert set(numeric.TORCH_FUNCTIONS) | set(numeric.TORCH_BINARY) | {"log"} == set(FUNCTION_ARITY)
+    assert set(symbolic.SYMPY_FUNCTIONS) == set(FUNCTION_ARITY)
+
+
+def test_log_of_a_constant_to_a_variable_base() -> None:
+    result, _, exact_grads, _ = autograd_and_exact("log(2, x)", [2.0, 8.0])
+    assert result.values == pytest.approx([1.0, 1 / 3], rel=1e-15)
+    assert result.gradients["x"] == pytest.approx(exact_grads, rel=1e-13)
 
 
 def test_float32_mapping() -> None:
@@ -104,9 +133,8 @@ def test_division_stays_a_division() -> None:
 
 
 def test_unused_variable_has_zero_gradient() -> None:
-    built = symbolic.build(parse_expression("x**2"), extra_variables=["y"])
     result = numeric.autograd_at_points(
-        numeric.compile_expression(built.expr),
+        numeric.compile_tree(parse_expression("x**2")),
         variables=["x", "y"],
         wrt=["x", "y"],
         points=[{"x": 2.0, "y": 5.0}],
@@ -117,9 +145,8 @@ def test_unused_variable_has_zero_gradient() -> None:
 
 
 def test_constant_expression() -> None:
-    built = symbolic.build(parse_expression("5"), extra_variables=["x"])
     result = numeric.autograd_at_points(
-        numeric.compile_expression(built.expr),
+        numeric.compile_tree(parse_expression("5")),
         variables=["x"],
         wrt=["x"],
         points=[{"x": 1.0}, {"x": 2.0}],
@@ -151,16 +178,15 @@ def test_mps_unavailable_is_a_clear_error() -> None:
         numeric.resolve_device("mps", "float32")
 
 
-def test_auto_falls_back_to_an_available_device() -> None:
+def test_auto_picks_cuda_when_there_is_one_else_cpu() -> None:
     device = numeric.resolve_device("auto", "float64")
-    assert device.type in {"cpu", "cuda"}
+    assert device.type == ("cuda" if torch.cuda.is_available() else "cpu")
 
 
 @pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_matches_cpu() -> None:
-    built = symbolic.build(parse_expression("sin(x)*exp(-x**2/10) + x**3/100"))
-    function = numeric.compile_expression(built.expr)
+    function = numeric.compile_tree(parse_expression("sin(x)*exp(-x**2/10) + x**3/100"))
     points = [{"x": value / 7} for value in range(-20, 21)]
     common = {"variables": ["x"], "wrt": ["x"], "points": points, "dtype": "float64"}
     cpu = numeric.autograd_at_points(function, device="cpu", **common)  # type: ignore[arg-type]

@@ -297,3 +297,30 @@ def test_parser_raises_only_deriv_errors_on_mathlike_text(text: str) -> None:
     else:
         return
     assert column is None or 1 <= column <= len(text) + 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "column"),
+    [
+        (
+            "x\u00b2\u00b3",
+            "consecutive superscripts are ambiguous: write the power with ** or ^ in expression",
+            2,
+        ),
+        ("3e-x", "malformed number '3e-': an exponent needs digits", 1),
+        ("x/0", "division by zero", 3),
+        ("x/0.0 + 1", "division by zero", 3),
+    ],
+)
+def test_ambiguous_or_undefined_forms(text: str, message: str, column: int) -> None:
+    error = refusal(text)
+    assert (error.message, error.column) == (message, column)
+
+
+def test_non_ascii_in_a_point_is_named() -> None:
+    with pytest.raises(DerivError) as caught:
+        parse_point("\uff58=1")
+    assert (
+        caught.value.message
+        == "character U+FF58 FULLWIDTH LATIN SMALL LETTER X ('\uff58') is not allowed in --at"
+    )

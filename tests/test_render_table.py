@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 from rich.console import Console
@@ -88,3 +89,12 @@ def test_ascii_partial_labels() -> None:
     output = render("x*y", "x=1,y=2", mode=Mode.PARTIAL, encoding="ascii")
     assert "d/dx = y" in output
     assert "∂" not in output
+
+
+def test_rich_markup_in_text_is_printed_literally() -> None:
+    from tests.test_render_jsondoc import sample_report
+
+    report = dataclasses.replace(sample_report(), expression="[bold]x[/bold] + [red]y")
+    buffer = io.StringIO()
+    print_report(report, Console(file=buffer, width=200, color_system=None))
+    assert buffer.getvalue().splitlines()[0] == "f(x) = [bold]x[/bold] + [red]y"
