@@ -304,15 +304,7 @@ class _Translator:
         part = self.part(expr)
         if callable(part):
             return part
-        constant_value = part
-
-        def constant_function(env: Mapping[str, Tensor]) -> Tensor:
-            reference = next(iter(env.values()), None)
-            if reference is None:
-                return torch.tensor(constant_value, dtype=torch.float64)
-            return torch.full_like(reference, constant_value)
-
-        return constant_function
+        return _constant_function(part)
 
     def part(self, expr: sympy.Basic) -> TorchFunction | float:
         """A tensor function, or a float for a subexpression without variables."""
