@@ -386,7 +386,11 @@ def evaluate_at(expr: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Expr]) -> E
         # 3**(10**10) has billions of digits: evaluate in high precision instead.
         approx = expr.evalf(EVALF_DIGITS, subs=dict(point))
         return _classify(approx, exact=None)
-    exact = expr.xreplace(dict(point))
+    try:
+        exact = expr.xreplace(dict(point))
+    except (ValueError, TypeError):
+        # max(1, (-2)**0.5): SymPy refuses to order a complex argument.
+        return ExactValue(None, math.nan, ValueStatus.NOT_REAL, None)
     return _classify(exact, exact=str(exact))
 
 

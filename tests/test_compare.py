@@ -227,3 +227,8 @@ def test_complex_constants_are_refused() -> None:
         report("x + sqrt(-1)", "1")
     with pytest.raises(DerivError, match="max cannot take these arguments"):
         report("max(x, sqrt(-1))", "1")
+
+
+def test_max_of_a_value_that_is_not_real_at_the_point() -> None:
+    entry = report("max(1, sqrt(x))", "-4").points[0].derivatives["x"]
+    assert (entry.exact, math.isnan(entry.symbolic_value), entry.agree) == (None, True, False)
