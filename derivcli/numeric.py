@@ -392,7 +392,10 @@ def _constant_float(expr: sympy.Basic) -> float:
         return math.inf
     if expr == -sympy.oo:
         return -math.inf
-    real, imaginary = symbolic.numeric_value(expr).as_real_imag()
+    parts = symbolic.real_and_imaginary(expr)
+    if parts is None:
+        return math.nan
+    real, imaginary = parts
     if imaginary != 0 or not real.is_Number:
         return math.nan
     return float(real)

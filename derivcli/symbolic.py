@@ -287,26 +287,37 @@ def _largest_exponent(expr: sympy.Expr) -> int:
     return max(exponents, default=0)
 
 
-class _OutOfTimeError(Exception):
-    """Raised inside SymPy when a time budget runs out."""
+class _OutOfTimeError(BaseException):
+    """Raised inside SymPy when a time budget runs out.
+
+    A BaseException, so that SymPy's own ``except Exception`` clauses do not
+    swallow it.
+    """
 
 
 @contextlib.contextmanager
 def _time_budget(seconds: float) -> Iterator[None]:
-    """Interrupt Python-level work after ``seconds`` (main thread on POSIX only)."""
+    """Interrupt Python-level work after ``seconds`` (main thread on POSIX only).
+
+    The alarm repeats every 50 ms until the block is left, in case a library
+    swallows the first one; alarms arriving after the block has ended are ignored.
+    """
     usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     if not usable or seconds <= 0:
         yield
         return
+    active = [True]
 
     def on_alarm(signum: int, frame: object) -> None:
-        raise _OutOfTimeError
+        if active[0]:
+            raise _OutOfTimeError
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, min(seconds, MAX_BUDGET_SECONDS))
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, MAX_BUDGET_SECONDS), 0.05)
     try:
         yield
     finally:
+        active[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
@@ -410,16 +421,34 @@ def numeric_value(value: sympy.Expr) -> sympy.Expr:
     that, and a bounded simplify then decides.
     """
     try:
-        return value.evalf(EVALF_DIGITS, strict=True)
-    except sympy.core.evalf.PrecisionExhausted:
-        pass
-    try:
+        # strict evaluation may raise precision a long way on a complex value: bound it too.
         with _time_budget(1.0):
-            if sympy.simplify(value) == 0:
-                return sympy.Float(0)
+            return value.evalf(EVALF_DIGITS, strict=True)
+    except sympy.core.evalf.PrecisionExhausted:
+        try:
+            with _time_budget(1.0):
+                if sympy.simplify(value) == 0:
+                    return sympy.Float(0)
+        except _OutOfTimeError:
+            pass
     except _OutOfTimeError:
         pass
     return value.evalf(EVALF_DIGITS)
+
+
+def real_and_imaginary(value: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr] | None:
+    """30-digit real and imaginary parts of a constant, or None when they take too long.
+
+    Splitting an unevaluated complex power can send SymPy into simplify
+    for minutes, hence the budget.
+    """
+    number = numeric_value(value)
+    try:
+        with _time_budget(1.0):
+            real, imaginary = number.as_real_imag()
+    except _OutOfTimeError:
+        return None
+    return real, imaginary
 
 
 def _classify(value: sympy.Expr, *, exact: str | None) -> ExactValue:
@@ -434,7 +463,10 @@ def _classify(value: sympy.Expr, *, exact: str | None) -> ExactValue:
         return ExactValue(exact, math.nan, ValueStatus.INFINITE, None)
     if value.has(sympy.DiracDelta):
         return ExactValue(exact, math.nan, ValueStatus.DIRAC_DELTA, None)
-    real, imaginary = numeric_value(value).as_real_imag()
+    parts = real_and_imaginary(value)
+    if parts is None:
+        return ExactValue(exact, math.nan, ValueStatus.UNDEFINED, None)
+    real, imaginary = parts
     if imaginary != 0 and not (
         imaginary.is_Number and real.is_Number and abs(imaginary) <= abs(real) * 1e-25
     ):
@@ -545,7 +577,10 @@ def _sign_of_value(value: sympy.Expr) -> int | None:
         return 1
     if value.is_extended_negative:
         return -1
-    real, imaginary = numeric_value(value).as_real_imag()
+    parts = real_and_imaginary(value)
+    if parts is None:
+        return None
+    real, imaginary = parts
     if imaginary != 0 or not real.is_Number:
         return None
     if real == 0:
