@@ -491,7 +491,11 @@ def analyse_point(
     for sub in sympy.preorder_traversal(expr):
         if not isinstance(sub, sympy.Basic) or variable not in sub.free_symbols:
             continue
-        finding = _special_at(sub, point)
+        try:
+            finding = _special_at(sub, point)
+        except (ValueError, TypeError):
+            # min(sin(sqrt(-1)), 0): SymPy cannot order complex values; nothing to report.
+            continue
         if finding is None or (finding.kind, finding.argument) in seen:
             continue
         seen.add((finding.kind, finding.argument))

@@ -232,3 +232,8 @@ def test_complex_constants_are_refused() -> None:
 def test_max_of_a_value_that_is_not_real_at_the_point() -> None:
     entry = report("max(1, sqrt(x))", "-4").points[0].derivatives["x"]
     assert (entry.exact, math.isnan(entry.symbolic_value), entry.agree) == (None, True, False)
+
+
+def test_analysis_survives_complex_values_inside_min() -> None:
+    entry = report("softplus(min(sin(y**0.5), 0))", "y=-1").points[0].derivatives["y"]
+    assert (math.isnan(entry.autograd), entry.agree) == (True, False)
