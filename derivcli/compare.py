@@ -8,6 +8,7 @@ here prints.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -16,7 +17,7 @@ import mpmath
 import sympy
 
 from derivcli import numeric, symbolic
-from derivcli.errors import DerivError, ErrorKind
+from derivcli.errors import ErrorKind
 from derivcli.parsing import Assignment
 from derivcli.plan import Plan
 from derivcli.symbolic import ExactValue, Finding, ValueStatus
@@ -155,7 +156,7 @@ def compare(plan: Plan, options: Options) -> Report:
             PointReport(
                 at={symbol.name: symbolic.round_to_bits(value_, 53) for symbol, value_ in point.items()},
                 at_exact={symbol.name: str(value_) for symbol, value_ in point.items()},
-                at_input={name: assignment.value.text.strip() for name, assignment in assignments.items()},
+                at_input={name: assignment.text for name, assignment in assignments.items()},
                 value=value.value,
                 value_exact=value.exact,
                 value_autograd=autograd.values[index],
@@ -187,15 +188,7 @@ def _dtype_point(
     for symbol, value in point.items():
         number = symbolic.to_dtype(value, dtype)
         if not math.isfinite(number):
-            assignment = assignments[symbol.name]
-            text = assignment.value.text.strip()
-            raise DerivError(
-                ErrorKind.BAD_NUMBER,
-                f"{symbol.name}={text} overflows {dtype} in --at {assignment.spec!r}",
-                source=assignment.spec,
-                column=assignment.offset + 1,
-                length=len(assignment.value.text),
-            )
+            raise assignments[symbol.name].refuse(ErrorKind.BAD_NUMBER, symbol.name, f"overflows {dtype}")
         rounded[symbol.name] = number
     return rounded
 
@@ -208,7 +201,7 @@ def _underflow_notes(
 ) -> list[str]:
     """Say so when a non-zero coordinate rounds to zero in the dtype."""
     return [
-        f"{symbol.name}={assignments[symbol.name].value.text.strip()} rounds to 0 in {dtype}:"
+        f"{symbol.name}={assignments[symbol.name].text} rounds to 0 in {dtype}:"
         f" autograd ran at {symbol.name}=0"
         for symbol, value in point.items()
         if float_point[symbol.name] == 0 and not value.is_zero
@@ -322,14 +315,15 @@ def _scientific(value: sympy.Expr | None) -> str:
     """A huge number in short scientific notation, e.g. 1.97e+434."""
     if value is None:
         return "unknown"
-    _, _, exponent, bit_count = sympy.Float(value, 15)._mpf_
+    approx = sympy.Float(value, 15)._mpf_
+    _, _, exponent, bit_count = approx
     binary_magnitude = exponent + bit_count
     if binary_magnitude > 10**6:
         # Printing the decimal digits of the exponent itself could take forever.
         if binary_magnitude >= 10**4000:
             return "10 to a power of thousands of digits or more"
         return f"10 to a power of about {len(str(binary_magnitude))} digits"
-    return str(mpmath.nstr(mpmath.mpf(sympy.Float(value, 15)._mpf_), 3))
+    return str(mpmath.nstr(mpmath.mpf(approx), 3))
 
 
 def _point_text(point: Mapping[sympy.Symbol, sympy.Expr]) -> str:
@@ -386,7 +380,7 @@ def _finding_note(
 
 def _non_finite_autograd_note(autograd: float, exact: ExactValue, expr: sympy.Expr, dtype: str) -> str:
     """Why autograd is inf or nan where the exact derivative is a finite number."""
-    largest = torch_max(dtype)
+    largest = _largest_finite(dtype)
     if math.isinf(autograd) and abs(exact.value) > largest:
         return (
             f"autograd overflows {dtype}: the exact value {_format_number(exact.value)} is beyond its range"
@@ -400,9 +394,9 @@ def _non_finite_autograd_note(autograd: float, exact: ExactValue, expr: sympy.Ex
     )
 
 
-def torch_max(dtype: str) -> float:
-    """The largest finite value of a dtype."""
-    return 3.4028234663852886e38 if dtype == "float32" else 1.7976931348623157e308
+def _largest_finite(dtype: str) -> float:
+    """The largest finite value of a dtype (float32's written out: compare does not import torch)."""
+    return 3.4028234663852886e38 if dtype == "float32" else sys.float_info.max
 
 
 def _status_note(exact: ExactValue) -> str:

@@ -130,10 +130,6 @@ def resolve_device(spec: str, dtype: str) -> torch.device:
     return torch.device("cpu")
 
 
-def _log(x: Tensor) -> Tensor:
-    return torch.log(x)
-
-
 #: The parser's function names and their torch counterparts, for the autograd side.
 TORCH_FUNCTIONS: Final[Mapping[str, Callable[[Tensor], Tensor]]] = {
     "sin": torch.sin,
@@ -149,7 +145,7 @@ TORCH_FUNCTIONS: Final[Mapping[str, Callable[[Tensor], Tensor]]] = {
     "acosh": torch.acosh,
     "atanh": torch.atanh,
     "exp": torch.exp,
-    "log": _log,
+    "log": torch.log,
     "sqrt": torch.sqrt,
     "abs": torch.abs,
     "erf": torch.erf,

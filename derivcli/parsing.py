@@ -169,6 +169,22 @@ class Assignment:
     spec: str
     offset: int
 
+    @property
+    def text(self) -> str:
+        """The value as typed, without surrounding blanks."""
+        return self.value.text.strip()
+
+    def refuse(self, kind: ErrorKind, name: str, reason: str) -> DerivError:
+        """An error about this value, e.g. ``x=1e39 overflows float32``, pointing at it in ``--at``."""
+        leading_blanks = len(self.value.text) - len(self.value.text.lstrip())
+        return DerivError(
+            kind,
+            f"{name}={self.text} {reason} in --at {self.spec!r}",
+            source=self.spec,
+            column=self.offset + leading_blanks + 1,
+            length=len(self.text),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class PointSpec:

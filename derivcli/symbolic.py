@@ -164,11 +164,6 @@ def build(parsed: ParsedExpression, *, extra_variables: Sequence[str] = ()) -> S
     return SymbolicExpression(expr=expr, symbols=symbols)
 
 
-def _column(node: Node) -> int:
-    """The column where a node starts (sums and products: their first item)."""
-    return node.column
-
-
 def constant(parsed: ParsedExpression) -> sympy.Expr:
     """The exact SymPy value of a constant expression such as ``pi/4``."""
     return _to_sympy(parsed.tree, {}, parsed.text)
@@ -198,7 +193,7 @@ def _to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol], text: str) -> sym
         factors = [_to_sympy(factor, symbols, text) for _, factor in node.factors]
         for (divide, item), factor in zip(node.factors, factors, strict=True):
             if divide and factor.is_zero:
-                raise DerivError(ErrorKind.BAD_NUMBER, "division by zero", source=text, column=_column(item))
+                raise DerivError(ErrorKind.BAD_NUMBER, "division by zero", source=text, column=item.column)
         return sympy.Mul(
             *[
                 1 / factor if divide else factor
@@ -221,7 +216,7 @@ def _to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol], text: str) -> sym
                 ErrorKind.BAD_NUMBER,
                 f"the base of a logarithm must be positive and not 1, got {args[1]}",
                 source=text,
-                column=_column(node.args[1]),
+                column=node.args[1].column,
             )
         try:
             return SYMPY_FUNCTIONS[node.name](*args)
@@ -338,26 +333,14 @@ def point_value(assignment: Assignment, *, name: str) -> sympy.Expr:
         value = constant(assignment.value)
     except DerivError as error:
         raise reanchor(error, spec=assignment.spec, offset=assignment.offset) from None
-    text = assignment.value.text.strip()
-    start = assignment.offset + (len(assignment.value.text) - len(assignment.value.text.lstrip())) + 1
-
-    def refuse(kind: ErrorKind, reason: str) -> DerivError:
-        return DerivError(
-            kind,
-            f"{name}={text} {reason} in --at {assignment.spec!r}",
-            source=assignment.spec,
-            column=start,
-            length=len(text),
-        )
-
     if value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
-        raise refuse(ErrorKind.BAD_NUMBER, "is not a finite number")
+        raise assignment.refuse(ErrorKind.BAD_NUMBER, name, "is not a finite number")
     approx = value.evalf(EVALF_DIGITS)
     real, imaginary = approx.as_real_imag()
     if imaginary != 0 or not real.is_Number:
-        raise refuse(ErrorKind.BAD_POINT, "is not a real number")
+        raise assignment.refuse(ErrorKind.BAD_POINT, name, "is not a real number")
     if not math.isfinite(float(real)):
-        raise refuse(ErrorKind.BAD_NUMBER, "overflows float64")
+        raise assignment.refuse(ErrorKind.BAD_NUMBER, name, "overflows float64")
     return value
 
 
