@@ -7,14 +7,19 @@ engines are imported inside the commands that need them.
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import importlib.util
 import io
 import os
 import signal
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib import metadata
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
 
 import typer
 from typer.core import TyperCommand
@@ -22,12 +27,16 @@ from typer.exceptions import TyperException
 
 from derivcli import __version__
 from derivcli.errors import DerivError, ErrorKind, ExitStatus
-from derivcli.parsing import parse_expression, parse_point
+from derivcli.gridplan import DEFAULT_NUM, GridChunk, make_grid_plan
+from derivcli.parsing import parse_count, parse_expression, parse_point, parse_range
 from derivcli.plan import Mode, check_device, make_plan, split_names
 from derivcli.render.messages import error_lines
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from derivcli.compare import Report
+    from derivcli.grid import GridReport
 
 EXIT_STATUS_EPILOG = (
     "Exit status: 0 success; 1 autograd and symbolic disagree (with --strict); "
@@ -274,8 +283,19 @@ def _run(
     simplify_timeout: float,
 ) -> NoReturn:
     """Parse, plan and compare; render the report or the error; exit with the right status."""
-    try:
+
+    def action() -> ExitStatus:
         report = _compute(mode, expression, at, wrt, device, dtype, rtol, atol, simplify, simplify_timeout)
+        _print_report(report, json_output=json_output)
+        return ExitStatus.DISAGREEMENT if strict and not report.all_agree else ExitStatus.OK
+
+    _guarded(action, json_output=json_output)
+
+
+def _guarded(action: Callable[[], ExitStatus], *, json_output: bool) -> NoReturn:
+    """Run a command's work; turn every failure into its message, JSON error and exit status."""
+    try:
+        status = action()
     except DerivError as error:
         _fail(error, json_output=json_output)
     except KeyboardInterrupt:
@@ -295,10 +315,7 @@ def _run(
             err=True,
         )
         raise typer.Exit(ExitStatus.INTERNAL_ERROR) from None
-    _print_report(report, json_output=json_output)
-    if strict and not report.all_agree:
-        raise typer.Exit(ExitStatus.DISAGREEMENT)
-    raise typer.Exit(ExitStatus.OK)
+    raise typer.Exit(status)
 
 
 def _compute(
@@ -314,9 +331,7 @@ def _compute(
     simplify_timeout: float,
 ) -> Report:
     """Everything but the output: cheap checks first, heavy imports last."""
-    for name, value in (("--rtol", rtol), ("--atol", atol)):
-        if value is not None and not (value >= 0 and value != float("inf")):
-            raise DerivError(ErrorKind.BAD_OPTION, f"{name} must be a finite number >= 0, got {value}")
+    _check_tolerances(rtol, atol)
     if not (simplify_timeout > 0 and simplify_timeout != float("inf")):
         raise DerivError(
             ErrorKind.BAD_OPTION, f"--simplify-timeout must be a finite number > 0, got {simplify_timeout}"
@@ -332,6 +347,13 @@ def _compute(
         device=device, dtype=dtype, rtol=rtol, atol=atol, simplify=simplify, simplify_timeout=simplify_timeout
     )
     return compare(plan, options)
+
+
+def _check_tolerances(rtol: float | None, atol: float | None) -> None:
+    """Refuse negative or non-finite tolerances."""
+    for name, value in (("--rtol", rtol), ("--atol", atol)):
+        if value is not None and not (value >= 0 and value != float("inf")):
+            raise DerivError(ErrorKind.BAD_OPTION, f"{name} must be a finite number >= 0, got {value}")
 
 
 def _fail(error: DerivError, *, json_output: bool) -> NoReturn:
@@ -352,18 +374,302 @@ def _print_report(report: Report, *, json_output: bool) -> None:
 
         sys.stdout.write(dumps(report_document(report)) + "\n")
         return
-    from rich.console import Console
-
     from derivcli.render.table import print_report
 
+    print_report(report, _console(sys.stdout))
+
+
+def _console(stream: TextIO) -> Console:
+    """A Rich console on ``stream``: no colour under NO_COLOR, no wrapping at 80 columns off a terminal."""
+    from rich.console import Console
+
     # Off a terminal, a table should not wrap at 80 columns (unless COLUMNS says so).
-    wide = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
+    wide = None if stream.isatty() or "COLUMNS" in os.environ else 200
     # NO_COLOR (https://no-color.org): Rich drops colours but keeps bold; drop every escape code.
     plain = bool(os.environ.get("NO_COLOR"))
-    console = Console(
-        file=sys.stdout, width=wide, highlight=False, soft_wrap=False, color_system=None if plain else "auto"
+    return Console(
+        file=stream, width=wide, highlight=False, soft_wrap=False, color_system=None if plain else "auto"
     )
-    print_report(report, console)
+
+
+RangeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--range",
+        metavar="VAR=START:STOP[:NUM]",
+        help="A variable's range, e.g. 'x=-10:10' or 'x=-pi:pi:1000' (NUM overrides --num). "
+        "Repeat for each variable; the grid is their Cartesian product.",
+    ),
+]
+NumOption = Annotated[
+    str,
+    typer.Option(
+        "--num",
+        metavar="N",
+        help=f"Points per axis, ends included; '1e6' and '1_000_000' work too [default: {DEFAULT_NUM}].",
+        show_default=False,
+    ),
+]
+FileOption = Annotated[str | None, typer.Option(metavar="FILE", show_default=False)]
+
+
+@app.command(
+    "grid",
+    cls=ExpressionCommand,
+    epilog=EXIT_STATUS_EPILOG,
+    help="Derivatives over a whole grid: autograd with the sum trick against the symbolic derivative, "
+    "point by point, in bounded memory.\n\n"
+    'Example: deriv grid "relu(x)" --range x=-10:10 --num 1001 --plot relu.png',
+)
+def grid_command(
+    expr: ExpressionArgument,
+    range_: RangeOption = None,
+    num: NumOption = str(DEFAULT_NUM),
+    wrt: WrtOption = None,
+    device: DeviceOption = "cpu",
+    dtype: DTypeOption = DType.float64,
+    rtol: RtolOption = None,
+    atol: AtolOption = None,
+    strict: StrictOption = False,
+    json_output: JsonOption = False,
+    csv: Annotated[
+        str | None,
+        typer.Option(
+            "--csv",
+            metavar="FILE",
+            help="Write every point to FILE as CSV ('-': stdout).",
+            show_default=False,
+        ),
+    ] = None,
+    jsonl: Annotated[
+        str | None,
+        typer.Option(
+            "--jsonl",
+            metavar="FILE",
+            help="Write every point to FILE as JSON Lines ('-': stdout).",
+            show_default=False,
+        ),
+    ] = None,
+    plot: Annotated[
+        str | None,
+        typer.Option(
+            "--plot",
+            metavar="FILE",
+            help="Plot f, both derivatives and their difference to FILE (.png or .svg; needs matplotlib).",
+            show_default=False,
+        ),
+    ] = None,
+    chunk_size: Annotated[
+        str | None,
+        typer.Option(
+            "--chunk-size",
+            metavar="N",
+            help="Points evaluated at once [default: 65536 on the CPU, 8388608 on a GPU].",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """The ``deriv grid`` command."""
+    request = GridRequest(
+        expression=expr,
+        ranges=tuple(range_ or ()),
+        num=num,
+        wrt=tuple(wrt or ()),
+        device=device,
+        dtype=dtype.value,
+        rtol=rtol,
+        atol=atol,
+        json_output=json_output,
+        csv=csv,
+        jsonl=jsonl,
+        plot=plot,
+        chunk_size=chunk_size,
+    )
+
+    def action() -> ExitStatus:
+        report = _grid(request)
+        return ExitStatus.DISAGREEMENT if strict and not report.all_agree else ExitStatus.OK
+
+    _guarded(action, json_output=json_output)
+
+
+@dataclass(frozen=True, slots=True)
+class GridRequest:
+    """The options of one ``deriv grid`` run, as typed."""
+
+    expression: str
+    ranges: tuple[str, ...]
+    num: str
+    wrt: tuple[str, ...]
+    device: str
+    dtype: str
+    rtol: float | None
+    atol: float | None
+    json_output: bool
+    csv: str | None
+    jsonl: str | None
+    plot: str | None
+    chunk_size: str | None
+
+
+def _grid(request: GridRequest) -> GridReport:
+    """Check everything cheap, open the outputs, compute chunk by chunk, render the summary."""
+    _check_tolerances(request.rtol, request.atol)
+    check_device(request.device)
+    parsed = parse_expression(request.expression)
+    plan = make_grid_plan(
+        expression=parsed,
+        ranges=[parse_range(text) for text in request.ranges],
+        num=parse_count(request.num, option="--num"),
+        wrt=split_names(request.wrt, option="--wrt"),
+    )
+    chunk_size = (
+        None if request.chunk_size is None else parse_count(request.chunk_size, option="--chunk-size")
+    )
+    to_stdout = [name for name, path in (("--csv", request.csv), ("--jsonl", request.jsonl)) if path == "-"]
+    if len(to_stdout) > 1 or (to_stdout and request.json_output):
+        taken = [*to_stdout, *(["--json"] if request.json_output else [])]
+        raise DerivError(ErrorKind.BAD_OPTION, f"{' and '.join(taken)} cannot both write to stdout")
+    if request.csv is not None and request.csv == request.jsonl and request.csv != "-":
+        raise DerivError(ErrorKind.BAD_OPTION, f"--csv and --jsonl name the same file {request.csv!r}")
+    if request.plot is not None:
+        _check_plot(request.plot, dimensions=len(plan.axes))
+    if request.csv is not None:
+        from derivcli.render.stream import csv_header
+
+        csv_header(plan.variables, plan.wrt)
+
+    with contextlib.ExitStack() as outputs:
+        sinks: list[Callable[[GridChunk], None]] = []
+        if request.csv is not None or request.jsonl is not None:
+            from derivcli.render.stream import CsvWriter, JsonLinesWriter
+
+            if request.csv is not None:
+                stream = _open_output(request.csv, outputs, option="--csv")
+                sinks.append(CsvWriter(stream, variables=plan.variables, wrt=plan.wrt))
+            if request.jsonl is not None:
+                stream = _open_output(request.jsonl, outputs, option="--jsonl")
+                sinks.append(JsonLinesWriter(stream, variables=plan.variables, wrt=plan.wrt))
+        collector = None
+        if request.plot is not None:
+            from derivcli.render.plot import PlotCollector
+
+            collector = PlotCollector(variables=plan.variables, wrt=plan.wrt, shape=plan.shape)
+            sinks.append(collector)
+
+        from derivcli.grid import GridOptions, run_grid
+
+        options = GridOptions(
+            device=request.device,
+            dtype=request.dtype,
+            rtol=request.rtol,
+            atol=request.atol,
+            chunk_size=chunk_size,
+        )
+        progress = outputs.enter_context(_ProgressBar(total=plan.points))
+        report = run_grid(
+            plan,
+            options,
+            on_chunk=_fan_out(sinks) if sinks else None,
+            progress=progress if sys.stderr.isatty() else None,
+        )
+    if collector is not None and request.plot is not None:
+        from derivcli.render.plot import write_plot
+
+        kinks = [point.at for kink in report.kinks for point in kink.on_grid_examples]
+        kinks += [left.at for kink in report.kinks for left, _ in kink.crossing_examples]
+        write_plot(
+            Path(request.plot),
+            collector,
+            expression=report.expression,
+            derivatives=report.derivatives,
+            kinks=kinks,
+            dtype=report.dtype,
+        )
+    if request.json_output:
+        from derivcli.render.jsondoc import dumps, grid_document
+
+        sys.stdout.write(dumps(grid_document(report)) + "\n")
+    else:
+        from derivcli.render.gridtable import print_grid_summary
+
+        # With the points on stdout, the summary is a message: it goes to stderr.
+        print_grid_summary(report, _console(sys.stderr if to_stdout else sys.stdout))
+    return report
+
+
+def _check_plot(path: str, *, dimensions: int) -> None:
+    """Refuse a plot that cannot be made, before any work is done."""
+    if dimensions > 2:
+        raise DerivError(
+            ErrorKind.BAD_OPTION, f"--plot shows one or two variables; this grid has {dimensions}"
+        )
+    if Path(path).suffix.lower() not in (".png", ".svg"):
+        raise DerivError(
+            ErrorKind.BAD_OPTION, f"--plot {path!r}: cannot tell the format; use a .png or .svg file name"
+        )
+    if importlib.util.find_spec("matplotlib") is None:
+        raise DerivError(
+            ErrorKind.UNSUPPORTED,
+            "--plot needs matplotlib: pip install 'deriv[plot]' (or pip install matplotlib)",
+        )
+
+
+def _open_output(path: str, outputs: contextlib.ExitStack, *, option: str) -> TextIO:
+    """Stdout for '-', else the file opened for writing (closed when the run ends)."""
+    if path == "-":
+        return sys.stdout
+    try:
+        return outputs.enter_context(open(path, "w", encoding="utf-8", newline=""))
+    except OSError as error:
+        raise DerivError(ErrorKind.BAD_OPTION, f"{option}: cannot write {path!r}: {error.strerror}") from None
+
+
+def _fan_out(sinks: Sequence[Callable[[GridChunk], None]]) -> Callable[[GridChunk], None]:
+    """One sink that hands each chunk to every sink in turn."""
+
+    def each(chunk: GridChunk) -> None:
+        for sink in sinks:
+            sink(chunk)
+
+    return each
+
+
+class _ProgressBar:
+    """A Rich progress bar on stderr, shown only once a grid has run for a second (TTY only)."""
+
+    def __init__(self, *, total: int, delay: float = 1.0) -> None:
+        self.total = total
+        self.delay = delay
+        self.began = time.monotonic()
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> _ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def __call__(self, done: int, total: int) -> None:
+        """Advance to ``done`` of ``total`` points."""
+        if self.bar is None:
+            if time.monotonic() - self.began < self.delay or done >= total:
+                return
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(
+                TextColumn("grid"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TimeRemainingColumn(),
+                console=_console(sys.stderr),
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("grid", total=total)
+        self.bar.update(self.task, completed=done)
 
 
 def main() -> None:

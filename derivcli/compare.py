@@ -184,13 +184,18 @@ def _dtype_point(
     point: Mapping[sympy.Symbol, sympy.Expr], assignments: Mapping[str, Assignment], dtype: str
 ) -> dict[str, float]:
     """The point rounded once to the dtype; a coordinate the dtype cannot hold is refused."""
-    rounded = {}
-    for symbol, value in point.items():
-        number = symbolic.to_dtype(value, dtype)
-        if not math.isfinite(number):
-            raise assignments[symbol.name].refuse(ErrorKind.BAD_NUMBER, symbol.name, f"overflows {dtype}")
-        rounded[symbol.name] = number
-    return rounded
+    return {
+        symbol.name: dtype_value(value, assignments[symbol.name], name=symbol.name, dtype=dtype)
+        for symbol, value in point.items()
+    }
+
+
+def dtype_value(value: sympy.Expr, assignment: Assignment, *, name: str, dtype: str) -> float:
+    """An exact coordinate rounded once to the dtype; one the dtype cannot hold is refused."""
+    number = symbolic.to_dtype(value, dtype)
+    if not math.isfinite(number):
+        raise assignment.refuse(ErrorKind.BAD_NUMBER, name, f"overflows {dtype}")
+    return number
 
 
 def _underflow_notes(
@@ -210,10 +215,15 @@ def _underflow_notes(
 
 def _tolerance(options: Options) -> Tolerance:
     """The user's tolerances where given, the dtype's defaults otherwise."""
-    default = DEFAULT_TOLERANCES[options.dtype]
+    return resolve_tolerance(options.dtype, rtol=options.rtol, atol=options.atol)
+
+
+def resolve_tolerance(dtype: str, *, rtol: float | None, atol: float | None) -> Tolerance:
+    """The given tolerances, each defaulting to the dtype's."""
+    default = DEFAULT_TOLERANCES[dtype]
     return Tolerance(
-        rtol=default.rtol if options.rtol is None else options.rtol,
-        atol=default.atol if options.atol is None else options.atol,
+        rtol=default.rtol if rtol is None else rtol,
+        atol=default.atol if atol is None else atol,
     )
 
 

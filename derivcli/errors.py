@@ -29,6 +29,7 @@ class ErrorKind(enum.StrEnum):
     TOO_LONG = "too-long"
     TOO_DEEP = "too-deep"
     BAD_POINT = "bad-point"
+    BAD_RANGE = "bad-range"
     MISSING_VALUE = "missing-value"
     AMBIGUOUS_VARIABLE = "ambiguous-variable"
     BAD_OPTION = "bad-option"

@@ -160,14 +160,16 @@ class ParsedExpression:
 class Assignment:
     """One ``name=value`` of a point; ``name`` is None for a bare value (``--at 3``).
 
-    ``spec`` is the whole ``--at`` text and ``offset`` where the value starts in it,
-    so that later errors about the value can point into what the user typed.
+    ``spec`` is the whole option text (of ``--at``, or ``--range`` for ``deriv grid``)
+    and ``offset`` where the value starts in it, so that later errors about the
+    value can point into what the user typed.
     """
 
     name: str | None
     value: ParsedExpression
     spec: str
     offset: int
+    option: str = "--at"
 
     @property
     def text(self) -> str:
@@ -179,7 +181,7 @@ class Assignment:
         leading_blanks = len(self.value.text) - len(self.value.text.lstrip())
         return DerivError(
             kind,
-            f"{name}={self.text} {reason} in --at {self.spec!r}",
+            f"{name}={self.text} {reason} in {self.option} {self.spec!r}",
             source=self.spec,
             column=self.offset + leading_blanks + 1,
             length=len(self.text),
@@ -309,19 +311,110 @@ def parse_point(text: str) -> PointSpec:
     return PointSpec(text=text, assignments=tuple(assignments))
 
 
-def _parse_point_value(spec: str, value_text: str, offset: int) -> ParsedExpression:
-    """Parse one value of a point, re-anchoring any error to the whole ``--at`` text."""
+@dataclass(frozen=True, slots=True)
+class RangeSpec:
+    """A ``--range`` of ``deriv grid``: ``x=-10:10``, or ``x=-10:10:1000`` with its own count."""
+
+    text: str
+    name: str
+    start: Assignment
+    stop: Assignment
+    num: int | None
+
+
+#: Most points along one axis, and in a whole grid (beyond this a run takes days).
+MAX_GRID_POINTS: Final = 10**12
+
+_COUNT: Final = re.compile(r"\s*(\d(?:_?\d)*)(?:[eE]\+?(\d{1,2}))?\s*")
+
+
+def parse_count(text: str, *, option: str, source: str | None = None, offset: int = 0) -> int:
+    """A number of points: a positive integer, also written ``1e8`` or ``1_000_000``."""
+    match = _COUNT.fullmatch(text)
+    kind = ErrorKind.BAD_RANGE if option == "--range" else ErrorKind.BAD_OPTION
+    source = text if source is None else source
+    column = offset + len(text) - len(text.lstrip()) + 1
+    where = f"in {option} {source!r}" if source != text else f"for {option}"
+    if match is None:
+        raise DerivError(
+            kind,
+            f"expected a whole number of points {where}, got {text.strip()!r}",
+            source=source,
+            column=column,
+            length=max(1, len(text.strip())),
+        )
+    count: int = int(match.group(1).replace("_", "")) * 10 ** int(match.group(2) or 0)
+    if not 1 <= count <= MAX_GRID_POINTS:
+        raise DerivError(
+            kind,
+            f"the number of points {where} must be from 1 to {MAX_GRID_POINTS:.0e}, got {text.strip()}",
+            source=source,
+            column=column,
+            length=max(1, len(text.strip())),
+        )
+    return count
+
+
+def parse_range(text: str) -> RangeSpec:
+    """Parse a ``--range`` value: ``x=START:STOP`` or ``x=START:STOP:NUM`` (constants, e.g. ``-pi:pi``)."""
+    _to_ascii(text, "--range")
+    match = re.fullmatch(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)", text, re.DOTALL)
+    if match is None:
+        raise DerivError(
+            ErrorKind.BAD_RANGE,
+            f"expected name=start:stop in --range {text!r}, e.g. --range x=-10:10",
+            source=text,
+            column=1,
+            length=max(1, len(text)),
+        )
+    name = match.group(1)
+    _check_variable_name(name, source=text, column=match.start(1) + 1)
+    body_offset = match.start(2)
+    pieces: list[tuple[int, str]] = []
+    start = body_offset
+    for index in range(body_offset, len(text) + 1):
+        if index == len(text) or text[index] == ":":
+            pieces.append((start, text[start:index]))
+            start = index + 1
+    if len(pieces) not in (2, 3):
+        raise DerivError(
+            ErrorKind.BAD_RANGE,
+            f"expected {name}=start:stop or {name}=start:stop:num in --range {text!r}",
+            source=text,
+            column=body_offset + 1,
+            length=max(1, len(text) - body_offset),
+        )
+    ends = [
+        Assignment(
+            name,
+            _parse_point_value(text, piece, offset, option="--range", what=label),
+            text,
+            offset,
+            option="--range",
+        )
+        for (offset, piece), label in zip(pieces[:2], ("range start", "range stop"), strict=True)
+    ]
+    num = None
+    if len(pieces) == 3:
+        num = parse_count(pieces[2][1], option="--range", source=text, offset=pieces[2][0])
+    return RangeSpec(text=text, name=name, start=ends[0], stop=ends[1], num=num)
+
+
+def _parse_point_value(
+    spec: str, value_text: str, offset: int, *, option: str = "--at", what: str = "point value"
+) -> ParsedExpression:
+    """Parse one constant value of an option, re-anchoring any error to the whole option text."""
     try:
-        return parse_expression(value_text, what="point value", allow_variables=False)
+        return parse_expression(value_text, what=what, allow_variables=False)
     except DerivError as error:
-        raise reanchor(error, spec=spec, offset=offset) from None
+        raise reanchor(error, spec=spec, offset=offset, option=option) from None
 
 
-def reanchor(error: DerivError, *, spec: str, offset: int) -> DerivError:
-    """Move an error about a point value into the coordinates of the whole ``--at`` text."""
+def reanchor(error: DerivError, *, spec: str, offset: int, option: str = "--at") -> DerivError:
+    """Move an error about a value into the coordinates of the whole option text (``--at``, ``--range``)."""
     column = None if error.column is None else error.column + offset
     return DerivError(
-        error.kind, f"{error.message} in --at {spec!r}", source=spec, column=column, length=error.length
+        error.kind, f"{error.message} in {option} {spec!r}", source=spec, column=column, length=error.length
     )
 
 

@@ -332,7 +332,9 @@ def point_value(assignment: Assignment, *, name: str) -> sympy.Expr:
     try:
         value = constant(assignment.value)
     except DerivError as error:
-        raise reanchor(error, spec=assignment.spec, offset=assignment.offset) from None
+        raise reanchor(
+            error, spec=assignment.spec, offset=assignment.offset, option=assignment.option
+        ) from None
     if value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
         raise assignment.refuse(ErrorKind.BAD_NUMBER, name, "is not a finite number")
     approx = value.evalf(EVALF_DIGITS)
@@ -487,6 +489,43 @@ def analyse_point(
             finding = Finding(finding.kind, finding.function, finding.argument, left, right)
         findings.append(finding)
     return tuple(findings)
+
+
+@dataclass(frozen=True, slots=True)
+class KinkSite:
+    """A subexpression that is not differentiable where ``argument`` is 0 (for ``deriv grid``)."""
+
+    kind: str
+    function: str
+    label: str
+    argument: sympy.Expr
+
+
+def kink_sites(expr: sympy.Expr) -> tuple[KinkSite, ...]:
+    """Every kink (abs, relu, max, min) and jump (heaviside, sign) in ``expr``, each once.
+
+    For ``max(a, b)`` and ``min(a, b)`` the argument is ``a - b`` for each pair
+    (the kink is where two arguments meet).
+    """
+    sites: dict[tuple[str, str], KinkSite] = {}
+    for sub in sympy.preorder_traversal(expr):
+        if not isinstance(sub, sympy.Basic) or not sub.free_symbols:
+            continue
+        func = type(sub)
+        if func in _KINK_FUNCTIONS:
+            kind = "jump" if func in (sympy.Heaviside, sympy.sign) else "kink"
+            name = _KINK_FUNCTIONS[func]
+            site = KinkSite(kind, name, f"{name}({sub.args[0]})", sub.args[0])
+            sites.setdefault((site.label, str(site.argument)), site)
+        elif func in (sympy.Max, sympy.Min):
+            name = "max" if func is sympy.Max else "min"
+            label = f"{name}({', '.join(map(str, sub.args))})"
+            for index, first in enumerate(sub.args):
+                for second in sub.args[index + 1 :]:
+                    difference = first - second
+                    if difference.free_symbols:
+                        sites.setdefault((label, str(difference)), KinkSite("kink", name, label, difference))
+    return tuple(sites.values())
 
 
 def _special_at(sub: sympy.Basic, point: Mapping[sympy.Symbol, sympy.Expr]) -> Finding | None:

@@ -10,10 +10,14 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from derivcli.compare import DerivativeEntry, PointReport, Report
 from derivcli.errors import DerivError
+
+if TYPE_CHECKING:
+    from derivcli.grid import GridReport
+    from derivcli.numeric.grid import GridPoint, KinkStats
 
 JsonNumber = float | str
 
@@ -85,3 +89,89 @@ def error_document(error: DerivError) -> dict[str, Any]:
 def dumps(document: Mapping[str, Any]) -> str:
     """Serialise strictly: a stray non-finite float is a bug, so it raises."""
     return json.dumps(document, indent=2, ensure_ascii=True, allow_nan=False)
+
+
+def _grid_point_document(point: GridPoint | None) -> dict[str, Any] | None:
+    """A grid point with both sides' derivatives there, or None."""
+    if point is None:
+        return None
+    return {
+        "at": _numbers(point.at),
+        "autograd": _numbers(point.autograd),
+        "symbolic": _numbers(point.symbolic),
+    }
+
+
+def _kink_document(kink: KinkStats) -> dict[str, Any]:
+    """Where the grid meets one kink or jump."""
+    return {
+        "kind": kink.kind,
+        "function": kink.function,
+        "label": kink.label,
+        "on_grid": kink.on_grid,
+        "between_points": kink.crossings,
+        "on_grid_examples": [_grid_point_document(point) for point in kink.on_grid_examples],
+        "between_examples": [
+            [_grid_point_document(left), _grid_point_document(right)]
+            for left, right in kink.crossing_examples
+        ],
+    }
+
+
+def grid_document(report: GridReport) -> dict[str, Any]:
+    """The document of ``deriv grid --json``."""
+    worst_abs_name, worst_abs, worst_abs_at = report.worst("abs")
+    worst_rel_name, worst_rel, worst_rel_at = report.worst("rel")
+    return {
+        "input": report.input,
+        "expression": report.expression,
+        "variables": list(report.variables),
+        "wrt": list(report.wrt),
+        "ranges": {
+            axis.name: {
+                "start": json_number(axis.start),
+                "stop": json_number(axis.stop),
+                "num": axis.num,
+                "start_input": axis.start_input,
+                "stop_input": axis.stop_input,
+                "start_exact": axis.start_exact,
+                "stop_exact": axis.stop_exact,
+            }
+            for axis in report.axes
+        },
+        "points": report.points,
+        "shape": [axis.num for axis in report.axes],
+        "device": report.device,
+        "dtype": report.dtype,
+        "rtol": report.rtol,
+        "atol": report.atol,
+        "symbolic": dict(report.derivatives),
+        "max_abs_error": json_number(worst_abs),
+        "max_abs_error_at": None if worst_abs_at is None else _numbers(worst_abs_at.at),
+        "max_abs_error_wrt": worst_abs_name,
+        "max_rel_error": json_number(worst_rel),
+        "max_rel_error_at": None if worst_rel_at is None else _numbers(worst_rel_at.at),
+        "max_rel_error_wrt": worst_rel_name,
+        "disagree": report.disagree,
+        "agree": report.all_agree,
+        "non_finite": {"value": report.value_non_finite},
+        "derivatives": {
+            name: {
+                "symbolic": report.derivatives[name],
+                "max_abs_error": json_number(stats.max_abs_error),
+                "max_abs_error_at": _grid_point_document(stats.max_abs_error_at),
+                "max_rel_error": json_number(stats.max_rel_error),
+                "max_rel_error_at": _grid_point_document(stats.max_rel_error_at),
+                "disagree": stats.disagree,
+                "both_nan": stats.both_nan,
+                "non_finite": {"autograd": stats.autograd_non_finite, "symbolic": stats.symbolic_non_finite},
+            }
+            for name, stats in report.stats.items()
+        },
+        "kinks": [_kink_document(kink) for kink in report.kinks],
+        "elapsed_s": report.elapsed_s,
+        "points_per_s": json_number(report.points_per_s),
+        "chunk_size": report.chunk_size,
+        "threads": report.threads,
+        "notes": list(report.notes),
+    }

@@ -1,0 +1,437 @@
+"""The autograd side over a whole grid, in chunks: the sum trick, and the symbolic derivative beside it.
+
+For each chunk of consecutive grid points the engine makes leaf tensors,
+evaluates the expression, runs ``torch.autograd.grad`` on its sum (each
+point's value depends only on its own inputs, so the gradient of the sum holds
+every point's derivative), evaluates the translated symbolic derivative on the
+same points without autograd, and folds the comparison into running
+statistics. Only one chunk is alive at a time, so memory stays bounded
+whatever the number of points; chunks small enough to stay in the CPU's cache
+are also faster than one pass over the whole grid.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import torch
+
+from derivcli.gridplan import GridChunk, flat_to_coordinates
+from derivcli.numeric import DTYPES, Tensor, TorchFunction, resolve_device
+
+#: Points per chunk on the CPU. Measured with bench/grid.py on a 2-core x86-64
+#: machine: 2**15 to 2**17 are within a few percent of each other and about three
+#: times as fast as whole-grid evaluation; at 2**20 and above a chunk's
+#: intermediates no longer fit in the cache and throughput falls back.
+CPU_CHUNK: Final = 2**16
+#: Points per chunk on a GPU: large enough that kernel launches are negligible.
+GPU_CHUNK: Final = 2**23
+#: Kink examples kept per kink (points on it, and pairs of points around it).
+KINK_EXAMPLES: Final = 5
+
+
+@dataclass(frozen=True, slots=True)
+class AxisValues:
+    """One axis as floats of the run's dtype: ``num`` points from ``start`` to ``stop``."""
+
+    name: str
+    start: float
+    stop: float
+    num: int
+
+
+@dataclass(frozen=True, slots=True)
+class KinkProbe:
+    """A subexpression with a kink or jump where ``compiled`` is 0 (relu(x): x; max(a, b): a - b)."""
+
+    kind: str
+    function: str
+    label: str
+    compiled: TorchFunction
+
+
+@dataclass(frozen=True, slots=True)
+class GridPoint:
+    """One grid point with both sides' derivatives there."""
+
+    at: Mapping[str, float]
+    autograd: Mapping[str, float]
+    symbolic: Mapping[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class KinkStats:
+    """Where the grid meets one kink: points exactly on it, and neighbours on either side of it."""
+
+    kind: str
+    function: str
+    label: str
+    on_grid: int
+    crossings: int
+    on_grid_examples: tuple[GridPoint, ...]
+    crossing_examples: tuple[tuple[GridPoint, GridPoint], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DerivativeStats:
+    """The comparison of one derivative over the whole grid.
+
+    Errors are taken over points where both sides are finite; ``disagree``
+    counts points outside tolerance, except where both sides are nan.
+    """
+
+    max_abs_error: float
+    max_abs_error_at: GridPoint | None
+    max_rel_error: float
+    max_rel_error_at: GridPoint | None
+    disagree: int
+    both_nan: int
+    autograd_non_finite: int
+    symbolic_non_finite: int
+
+
+@dataclass(frozen=True, slots=True)
+class GridStats:
+    """Everything the engine measured over the grid."""
+
+    points: int
+    device: str
+    dtype: str
+    chunk_size: int
+    threads: int
+    value_non_finite: int
+    derivatives: Mapping[str, DerivativeStats]
+    kinks: tuple[KinkStats, ...]
+    elapsed_s: float
+
+
+ChunkSink = Callable[[GridChunk], None]
+ProgressCallback = Callable[[int, int], None]
+
+
+def default_chunk_size(device: torch.device) -> int:
+    """The measured chunk size for the kind of device."""
+    return CPU_CHUNK if device.type == "cpu" else GPU_CHUNK
+
+
+def evaluate_grid(
+    *,
+    function: TorchFunction,
+    derivatives: Mapping[str, TorchFunction],
+    kinks: Sequence[KinkProbe] = (),
+    axes: Sequence[AxisValues],
+    device: str,
+    dtype: str,
+    rtol: float,
+    atol: float,
+    chunk_size: int | None = None,
+    on_chunk: ChunkSink | None = None,
+    progress: ProgressCallback | None = None,
+) -> GridStats:
+    """Run autograd and the symbolic derivative over every grid point, chunk by chunk."""
+    torch_dtype = DTYPES[dtype]
+    torch_device = resolve_device(device, dtype)
+    size = chunk_size or default_chunk_size(torch_device)
+    shape = tuple(axis.num for axis in axes)
+    total = math.prod(shape)
+    accumulators = {name: _DerivativeAccumulator(name) for name in derivatives}
+    kink_accumulators = [_KinkAccumulator(probe, one_dimensional=len(axes) == 1) for probe in kinks]
+    value_non_finite = torch.zeros((), dtype=torch.int64, device=torch_device)
+    began = time.perf_counter()
+    for start in range(0, total, size):
+        stop = min(total, start + size)
+        coordinates = _chunk_coordinates(axes, start, stop, torch_dtype, torch_device)
+        value, autograd = _autograd(function, coordinates, derivatives, stop - start)
+        with torch.no_grad():
+            symbolic = {
+                name: torch.broadcast_to(derivative(coordinates), (stop - start,))
+                for name, derivative in derivatives.items()
+            }
+            if not math.isfinite(float(value.sum())):
+                value_non_finite += (~torch.isfinite(value)).sum()
+            for name, accumulator in accumulators.items():
+                accumulator.add(start, autograd[name], symbolic[name], rtol=rtol, atol=atol)
+            for kink in kink_accumulators:
+                kink.add(start, coordinates, autograd, symbolic)
+        if on_chunk is not None:
+            on_chunk(
+                GridChunk(
+                    start=start,
+                    coordinates={name: tensor.cpu().numpy() for name, tensor in coordinates.items()},
+                    value=value.cpu().numpy(),
+                    autograd={name: tensor.cpu().numpy() for name, tensor in autograd.items()},
+                    symbolic={name: tensor.cpu().numpy() for name, tensor in symbolic.items()},
+                )
+            )
+        if progress is not None:
+            progress(stop, total)
+    if torch_device.type == "cuda":
+        torch.cuda.synchronize(torch_device)
+    elapsed = time.perf_counter() - began
+
+    def locate(index: int | None) -> GridPoint | None:
+        return None if index is None else grid_point(index, axes, function, derivatives, torch_dtype)
+
+    return GridStats(
+        points=total,
+        device=str(torch_device),
+        dtype=dtype,
+        chunk_size=size,
+        threads=torch.get_num_threads(),
+        value_non_finite=int(value_non_finite),
+        derivatives={name: accumulator.result(locate) for name, accumulator in accumulators.items()},
+        kinks=tuple(kink.result(axes, function, derivatives, torch_dtype) for kink in kink_accumulators),
+        elapsed_s=elapsed,
+    )
+
+
+def _chunk_coordinates(
+    axes: Sequence[AxisValues], start: int, stop: int, dtype: torch.dtype, device: torch.device
+) -> dict[str, Tensor]:
+    """Every variable's value at grid points ``start`` to ``stop - 1`` (row-major)."""
+    if len(axes) == 1:
+        # One axis: the flat index is the axis index; no division needed.
+        index = torch.arange(start, stop, dtype=dtype, device=device)
+        return {axes[0].name: axis_values(axes[0], index)}
+    flat = torch.arange(start, stop, dtype=torch.int64, device=device)
+    coordinates: dict[str, Tensor] = {}
+    for axis in reversed(axes):
+        within = flat % axis.num
+        flat = flat // axis.num
+        coordinates[axis.name] = axis_values(axis, within.to(dtype))
+    return {axis.name: coordinates[axis.name] for axis in axes}
+
+
+def axis_values(axis: AxisValues, index: Tensor) -> Tensor:
+    """Values of an axis at (float) indices, overwriting ``index``.
+
+    The first half counts up from ``start`` and the second half down from
+    ``stop``, as torch.linspace does, so both ends are exact and the spacing
+    is symmetric; the result does not depend on how the grid is chunked.
+    """
+    if axis.num == 1:
+        return index.fill_(axis.start)
+    step = (axis.stop - axis.start) / (axis.num - 1)
+    halfway = axis.num // 2
+    first, last = float(index[0]), float(index[-1])
+    if last < halfway:
+        return index.mul_(step).add_(axis.start)
+    if first >= halfway:
+        # stop - step * (num - 1 - i), with the subtraction done as adding a negated product.
+        return index.sub_(axis.num - 1).mul_(step).add_(axis.stop)
+    below_halfway = index < halfway
+    lower = index * step + axis.start
+    upper = index.sub_(axis.num - 1).mul_(step).add_(axis.stop)
+    return torch.where(below_halfway, lower, upper)
+
+
+def _autograd(
+    function: TorchFunction,
+    coordinates: Mapping[str, Tensor],
+    derivatives: Mapping[str, TorchFunction],
+    length: int,
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """The expression's values and, by the sum trick, its derivative at every point."""
+    leaves = {
+        name: tensor.requires_grad_(True) if name in derivatives else tensor
+        for name, tensor in coordinates.items()
+    }
+    value = torch.broadcast_to(function(leaves), (length,))
+    wanted = [leaves[name] for name in derivatives]
+    grads: Sequence[Tensor | None] = (None,) * len(wanted)
+    if value.requires_grad and wanted:
+        grads = torch.autograd.grad(value.sum(), wanted, allow_unused=True)
+    autograd = {
+        name: grad if grad is not None else torch.zeros_like(leaves[name])
+        for name, grad in zip(derivatives, grads, strict=True)
+    }
+    for tensor in leaves.values():
+        tensor.requires_grad_(False)
+    return value.detach(), autograd
+
+
+def grid_point(
+    index: int,
+    axes: Sequence[AxisValues],
+    function: TorchFunction,
+    derivatives: Mapping[str, TorchFunction],
+    dtype: torch.dtype,
+) -> GridPoint:
+    """Recompute one grid point on the CPU (for reports: the worst error, a kink)."""
+    indices = flat_to_coordinates(index, [axis.num for axis in axes])
+    coordinates = {
+        axis.name: axis_values(axis, torch.tensor([float(i)], dtype=dtype))
+        for axis, i in zip(axes, indices, strict=True)
+    }
+    _, autograd = _autograd(function, coordinates, derivatives, 1)
+    with torch.no_grad():
+        symbolic = {name: float(derivative(coordinates)) for name, derivative in derivatives.items()}
+    return GridPoint(
+        at={name: float(tensor) for name, tensor in coordinates.items()},
+        autograd={name: float(tensor) for name, tensor in autograd.items()},
+        symbolic=symbolic,
+    )
+
+
+class _DerivativeAccumulator:
+    """Running maxima and counts of one derivative's comparison, kept on the device."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.abs_maxima: list[tuple[Tensor, Tensor, int]] = []
+        self.rel_maxima: list[tuple[Tensor, Tensor, int]] = []
+        self.counts: Tensor | None = None
+
+    def add(self, start: int, autograd: Tensor, symbolic: Tensor, *, rtol: float, atol: float) -> None:
+        """Fold one chunk in: maxima stay tensors; one scalar per chunk picks the fast path."""
+        difference = autograd - symbolic
+        # The sum is finite only when every difference is, and a difference is finite
+        # only when both sides are: then the cheap path below is exact.
+        if math.isfinite(float(difference.sum())):
+            self._add_finite(start, difference.abs_(), symbolic.abs(), rtol=rtol, atol=atol)
+        else:
+            self._add_general(start, autograd, symbolic, rtol=rtol, atol=atol)
+
+    def _add_finite(
+        self, start: int, difference: Tensor, magnitude: Tensor, *, rtol: float, atol: float
+    ) -> None:
+        """A chunk where both sides are finite everywhere."""
+        tolerance = magnitude * rtol
+        tolerance += atol
+        disagree = (difference > tolerance).sum()
+        self.abs_maxima.append((*difference.max(dim=0), start))
+        # 0/0 is no error; x/0 with x > 0 is an infinite relative error, as in the core.
+        relative = torch.div(difference, magnitude).nan_to_num_(nan=0.0, posinf=math.inf)
+        self.rel_maxima.append((*relative.max(dim=0), start))
+        self._count(torch.stack([disagree, *(torch.zeros_like(disagree),) * 3]))
+
+    def _add_general(
+        self, start: int, autograd: Tensor, symbolic: Tensor, *, rtol: float, atol: float
+    ) -> None:
+        """A chunk with non-finite values on either side."""
+        autograd_finite = torch.isfinite(autograd)
+        symbolic_finite = torch.isfinite(symbolic)
+        both_finite = autograd_finite & symbolic_finite
+        magnitude = symbolic.abs()
+        difference = (autograd - symbolic).abs_()
+        agree = difference <= magnitude * rtol + atol
+        agree &= both_finite
+        # Equal infinities agree; where both sides are nan the point is undefined, not a disagreement.
+        agree |= autograd == symbolic
+        both_nan = torch.isnan(autograd) & torch.isnan(symbolic)
+        agree |= both_nan
+        difference.masked_fill_(~both_finite, 0.0)
+        relative = torch.div(difference, magnitude).nan_to_num_(nan=0.0, posinf=math.inf)
+        self.abs_maxima.append((*difference.max(dim=0), start))
+        self.rel_maxima.append((*relative.max(dim=0), start))
+        self._count(
+            torch.stack([(~agree).sum(), both_nan.sum(), (~autograd_finite).sum(), (~symbolic_finite).sum()])
+        )
+
+    def _count(self, counts: Tensor) -> None:
+        self.counts = counts if self.counts is None else self.counts + counts
+
+    def result(self, locate: Callable[[int | None], GridPoint | None]) -> DerivativeStats:
+        """The statistics over every chunk added."""
+        abs_error, abs_at = _overall_maximum(self.abs_maxima)
+        rel_error, rel_at = _overall_maximum(self.rel_maxima)
+        disagree, both_nan, autograd_bad, symbolic_bad = (
+            (int(count) for count in self.counts.tolist()) if self.counts is not None else (0, 0, 0, 0)
+        )
+        return DerivativeStats(
+            max_abs_error=abs_error,
+            max_abs_error_at=locate(abs_at),
+            max_rel_error=rel_error,
+            max_rel_error_at=locate(rel_at),
+            disagree=disagree,
+            both_nan=both_nan,
+            autograd_non_finite=autograd_bad,
+            symbolic_non_finite=symbolic_bad,
+        )
+
+
+def _overall_maximum(maxima: Sequence[tuple[Tensor, Tensor, int]]) -> tuple[float, int | None]:
+    """The largest of the chunks' maxima and its flat index (None when it is 0: no error anywhere)."""
+    if not maxima:
+        return 0.0, None
+    values = torch.stack([value for value, _, _ in maxima]).cpu()
+    best = int(torch.argmax(values))
+    largest = float(values[best])
+    if largest == 0 or math.isnan(largest):
+        return largest, None
+    _, index, start = maxima[best]
+    return largest, start + int(index)
+
+
+class _KinkAccumulator:
+    """Grid points where a kink's argument is exactly 0, and (on one axis) sign changes between neighbours."""
+
+    def __init__(self, probe: KinkProbe, *, one_dimensional: bool) -> None:
+        self.probe = probe
+        self.one_dimensional = one_dimensional
+        self.on_grid = 0
+        self.crossings = 0
+        self.on_grid_indices: list[int] = []
+        self.crossing_indices: list[int] = []
+        self.previous_sign: float | None = None
+
+    def add(
+        self,
+        start: int,
+        coordinates: Mapping[str, Tensor],
+        autograd: Mapping[str, Tensor],
+        symbolic: Mapping[str, Tensor],
+    ) -> None:
+        """Look for the kink in one chunk."""
+        argument = torch.broadcast_to(
+            self.probe.compiled(coordinates), (len(next(iter(coordinates.values()))),)
+        )
+        zeros = argument == 0
+        count = int(zeros.sum())
+        self.on_grid += count
+        if count and len(self.on_grid_indices) < KINK_EXAMPLES:
+            found = torch.nonzero(zeros).flatten()[: KINK_EXAMPLES - len(self.on_grid_indices)]
+            self.on_grid_indices.extend(start + int(i) for i in found.tolist())
+        if not self.one_dimensional:
+            return
+        sign = torch.sign(argument)
+        # A strict change of sign between neighbours: the kink lies between two grid points.
+        changes = (sign[:-1] * sign[1:]) < 0
+        crossing_count = int(changes.sum())
+        first_sign = float(sign[0])
+        boundary = self.previous_sign is not None and self.previous_sign * first_sign < 0
+        if boundary:
+            crossing_count += 1
+            if len(self.crossing_indices) < KINK_EXAMPLES:
+                self.crossing_indices.append(start - 1)
+        self.crossings += crossing_count
+        if crossing_count and len(self.crossing_indices) < KINK_EXAMPLES:
+            found = torch.nonzero(changes).flatten()[: KINK_EXAMPLES - len(self.crossing_indices)]
+            self.crossing_indices.extend(start + int(i) for i in found.tolist())
+        self.previous_sign = float(sign[-1])
+
+    def result(
+        self,
+        axes: Sequence[AxisValues],
+        function: TorchFunction,
+        derivatives: Mapping[str, TorchFunction],
+        dtype: torch.dtype,
+    ) -> KinkStats:
+        """The kink's statistics, with its example points recomputed."""
+
+        def point(index: int) -> GridPoint:
+            return grid_point(index, axes, function, derivatives, dtype)
+
+        return KinkStats(
+            kind=self.probe.kind,
+            function=self.probe.function,
+            label=self.probe.label,
+            on_grid=self.on_grid,
+            crossings=self.crossings,
+            on_grid_examples=tuple(point(index) for index in self.on_grid_indices),
+            crossing_examples=tuple((point(index), point(index + 1)) for index in self.crossing_indices),
+        )

@@ -1,0 +1,114 @@
+"""The human-readable summary of ``deriv grid``: the grid, one row per derivative, kinks and speed.
+
+User text is wrapped in :class:`rich.text.Text`, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rich import box
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from derivcli.grid import GridReport
+from derivcli.numeric.grid import GridPoint
+from derivcli.render.table import format_error, format_float
+
+
+def _where(point: GridPoint | None) -> str:
+    """Coordinates of a point, or a dash where there is none (no error anywhere)."""
+    if point is None:
+        return "-"
+    return ", ".join(f"{name}={format_float(value)}" for name, value in point.at.items())
+
+
+def _count(number: int, total: int) -> str:
+    """A count with its share of the grid when it is not 0."""
+    if number == 0:
+        return "0"
+    return f"{number:,} ({100 * number / total:.3g}%)"
+
+
+def _rate(points_per_s: float) -> str:
+    """Points per second in engineering style (1.2e7 as 12.0 M)."""
+    if not math.isfinite(points_per_s):
+        return "-"
+    for factor, unit in ((1e9, " G"), (1e6, " M"), (1e3, " k")):
+        if points_per_s >= factor:
+            return f"{points_per_s / factor:.1f}{unit}"
+    return f"{points_per_s:.0f} "
+
+
+def grid_summary(report: GridReport, *, unicode: bool = True) -> Group:
+    """A Rich renderable of the whole grid report."""
+    arguments = ", ".join(report.variables)
+    header = Text()
+    header.append(f"f({arguments}) = ", style="bold")
+    header.append(report.expression)
+    axes = "; ".join(
+        f"{axis.name} from {axis.start_input} to {axis.stop_input} ({axis.num:,} points)"
+        for axis in report.axes
+    )
+    shape = f" = {report.points:,} points" if len(report.axes) > 1 else ""
+    grid_line = Text(f"grid: {axes}{shape}")
+    run_line = Text(
+        f"ran on {report.device}, {report.dtype}, in {report.elapsed_s:.3g} s"
+        f" ({_rate(report.points_per_s)}points/s, chunks of {report.chunk_size:,}, {report.threads} threads)"
+    )
+    lines: list[Text | Table] = [header, grid_line, run_line, _derivative_table(report, unicode=unicode)]
+    if report.value_non_finite:
+        lines.append(
+            Text(
+                f"f is not finite at {_count(report.value_non_finite, report.points)} points", style="yellow"
+            )
+        )
+    for stats_name, stats in report.stats.items():
+        if stats.both_nan:
+            lines.append(
+                Text(
+                    f"d/d{stats_name}: both sides are nan at {_count(stats.both_nan, report.points)} points"
+                    " (not counted as disagreements)",
+                    style="yellow",
+                )
+            )
+    for note in report.notes:
+        lines.append(Text(note, style="yellow"))
+    if report.disagree:
+        lines.append(Text(f"disagreements: {report.disagree:,}", style="bold red"))
+    return Group(*lines)
+
+
+def _derivative_table(report: GridReport, *, unicode: bool) -> Table:
+    """One row per derivative: formula, worst errors and where, disagreements, non-finite values."""
+    table = Table(box=box.SIMPLE_HEAD if unicode else box.ASCII, show_edge=False, pad_edge=False)
+    table.add_column("derivative", overflow="fold")
+    table.add_column("max abs error", justify="right", no_wrap=True)
+    table.add_column("at", no_wrap=True)
+    table.add_column("max rel error", justify="right", no_wrap=True)
+    table.add_column("at", no_wrap=True)
+    table.add_column("disagree", justify="right", no_wrap=True)
+    table.add_column("non-finite (autograd / symbolic)", justify="right", no_wrap=True)
+    several = len(report.variables) > 1
+    for name, stats in report.stats.items():
+        label = f"∂/∂{name}" if unicode and several else f"d/d{name}"
+        disagree = Text(
+            _count(stats.disagree, report.points), style="bold red" if stats.disagree else "green"
+        )
+        table.add_row(
+            Text(f"{label} = {report.derivatives[name]}"),
+            Text(format_error(stats.max_abs_error)),
+            Text(_where(stats.max_abs_error_at)),
+            Text(format_error(stats.max_rel_error)),
+            Text(_where(stats.max_rel_error_at)),
+            disagree,
+            Text(f"{stats.autograd_non_finite:,} / {stats.symbolic_non_finite:,}"),
+        )
+    return table
+
+
+def print_grid_summary(report: GridReport, console: Console) -> None:
+    """Print the grid summary on the given console."""
+    unicode = console.encoding.lower().startswith("utf")
+    console.print(grid_summary(report, unicode=unicode))
