@@ -528,8 +528,12 @@ def _grid(request: GridRequest) -> GridReport:
     )
     to_stdout = [name for name, path in (("--csv", request.csv), ("--jsonl", request.jsonl)) if path == "-"]
     if len(to_stdout) > 1 or (to_stdout and request.json_output):
-        taken = [*to_stdout, *(["--json"] if request.json_output else [])]
-        raise DerivError(ErrorKind.BAD_OPTION, f"{' and '.join(taken)} cannot both write to stdout")
+        taken = [f"{name} -" for name in to_stdout] + (["--json"] if request.json_output else [])
+        listed = f"{', '.join(taken[:-1])} and {taken[-1]}"
+        raise DerivError(
+            ErrorKind.BAD_OPTION,
+            f"{listed} {'both' if len(taken) == 2 else 'all'} write to stdout: send all but one to a file",
+        )
     if request.csv is not None and request.csv == request.jsonl and request.csv != "-":
         raise DerivError(ErrorKind.BAD_OPTION, f"--csv and --jsonl name the same file {request.csv!r}")
     if request.plot is not None:

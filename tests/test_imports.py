@@ -48,6 +48,11 @@ def heavy_modules_after(*args: str) -> tuple[list[str], int]:
         ("eval", "x + 9**9**9", "--at", "1"),
         ("eval", "x", "--at", "x=1,x=2"),
         ("eval", "x", "--wrt", "sin", "--at", "1"),
+        ("grid", "--help"),
+        ("grid", "x*y", "--range", "x=0:1"),
+        ("grid", "x", "--range", "x=0:1:0"),
+        ("grid", "x", "--range", "x=0:1", "--plot", "a.pdf"),
+        ("grid", "x", "--range", "x=0:1", "--csv", "-", "--json"),
     ],
 )
 def test_no_heavy_imports(args: tuple[str, ...]) -> None:

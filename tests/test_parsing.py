@@ -20,8 +20,10 @@ from derivcli.parsing import (
     Product,
     Sum,
     Variable,
+    parse_count,
     parse_expression,
     parse_point,
+    parse_range,
 )
 
 
@@ -324,3 +326,65 @@ def test_non_ascii_in_a_point_is_named() -> None:
         caught.value.message
         == "character U+FF58 FULLWIDTH LATIN SMALL LETTER X ('\uff58') is not allowed in --at"
     )
+
+
+# --range and point counts (deriv grid)
+
+
+def test_parse_range_reads_constant_ends() -> None:
+    spec = parse_range("x=-pi:pi")
+    assert (spec.name, spec.start.text, spec.stop.text, spec.num) == ("x", "-pi", "pi", None)
+    assert spec.start.option == "--range"
+
+
+def test_parse_range_with_its_own_count() -> None:
+    assert parse_range(" theta = 0 : 2*pi : 1e3 ").num == 1000
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "message", "column"),
+    [
+        ("x", ErrorKind.BAD_RANGE, "expected name=start:stop in --range 'x', e.g. --range x=-10:10", 1),
+        ("x=1", ErrorKind.BAD_RANGE, "expected x=start:stop or x=start:stop:num in --range 'x=1'", 3),
+        (
+            "x=1:2:3:4",
+            ErrorKind.BAD_RANGE,
+            "expected x=start:stop or x=start:stop:num in --range 'x=1:2:3:4'",
+            3,
+        ),
+        (
+            "x=1:2:0",
+            ErrorKind.BAD_RANGE,
+            "the number of points in --range 'x=1:2:0' must be from 1 to 1e+12, got 0",
+            7,
+        ),
+        (
+            "x=1:2:1.5",
+            ErrorKind.BAD_RANGE,
+            "expected a whole number of points in --range 'x=1:2:1.5', got '1.5'",
+            7,
+        ),
+        ("x=1:(2", ErrorKind.SYNTAX, "'(' was never closed in --range 'x=1:(2'", 5),
+        ("sin=0:1", ErrorKind.SYNTAX, "'sin' is a function: call it as sin(...)", 1),
+        ("x=0:foo(1)", ErrorKind.UNKNOWN_FUNCTION, "unknown function 'foo' in --range 'x=0:foo(1)'", 5),
+    ],
+)
+def test_parse_range_refusals(text: str, kind: ErrorKind, message: str, column: int) -> None:
+    with pytest.raises(DerivError) as caught:
+        parse_range(text)
+    assert (caught.value.kind, caught.value.message, caught.value.column) == (kind, message, column)
+
+
+@pytest.mark.parametrize(
+    ("text", "count"), [("1", 1), ("101", 101), ("1e8", 10**8), ("1_000_000", 10**6), ("2E3", 2000)]
+)
+def test_parse_count(text: str, count: int) -> None:
+    assert parse_count(text, option="--num") == count
+
+
+@pytest.mark.parametrize("text", ["0", "-3", "1.5", "1e13", "ten", "", "1e-3"])
+def test_parse_count_refusals(text: str) -> None:
+    with pytest.raises(DerivError) as caught:
+        parse_count(text, option="--num")
+    assert caught.value.kind is ErrorKind.BAD_OPTION
+    assert "--num" in caught.value.message

@@ -12,10 +12,11 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from derivcli.compare import DerivativeEntry, PointReport, Report
 from derivcli.errors import DerivError
 
 if TYPE_CHECKING:
+    # Annotations only: an error document under --json must not import SymPy through compare.
+    from derivcli.compare import DerivativeEntry, PointReport, Report
     from derivcli.grid import GridReport
     from derivcli.numeric.grid import GridPoint, KinkStats
 

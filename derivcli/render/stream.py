@@ -14,10 +14,11 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, TextIO
 
+import numpy as np
+
 from derivcli.errors import DerivError, ErrorKind
 
 if TYPE_CHECKING:
-    import numpy as np
     from numpy.typing import NDArray
 
     from derivcli.gridplan import GridChunk
@@ -69,7 +70,10 @@ def _columns(
         autograd, symbolic = chunk.autograd[name], chunk.symbolic[name]
         yield text(autograd)
         yield text(symbolic)
-        yield text(abs(autograd - symbolic))
+        # inf - inf is nan, as intended: no warning for it.
+        with np.errstate(invalid="ignore", over="ignore"):
+            difference = abs(autograd - symbolic)
+        yield text(difference)
 
 
 class CsvWriter:
