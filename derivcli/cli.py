@@ -7,6 +7,7 @@ engines are imported inside the commands that need them.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import enum
 import importlib.util
@@ -685,4 +686,22 @@ def main() -> None:
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
-    app(prog_name="deriv")
+    try:
+        app(prog_name="deriv")
+    except SystemExit as exit_request:
+        if isinstance(exit_request.code, int | None) and "torch" in sys.modules:
+            _exit_without_teardown(exit_request.code or 0)
+        raise
+
+
+def _exit_without_teardown(status: int) -> NoReturn:
+    """End the process once every output is flushed, skipping the interpreter's teardown.
+
+    Tearing down torch's and SymPy's modules costs about 0.3 s of a 2 s run and
+    does nothing for the user: files are already closed, streams flushed here,
+    and exit handlers still run.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    atexit._run_exitfuncs()
+    os._exit(status)

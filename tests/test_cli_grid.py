@@ -278,3 +278,36 @@ def test_progress_bar_appears_only_after_its_delay(capsys: pytest.CaptureFixture
         showing(10, 10)
         assert showing.bar.tasks[0].completed == 10
     assert capsys.readouterr().out == ""
+
+
+def test_a_whole_process_flushes_every_output_before_its_fast_exit(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    target = tmp_path / "relu.csv"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "derivcli",
+            "grid",
+            "relu(x)",
+            "--range",
+            "x=-1:1",
+            "--num",
+            "20001",
+            "--csv",
+            str(target),
+            "--json",
+            "--strict",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == ExitStatus.DISAGREEMENT
+    assert json.loads(completed.stdout)["points"] == 20001
+    lines = target.read_text().splitlines()
+    assert len(lines) == 20002
+    assert lines[-1] == "1.0,1.0,1.0,1.0,0.0"
