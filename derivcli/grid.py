@@ -28,13 +28,14 @@ from derivcli.numeric.grid import (
 
 @dataclass(frozen=True, slots=True)
 class GridOptions:
-    """How to compute a grid: device, dtype, tolerances and chunk size (None: the measured default)."""
+    """How to compute a grid: device, dtype, tolerances, chunk size (None: measured default), compilation."""
 
     device: str = "cpu"
     dtype: str = "float64"
     rtol: float | None = None
     atol: float | None = None
     chunk_size: int | None = None
+    compile_chunks: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +146,7 @@ def run_grid(
         rtol=tolerance.rtol,
         atol=tolerance.atol,
         chunk_size=options.chunk_size,
+        compile_chunks=options.compile_chunks,
         on_chunk=on_chunk,
         progress=progress,
     )

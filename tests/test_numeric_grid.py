@@ -244,3 +244,26 @@ def test_cuda_grid_matches_cpu() -> None:  # pragma: no cover - runs only with a
     assert results[1].device.startswith("cuda")
     assert results[0].derivatives["x"].disagree == results[1].derivatives["x"].disagree == 0
     assert results[1].derivatives["x"].max_abs_error < 1e-13
+
+
+def test_compiled_chunks_give_the_same_statistics_as_eager_ones() -> None:
+    axes = [AxisValues("x", -10.0, 10.0, 2_500)]
+    function, derivatives = compiled("sin(x)*exp(-x**2/10) + x**3/100")
+    eager, fast = (
+        evaluate_grid(
+            function=function,
+            derivatives=derivatives,
+            axes=axes,
+            device="cpu",
+            dtype="float64",
+            rtol=1e-9,
+            atol=1e-12,
+            chunk_size=1_000,
+            compile_chunks=flag,
+        )
+        for flag in (False, True)
+    )
+    # Compiled kernels may fuse and reorder operations: the same errors up to rounding.
+    assert fast.derivatives["x"].disagree == eager.derivatives["x"].disagree == 0
+    assert fast.derivatives["x"].max_abs_error < 1e-13
+    assert fast.points == eager.points == 2_500
