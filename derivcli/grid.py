@@ -204,9 +204,13 @@ def kink_note(kink: KinkStats) -> str:
         parts.append(f"{kink.label} has {shape} on {count}, e.g. at {_point(example)}: {_sides(example)}")
     if kink.crossings:
         left, right = kink.crossing_examples[0]
-        count = f"{kink.crossings:,} time{'s' if kink.crossings > 1 else ''}"
+        where = (
+            "between two grid points:"
+            if kink.crossings == 1
+            else f"between grid points at {kink.crossings:,} places, e.g."
+        )
         parts.append(
-            f"{kink.label} has {shape} between grid points {count}, e.g. between {_point(left)}"
-            f" ({_sides(left)}) and {_point(right)} ({_sides(right)})"
+            f"{kink.label} has {shape} {where} {_point(left)} ({_sides(left)})"
+            f" and {_point(right)} ({_sides(right)})"
         )
     return "; ".join(parts)

@@ -119,7 +119,7 @@ def test_table_summary(deriv: Run) -> None:
     assert lines[1] == "grid: x from -10 to 10 (100 points)"
     assert lines[2].startswith("ran on cpu, float64, in ")
     row = next(line for line in lines if line.startswith("d/dx = 30*x**2"))
-    assert row.split()[-4:] == ["0", "0", "/", "0"]
+    assert row.split()[-2:] == ["0", "0"]
 
 
 def test_nan_on_both_sides_is_counted_apart(deriv: Run) -> None:

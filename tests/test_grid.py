@@ -50,7 +50,10 @@ def test_relu_on_1000_points_has_its_kink_between_points() -> None:
     assert (kink.function, kink.label, kink.on_grid, kink.crossings) == ("relu", "relu(x)", 0, 1)
     assert report.all_agree
     assert report.notes == (kink_note(kink),)
-    assert "between grid points" in report.notes[0]
+    assert report.notes[0] == (
+        "relu(x) has a kink between two grid points: x=-0.010010010010010006 (autograd 0, symbolic 0)"
+        " and x=0.010010010010010006 (autograd 1, symbolic 1)"
+    )
 
 
 def test_relu_with_zero_on_the_grid_disagrees_there_and_says_why() -> None:

@@ -31,6 +31,13 @@ def _count(number: int, total: int) -> str:
     return f"{number:,} ({100 * number / total:.3g}%)"
 
 
+def _non_finite(autograd: int, symbolic: int) -> str:
+    """How many values are inf or nan on each side ('0' when none are)."""
+    if autograd == symbolic == 0:
+        return "0"
+    return f"autograd {autograd:,}, symbolic {symbolic:,}"
+
+
 def _rate(points_per_s: float) -> str:
     """Points per second in engineering style (1.2e7 as 12.0 M)."""
     if not math.isfinite(points_per_s):
@@ -41,7 +48,7 @@ def _rate(points_per_s: float) -> str:
     return f"{points_per_s:.0f} "
 
 
-def grid_summary(report: GridReport, *, unicode: bool = True) -> Group:
+def grid_summary(report: GridReport, *, unicode: bool = True, width: int = 200) -> Group:
     """A Rich renderable of the whole grid report."""
     arguments = ", ".join(report.variables)
     header = Text()
@@ -57,7 +64,12 @@ def grid_summary(report: GridReport, *, unicode: bool = True) -> Group:
         f"ran on {report.device}, {report.dtype}, in {report.elapsed_s:.3g} s"
         f" ({_rate(report.points_per_s)}points/s, chunks of {report.chunk_size:,}, {report.threads} threads)"
     )
-    lines: list[Text | Table] = [header, grid_line, run_line, _derivative_table(report, unicode=unicode)]
+    lines: list[Text | Table] = [
+        header,
+        grid_line,
+        run_line,
+        *_derivative_table(report, unicode=unicode, width=width),
+    ]
     if report.value_non_finite:
         lines.append(
             Text(
@@ -80,35 +92,58 @@ def grid_summary(report: GridReport, *, unicode: bool = True) -> Group:
     return Group(*lines)
 
 
-def _derivative_table(report: GridReport, *, unicode: bool) -> Table:
+_HEADINGS = ("derivative", "max abs error", "at", "max rel error", "at", "disagree", "non-finite")
+
+
+def _derivative_rows(report: GridReport, *, unicode: bool) -> list[list[Text]]:
     """One row per derivative: formula, worst errors and where, disagreements, non-finite values."""
-    table = Table(box=box.SIMPLE_HEAD if unicode else box.ASCII, show_edge=False, pad_edge=False)
-    table.add_column("derivative", overflow="fold")
-    table.add_column("max abs error", justify="right", no_wrap=True)
-    table.add_column("at", no_wrap=True)
-    table.add_column("max rel error", justify="right", no_wrap=True)
-    table.add_column("at", no_wrap=True)
-    table.add_column("disagree", justify="right", no_wrap=True)
-    table.add_column("non-finite (autograd / symbolic)", justify="right", no_wrap=True)
     several = len(report.variables) > 1
+    rows = []
     for name, stats in report.stats.items():
         label = f"∂/∂{name}" if unicode and several else f"d/d{name}"
         disagree = Text(
             _count(stats.disagree, report.points), style="bold red" if stats.disagree else "green"
         )
-        table.add_row(
-            Text(f"{label} = {report.derivatives[name]}"),
-            Text(format_error(stats.max_abs_error)),
-            Text(_where(stats.max_abs_error_at)),
-            Text(format_error(stats.max_rel_error)),
-            Text(_where(stats.max_rel_error_at)),
-            disagree,
-            Text(f"{stats.autograd_non_finite:,} / {stats.symbolic_non_finite:,}"),
+        rows.append(
+            [
+                Text(f"{label} = {report.derivatives[name]}"),
+                Text(format_error(stats.max_abs_error)),
+                Text(_where(stats.max_abs_error_at)),
+                Text(format_error(stats.max_rel_error)),
+                Text(_where(stats.max_rel_error_at)),
+                disagree,
+                Text(_non_finite(stats.autograd_non_finite, stats.symbolic_non_finite)),
+            ]
         )
-    return table
+    return rows
+
+
+def _derivative_table(report: GridReport, *, unicode: bool, width: int) -> list[Text | Table]:
+    """The rows as a table, or as blocks of 'heading value' lines when the table would not fit."""
+    rows = _derivative_rows(report, unicode=unicode)
+    widest = [
+        max(len(heading), *(row[column].cell_len for row in rows)) for column, heading in enumerate(_HEADINGS)
+    ]
+    if sum(widest) + 2 * (len(widest) - 1) > width:
+        blocks: list[Text | Table] = []
+        for row in rows:
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(style="bold", no_wrap=True)
+            grid.add_column(overflow="fold")
+            for heading, cell in zip(_HEADINGS, row, strict=True):
+                grid.add_row(Text(heading), cell)
+            blocks.append(grid)
+        return blocks
+    table = Table(box=box.SIMPLE_HEAD if unicode else box.ASCII, show_edge=False, pad_edge=False)
+    for heading in _HEADINGS:
+        justify = "left" if heading in ("derivative", "at") else "right"
+        table.add_column(heading, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for row in rows:
+        table.add_row(*row)
+    return [table]
 
 
 def print_grid_summary(report: GridReport, console: Console) -> None:
     """Print the grid summary on the given console."""
     unicode = console.encoding.lower().startswith("utf")
-    console.print(grid_summary(report, unicode=unicode))
+    console.print(grid_summary(report, unicode=unicode, width=console.width))
