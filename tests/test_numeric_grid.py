@@ -88,11 +88,30 @@ def test_axis_values_do_not_depend_on_chunking(num: int, chunk: int, start: floa
     whole = axis_values(axis, torch.arange(num, dtype=torch.float64))
     pieces = torch.cat(
         [
-            axis_values(axis, torch.arange(s, min(num, s + chunk), dtype=torch.float64))
+            axis_values(
+                axis,
+                torch.arange(s, min(num, s + chunk), dtype=torch.float64),
+                span=(s, min(num, s + chunk) - 1),
+            )
             for s in range(0, num, chunk)
         ]
     )
     assert torch.equal(whole, pieces)
+
+
+def test_a_chunked_two_dimensional_grid_equals_one_chunk_and_keeps_exact_ends() -> None:
+    axes = [AxisValues("u", -1.0, 3.0, 7), AxisValues("v", -10.0, 10.0, 13)]
+    whole: list[GridChunk] = []
+    pieces: list[GridChunk] = []
+    run("u*v + u**2", axes, on_chunk=whole.append)
+    run("u*v + u**2", axes, chunk_size=5, on_chunk=pieces.append)
+    for name in ("u", "v"):
+        joined = np.concatenate([chunk.coordinates[name] for chunk in pieces])
+        np.testing.assert_array_equal(whole[0].coordinates[name], joined)
+    v = whole[0].coordinates["v"].reshape(7, 13)
+    assert (v[:, 0] == -10.0).all()
+    assert (v[:, -1] == 10.0).all()
+    assert (v[:, 6] == 0.0).all()
 
 
 def test_symmetric_odd_grid_has_zero_on_it() -> None:

@@ -234,7 +234,7 @@ def _chunk_coordinates(
     if len(axes) == 1:
         # One axis: the flat index is the axis index; no division needed.
         index = torch.arange(start, stop, dtype=dtype, device=device)
-        return {axes[0].name: axis_values(axes[0], index)}
+        return {axes[0].name: axis_values(axes[0], index, span=(start, stop - 1))}
     flat = torch.arange(start, stop, dtype=torch.int64, device=device)
     coordinates: dict[str, Tensor] = {}
     for axis in reversed(axes):
@@ -244,21 +244,23 @@ def _chunk_coordinates(
     return {axis.name: coordinates[axis.name] for axis in axes}
 
 
-def axis_values(axis: AxisValues, index: Tensor) -> Tensor:
+def axis_values(axis: AxisValues, index: Tensor, *, span: tuple[int, int] | None = None) -> Tensor:
     """Values of an axis at (float) indices, overwriting ``index``.
 
     The first half counts up from ``start`` and the second half down from
     ``stop``, as torch.linspace does, so both ends are exact and the spacing
     is symmetric; the result does not depend on how the grid is chunked.
+    ``span``, the smallest and largest index when known, lets a chunk that
+    lies in one half skip the other half's formula.
     """
     if axis.num == 1:
         return index.fill_(axis.start)
     step = (axis.stop - axis.start) / (axis.num - 1)
     halfway = axis.num // 2
-    first, last = float(index[0]), float(index[-1])
-    if last < halfway:
+    lowest, highest = span if span is not None else (0, axis.num - 1)
+    if highest < halfway:
         return index.mul_(step).add_(axis.start)
-    if first >= halfway:
+    if lowest >= halfway:
         # stop - step * (num - 1 - i), with the subtraction done as adding a negated product.
         return index.sub_(axis.num - 1).mul_(step).add_(axis.stop)
     below_halfway = index < halfway
@@ -302,7 +304,7 @@ def grid_point(
     """Recompute one grid point on the CPU (for reports: the worst error, a kink)."""
     indices = flat_to_coordinates(index, [axis.num for axis in axes])
     coordinates = {
-        axis.name: axis_values(axis, torch.tensor([float(i)], dtype=dtype))
+        axis.name: axis_values(axis, torch.tensor([float(i)], dtype=dtype), span=(i, i))
         for axis, i in zip(axes, indices, strict=True)
     }
     _, autograd = _autograd(function, coordinates, derivatives, 1)
