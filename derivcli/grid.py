@@ -168,7 +168,14 @@ def run_grid(
         value_non_finite=stats.value_non_finite,
         kinks=stats.kinks,
         elapsed_s=stats.elapsed_s,
-        notes=tuple(kink_note(kink) for kink in stats.kinks if kink.on_grid or kink.crossings),
+        notes=(
+            *(kink_note(kink) for kink in stats.kinks if kink.on_grid or kink.crossings),
+            *(
+                one_side_finite_note(name, entry)
+                for name, entry in stats.derivatives.items()
+                if entry.one_side_finite_at is not None
+            ),
+        ),
     )
 
 
@@ -191,6 +198,17 @@ def _sides(point: GridPoint) -> str:
     return "; ".join(
         f"d/d{name}: autograd {_number(point.autograd[name])}, symbolic {_number(point.symbolic[name])}"
         for name in point.autograd
+    )
+
+
+def one_side_finite_note(name: str, stats: DerivativeStats) -> str:
+    """Where one side is inf or nan and the other a number: those points disagree, and say where."""
+    assert stats.one_side_finite_at is not None
+    example = stats.one_side_finite_at
+    count = f"{stats.one_side_finite:,} point{'s' if stats.one_side_finite > 1 else ''}"
+    return (
+        f"d/d{name}: one side is inf or nan where the other is a number at {count},"
+        f" e.g. at {_point(example)}: {_sides(example)}"
     )
 
 

@@ -69,6 +69,8 @@ def test_json_summary_of_the_relu_tutorial(deriv: Run) -> None:
         "disagree",
         "both_nan",
         "non_finite",
+        "one_side_finite",
+        "one_side_finite_at",
     }
     (kink,) = document["kinks"]
     assert set(kink) == {
@@ -311,3 +313,14 @@ def test_a_whole_process_flushes_every_output_before_its_fast_exit(tmp_path: Pat
     lines = target.read_text().splitlines()
     assert len(lines) == 20002
     assert lines[-1] == "1.0,1.0,1.0,1.0,0.0"
+
+
+def test_a_point_where_only_one_side_is_a_number_is_shown(deriv: Run) -> None:
+    document = deriv("grid", "x/x", "--range", "x=-1:1", "--num", "3", "--json").json()
+    entry = document["derivatives"]["x"]
+    assert (entry["disagree"], entry["one_side_finite"]) == (1, 1)
+    assert entry["one_side_finite_at"] == {"at": {"x": 0.0}, "autograd": {"x": "nan"}, "symbolic": {"x": 0.0}}
+    assert document["notes"] == [
+        "d/dx: one side is inf or nan where the other is a number at 1 point,"
+        " e.g. at x=0: autograd nan, symbolic 0"
+    ]

@@ -93,6 +93,8 @@ class DerivativeStats:
     both_nan: int
     autograd_non_finite: int
     symbolic_non_finite: int
+    one_side_finite: int = 0
+    one_side_finite_at: GridPoint | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,8 +332,9 @@ class _DerivativeAccumulator:
         # Column 0: absolute error, column 1: relative error.
         self.maxima = torch.zeros((chunks, 2), dtype=torch.float64, device=device)
         self.indices = torch.zeros((chunks, 2), dtype=torch.int64, device=device)
-        # disagree, both nan, autograd not finite, symbolic not finite.
-        self.counts = torch.zeros(4, dtype=torch.int64, device=device)
+        # disagree, both nan, autograd not finite, symbolic not finite, exactly one side finite.
+        self.counts = torch.zeros(5, dtype=torch.int64, device=device)
+        self.one_side_finite_index: int | None = None
 
     def add(self, start: int, autograd: Tensor, symbolic: Tensor, *, rtol: float, atol: float) -> None:
         """Fold one chunk in; one scalar per chunk picks the fast path."""
@@ -358,9 +361,18 @@ class _DerivativeAccumulator:
             both_nan = torch.isnan(autograd) & torch.isnan(symbolic)
             agree |= both_nan
             difference.masked_fill_(~both_finite, 0.0)
+            one_side_finite = autograd_finite ^ symbolic_finite
             self.counts += torch.stack(
-                [(~agree).sum(), both_nan.sum(), (~autograd_finite).sum(), (~symbolic_finite).sum()]
+                [
+                    (~agree).sum(),
+                    both_nan.sum(),
+                    (~autograd_finite).sum(),
+                    (~symbolic_finite).sum(),
+                    one_side_finite.sum(),
+                ]
             )
+            if self.one_side_finite_index is None and bool(one_side_finite.any()):
+                self.one_side_finite_index = start + int(torch.nonzero(one_side_finite)[0])
         # 0/0 is no error; x/0 with x > 0 is an infinite relative error, as in the core.
         relative = torch.div(difference, magnitude).nan_to_num_(nan=0.0, posinf=math.inf)
         for column, errors in enumerate((difference, relative)):
@@ -371,7 +383,9 @@ class _DerivativeAccumulator:
     def result(self, locate: Callable[[int | None], GridPoint | None]) -> DerivativeStats:
         """The statistics over every chunk added."""
         (abs_error, abs_at), (rel_error, rel_at) = (self._overall(column) for column in (0, 1))
-        disagree, both_nan, autograd_bad, symbolic_bad = (int(count) for count in self.counts.tolist())
+        disagree, both_nan, autograd_bad, symbolic_bad, one_side = (
+            int(count) for count in self.counts.tolist()
+        )
         return DerivativeStats(
             max_abs_error=abs_error,
             max_abs_error_at=locate(abs_at),
@@ -381,6 +395,8 @@ class _DerivativeAccumulator:
             both_nan=both_nan,
             autograd_non_finite=autograd_bad,
             symbolic_non_finite=symbolic_bad,
+            one_side_finite=one_side,
+            one_side_finite_at=locate(self.one_side_finite_index),
         )
 
     def _overall(self, column: int) -> tuple[float, int | None]:

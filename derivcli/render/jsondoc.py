@@ -166,6 +166,8 @@ def grid_document(report: GridReport) -> dict[str, Any]:
                 "disagree": stats.disagree,
                 "both_nan": stats.both_nan,
                 "non_finite": {"autograd": stats.autograd_non_finite, "symbolic": stats.symbolic_non_finite},
+                "one_side_finite": stats.one_side_finite,
+                "one_side_finite_at": _grid_point_document(stats.one_side_finite_at),
             }
             for name, stats in report.stats.items()
         },
