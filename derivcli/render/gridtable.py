@@ -31,6 +31,12 @@ def _count(number: int, total: int) -> str:
     return f"{number:,} ({100 * number / total:.3g}%)"
 
 
+def _points(number: int, total: int | None = None) -> str:
+    """'1 point', '2,000 points', with the share of ``total`` when given: '3 points (60%)'."""
+    text = f"{number:,} point{'' if number == 1 else 's'}"
+    return text if total is None else f"{text} ({100 * number / total:.3g}%)"
+
+
 def _non_finite(autograd: int, symbolic: int) -> str:
     """How many values are inf or nan on each side ('0' when none are)."""
     if autograd == symbolic == 0:
@@ -55,7 +61,7 @@ def grid_summary(report: GridReport, *, unicode: bool = True, width: int = 200) 
     header.append(f"f({arguments}) = ", style="bold")
     header.append(report.expression)
     axes = "; ".join(
-        f"{axis.name} from {axis.start_input} to {axis.stop_input} ({axis.num:,} points)"
+        f"{axis.name} from {axis.start_input} to {axis.stop_input} ({_points(axis.num)})"
         for axis in report.axes
     )
     shape = f" = {report.points:,} points" if len(report.axes) > 1 else ""
@@ -72,15 +78,13 @@ def grid_summary(report: GridReport, *, unicode: bool = True, width: int = 200) 
     ]
     if report.value_non_finite:
         lines.append(
-            Text(
-                f"f is not finite at {_count(report.value_non_finite, report.points)} points", style="yellow"
-            )
+            Text(f"f is not finite at {_points(report.value_non_finite, report.points)}", style="yellow")
         )
     for stats_name, stats in report.stats.items():
         if stats.both_nan:
             lines.append(
                 Text(
-                    f"d/d{stats_name}: both sides are nan at {_count(stats.both_nan, report.points)} points"
+                    f"d/d{stats_name}: both sides are nan at {_points(stats.both_nan, report.points)}"
                     " (not counted as disagreements)",
                     style="yellow",
                 )
