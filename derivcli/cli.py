@@ -593,7 +593,12 @@ def _grid(request: GridRequest) -> GridReport:
         from derivcli.render.plot import write_plot
 
         kinks = [point.at for kink in report.kinks for point in kink.on_grid_examples]
-        kinks += [left.at for kink in report.kinks for left, _ in kink.crossing_examples]
+        # A kink between two grid points is drawn halfway between them.
+        kinks += [
+            {name: (left.at[name] + right.at[name]) / 2 for name in left.at}
+            for kink in report.kinks
+            for left, right in kink.crossing_examples
+        ]
         write_plot(
             Path(request.plot),
             collector,

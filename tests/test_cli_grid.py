@@ -324,3 +324,24 @@ def test_a_point_where_only_one_side_is_a_number_is_shown(deriv: Run) -> None:
         "d/dx: one side is inf or nan where the other is a number at 1 point,"
         " e.g. at x=0: autograd nan, symbolic 0"
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (("10*x**3", "--range", "x=-10:10", "--num", "100"), "cube.png"),
+        (("x**2", "--range", "x=-10:10", "--num", "10"), "square.png"),
+        (("relu(x)", "--range", "x=-10:10", "--num", "1000"), "relu.svg"),
+        (("u*v + u**2", "--range", "u=-1:1", "--range", "v=-1:1", "--num", "201"), "field.png"),
+    ],
+)
+def test_the_tutorial_plots_are_written(deriv: Run, tmp_path: Path, args: tuple[str, ...], name: str) -> None:
+    target = tmp_path / name
+    outcome = deriv("grid", *args, "--plot", str(target))
+    assert outcome.exit_code == 0, outcome.stderr
+    data = target.read_bytes()
+    if name.endswith(".png"):
+        assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    else:
+        assert b"<svg" in data[:1000]
+    assert len(data) > 20_000
