@@ -411,7 +411,11 @@ NumOption = Annotated[
         show_default=False,
     ),
 ]
-FileOption = Annotated[str | None, typer.Option(metavar="FILE", show_default=False)]
+
+
+def _file_option(name: str, help_text: str) -> Any:
+    """A ``NAME FILE`` option of ``deriv grid``."""
+    return typer.Option(name, metavar="FILE", help=help_text, show_default=False)
 
 
 @app.command(
@@ -434,30 +438,16 @@ def grid_command(
     strict: StrictOption = False,
     json_output: JsonOption = False,
     csv: Annotated[
-        str | None,
-        typer.Option(
-            "--csv",
-            metavar="FILE",
-            help="Write every point to FILE as CSV ('-': stdout).",
-            show_default=False,
-        ),
+        str | None, _file_option("--csv", "Write every point to FILE as CSV ('-': stdout).")
     ] = None,
     jsonl: Annotated[
-        str | None,
-        typer.Option(
-            "--jsonl",
-            metavar="FILE",
-            help="Write every point to FILE as JSON Lines ('-': stdout).",
-            show_default=False,
-        ),
+        str | None, _file_option("--jsonl", "Write every point to FILE as JSON Lines ('-': stdout).")
     ] = None,
     plot: Annotated[
         str | None,
-        typer.Option(
+        _file_option(
             "--plot",
-            metavar="FILE",
-            help="Plot f, both derivatives and their difference to FILE (.png or .svg; needs matplotlib).",
-            show_default=False,
+            "Plot f, both derivatives and their difference to FILE (.png or .svg; needs matplotlib).",
         ),
     ] = None,
     chunk_size: Annotated[

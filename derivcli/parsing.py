@@ -331,26 +331,24 @@ _COUNT: Final = re.compile(r"\s*(\d(?:_?\d)*)(?:[eE]\+?(\d{1,2}))?\s*")
 def parse_count(text: str, *, option: str, source: str | None = None, offset: int = 0) -> int:
     """A number of points: a positive integer, also written ``1e8`` or ``1_000_000``."""
     match = _COUNT.fullmatch(text)
-    kind = ErrorKind.BAD_RANGE if option == "--range" else ErrorKind.BAD_OPTION
     source = text if source is None else source
-    column = offset + len(text) - len(text.lstrip()) + 1
     where = f"in {option} {source!r}" if source != text else f"for {option}"
-    if match is None:
-        raise DerivError(
-            kind,
-            f"expected a whole number of points {where}, got {text.strip()!r}",
+
+    def refuse(message: str) -> DerivError:
+        return DerivError(
+            ErrorKind.BAD_RANGE if option == "--range" else ErrorKind.BAD_OPTION,
+            message,
             source=source,
-            column=column,
+            column=offset + len(text) - len(text.lstrip()) + 1,
             length=max(1, len(text.strip())),
         )
+
+    if match is None:
+        raise refuse(f"expected a whole number of points {where}, got {text.strip()!r}")
     count: int = int(match.group(1).replace("_", "")) * 10 ** int(match.group(2) or 0)
     if not 1 <= count <= MAX_GRID_POINTS:
-        raise DerivError(
-            kind,
-            f"the number of points {where} must be from 1 to {MAX_GRID_POINTS:.0e}, got {text.strip()}",
-            source=source,
-            column=column,
-            length=max(1, len(text.strip())),
+        raise refuse(
+            f"the number of points {where} must be from 1 to {MAX_GRID_POINTS:.0e}, got {text.strip()}"
         )
     return count
 

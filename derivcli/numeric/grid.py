@@ -337,48 +337,69 @@ class _DerivativeAccumulator:
         self.one_side_finite_index: int | None = None
 
     def add(self, start: int, autograd: Tensor, symbolic: Tensor, *, rtol: float, atol: float) -> None:
-        """Fold one chunk in; one scalar per chunk picks the fast path."""
+        """Fold one chunk in; the chunk's largest difference (one scalar) picks the cheapest path."""
         chunk = start // self.chunk_size
-        difference = autograd - symbolic
-        # The sum is finite only when every difference is, and a difference is finite
-        # only when both sides are: then the cheap path below is exact.
-        if math.isfinite(float(difference.sum())):
-            difference.abs_()
-            magnitude = symbolic.abs()
+        difference = (autograd - symbolic).abs_()
+        largest, where = difference.max(dim=0)
+        worst = float(largest)
+        if worst == 0:
+            # Bit-identical everywhere: any inf or nan would have made the maximum inf or nan.
+            self.maxima[chunk] = 0.0
+            self.indices[chunk] = where
+            return
+        magnitude = symbolic.abs()
+        finite = math.isfinite(worst)
+        if not finite:
+            self._add_non_finite(start, autograd, symbolic, difference, magnitude, rtol=rtol, atol=atol)
+            largest, where = difference.max(dim=0)
+        self.maxima[chunk, 0] = largest
+        self.indices[chunk, 0] = where
+        # 0/0 is no error; x/0 with x > 0 is an infinite relative error, as in the core.
+        relative = torch.div(difference, magnitude).nan_to_num_(nan=0.0, posinf=math.inf)
+        largest_relative, where_relative = relative.max(dim=0)
+        self.maxima[chunk, 1] = largest_relative
+        self.indices[chunk, 1] = where_relative
+        # Every difference is finite here, so both sides are finite everywhere. Within atol,
+        # or within rtol of the value, every point agrees: counting can be skipped.
+        if finite and worst > atol and float(largest_relative) > rtol:
             tolerance = magnitude * rtol
             tolerance += atol
             self.counts[0] += (difference > tolerance).sum()
-        else:
-            magnitude = symbolic.abs()
-            difference.abs_()
-            autograd_finite = torch.isfinite(autograd)
-            symbolic_finite = torch.isfinite(symbolic)
-            both_finite = autograd_finite & symbolic_finite
-            agree = difference <= magnitude * rtol + atol
-            agree &= both_finite
-            # Equal infinities agree; where both sides are nan the point is undefined, not a disagreement.
-            agree |= autograd == symbolic
-            both_nan = torch.isnan(autograd) & torch.isnan(symbolic)
-            agree |= both_nan
-            difference.masked_fill_(~both_finite, 0.0)
-            one_side_finite = autograd_finite ^ symbolic_finite
-            self.counts += torch.stack(
-                [
-                    (~agree).sum(),
-                    both_nan.sum(),
-                    (~autograd_finite).sum(),
-                    (~symbolic_finite).sum(),
-                    one_side_finite.sum(),
-                ]
-            )
-            if self.one_side_finite_index is None and bool(one_side_finite.any()):
-                self.one_side_finite_index = start + int(torch.nonzero(one_side_finite)[0])
-        # 0/0 is no error; x/0 with x > 0 is an infinite relative error, as in the core.
-        relative = torch.div(difference, magnitude).nan_to_num_(nan=0.0, posinf=math.inf)
-        for column, errors in enumerate((difference, relative)):
-            largest, where = errors.max(dim=0)
-            self.maxima[chunk, column] = largest
-            self.indices[chunk, column] = where
+
+    def _add_non_finite(
+        self,
+        start: int,
+        autograd: Tensor,
+        symbolic: Tensor,
+        difference: Tensor,
+        magnitude: Tensor,
+        *,
+        rtol: float,
+        atol: float,
+    ) -> None:
+        """Count a chunk with inf or nan on either side; differences there are set to 0."""
+        autograd_finite = torch.isfinite(autograd)
+        symbolic_finite = torch.isfinite(symbolic)
+        both_finite = autograd_finite & symbolic_finite
+        agree = difference <= magnitude * rtol + atol
+        agree &= both_finite
+        # Equal infinities agree; where both sides are nan the point is undefined, not a disagreement.
+        agree |= autograd == symbolic
+        both_nan = torch.isnan(autograd) & torch.isnan(symbolic)
+        agree |= both_nan
+        difference.masked_fill_(~both_finite, 0.0)
+        one_side_finite = autograd_finite ^ symbolic_finite
+        self.counts += torch.stack(
+            [
+                (~agree).sum(),
+                both_nan.sum(),
+                (~autograd_finite).sum(),
+                (~symbolic_finite).sum(),
+                one_side_finite.sum(),
+            ]
+        )
+        if self.one_side_finite_index is None and bool(one_side_finite.any()):
+            self.one_side_finite_index = start + int(torch.nonzero(one_side_finite)[0])
 
     def result(self, locate: Callable[[int | None], GridPoint | None]) -> DerivativeStats:
         """The statistics over every chunk added."""
@@ -434,6 +455,12 @@ class _KinkAccumulator:
         argument = torch.broadcast_to(
             self.probe.compiled(coordinates), (len(next(iter(coordinates.values()))),)
         )
+        low, high = (float(bound) for bound in torch.aminmax(argument))
+        if low > 0 or high < 0:
+            # One strict sign throughout (a nan would fail both tests): no zero, no change inside.
+            side = 1.0 if low > 0 else -1.0
+            self._boundary(start, side, side)
+            return
         zeros = argument == 0
         count = int(zeros.sum())
         self.on_grid += count
@@ -443,20 +470,24 @@ class _KinkAccumulator:
         if not self.one_dimensional:
             return
         sign = torch.sign(argument)
+        self._boundary(start, float(sign[0]), float(sign[-1]))
         # A strict change of sign between neighbours: the kink lies between two grid points.
         changes = (sign[:-1] * sign[1:]) < 0
         crossing_count = int(changes.sum())
-        first_sign = float(sign[0])
-        boundary = self.previous_sign is not None and self.previous_sign * first_sign < 0
-        if boundary:
-            crossing_count += 1
-            if len(self.crossing_indices) < KINK_EXAMPLES:
-                self.crossing_indices.append(start - 1)
         self.crossings += crossing_count
         if crossing_count and len(self.crossing_indices) < KINK_EXAMPLES:
             found = torch.nonzero(changes).flatten()[: KINK_EXAMPLES - len(self.crossing_indices)]
             self.crossing_indices.extend(start + int(i) for i in found.tolist())
-        self.previous_sign = float(sign[-1])
+
+    def _boundary(self, start: int, first_sign: float, last_sign: float) -> None:
+        """On one axis, a change of sign between the previous chunk's last point and this chunk's first."""
+        if not self.one_dimensional:
+            return
+        if self.previous_sign is not None and self.previous_sign * first_sign < 0:
+            self.crossings += 1
+            if len(self.crossing_indices) < KINK_EXAMPLES:
+                self.crossing_indices.append(start - 1)
+        self.previous_sign = last_sign
 
     def result(
         self,
