@@ -455,7 +455,7 @@ def grid_command(
         typer.Option(
             "--chunk-size",
             metavar="N",
-            help="Points evaluated at once [default: 65536 on the CPU, 8388608 on a GPU].",
+            help="Points evaluated at once [default: 131072 on the CPU, 8388608 on a GPU].",
             show_default=False,
         ),
     ] = None,

@@ -223,7 +223,7 @@ def test_float32_runs_in_float32() -> None:
 
 
 def test_default_chunk_sizes() -> None:
-    assert default_chunk_size(torch.device("cpu")) == CPU_CHUNK == 2**16
+    assert default_chunk_size(torch.device("cpu")) == CPU_CHUNK == 2**17
 
 
 def test_progress_is_reported_per_chunk() -> None:

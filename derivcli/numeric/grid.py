@@ -25,10 +25,11 @@ from derivcli.gridplan import GridChunk, flat_to_coordinates
 from derivcli.numeric import DTYPES, Tensor, TorchFunction, resolve_device
 
 #: Points per chunk on the CPU. Measured with bench/grid.py on a 2-core x86-64
-#: machine: 2**15 to 2**17 are within a few percent of each other and about three
-#: times as fast as whole-grid evaluation; at 2**20 and above a chunk's
-#: intermediates no longer fit in the cache and throughput falls back.
-CPU_CHUNK: Final = 2**16
+#: machine at 10**7 float64 points: 2**16 to 2**18 are within 10% of each other and
+#: four times as fast as whole-grid evaluation; 2**17 is the fastest for cheap
+#: expressions (fewer chunks, less Python per point); 2**15 and below pay for
+#: per-chunk overhead, and from 2**20 a chunk's intermediates leave the cache.
+CPU_CHUNK: Final = 2**17
 #: Points per chunk on a GPU: large enough that kernel launches are negligible.
 GPU_CHUNK: Final = 2**23
 #: Kink examples kept per kink (points on it, and pairs of points around it).
