@@ -609,6 +609,63 @@ def _grid(request: GridRequest) -> GridReport:
     return report
 
 
+@app.command(
+    "graph",
+    cls=ExpressionCommand,
+    epilog=EXIT_STATUS_EPILOG,
+    help="Show the autograd graph torch builds for an expression at a point: every backward node "
+    "(AddBackward0, PowBackward0, ...), the operation that made it and its local derivative, and the "
+    "tensors' data, grad_fn, grad, is_leaf and requires_grad before and after .backward().\n\n"
+    'Example: deriv graph "x**2 + 2*x + 1" --at x=2',
+)
+def graph_command(
+    expr: ExpressionArgument,
+    at: AtOption = None,
+    wrt: WrtOption = None,
+    device: DeviceOption = "cpu",
+    dtype: DTypeOption = DType.float64,
+    json_output: JsonOption = False,
+    dot: Annotated[
+        str | None, _file_option("--dot", "Also write the graph as Graphviz DOT to FILE ('-': stdout).")
+    ] = None,
+) -> None:
+    """The ``deriv graph`` command."""
+
+    def action() -> ExitStatus:
+        check_device(device)
+        parsed = parse_expression(expr)
+        points = [parse_point(text) for text in at or []]
+        if len(points) != 1:
+            raise DerivError(
+                ErrorKind.BAD_POINT,
+                f"deriv graph draws the graph at one point: give exactly one --at (got {len(points)})",
+            )
+        if dot == "-" and json_output:
+            raise DerivError(
+                ErrorKind.BAD_OPTION, "--dot - and --json both write to stdout: send one to a file"
+            )
+        plan = make_plan(
+            mode=Mode.PARTIAL, expression=parsed, points=points, wrt=split_names(wrt or [], option="--wrt")
+        )
+
+        from derivcli.graph import graph_at
+        from derivcli.render.graphview import graph_dot, print_graph
+
+        report = graph_at(plan, device=device, dtype=dtype.value)
+        if dot is not None:
+            with contextlib.ExitStack() as outputs:
+                _open_output(dot, outputs, option="--dot").write(graph_dot(report))
+        if json_output:
+            from derivcli.render.jsondoc import dumps, graph_document
+
+            sys.stdout.write(dumps(graph_document(report)) + "\n")
+        elif dot != "-":
+            print_graph(report, _console(sys.stdout))
+        return ExitStatus.OK
+
+    _guarded(action, json_output=json_output)
+
+
 def _check_plot(path: str, *, dimensions: int) -> None:
     """Refuse a plot that cannot be made, before any work is done."""
     if dimensions > 2:

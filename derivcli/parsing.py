@@ -886,3 +886,54 @@ def _exact_number(literal: str, *, source: str, column: int, length: int) -> Fra
     if as_float == 0.0:
         raise refuse("is too small: it underflows float64 to zero")
     return value
+
+
+#: Binding strength of each node type when printed: higher binds tighter.
+_PRECEDENCE: Final[Mapping[type, int]] = {Sum: 1, Product: 2, Negate: 3, Power: 4}
+
+
+def node_text(node: Node) -> str:
+    """Print a parse tree back as an expression (``2x`` as ``2*x``, with only the parentheses it needs)."""
+    if isinstance(node, Number):
+        return node.text
+    if isinstance(node, (Constant, Variable)):
+        return node.name
+    if isinstance(node, Call):
+        return f"{node.name}({', '.join(node_text(arg) for arg in node.args)})"
+    if isinstance(node, Negate):
+        return f"-{_wrapped(node.operand, tighter_than=2)}"
+    if isinstance(node, Power):
+        # Powers are right-associative: a power as the base needs parentheses, as the exponent not.
+        return f"{_wrapped(node.base, tighter_than=4)}**{_wrapped(node.exponent, tighter_than=2)}"
+    # A sum inside a sum (or a product inside a product) was parenthesised: keep it so.
+    if isinstance(node, Sum):
+        pieces = [_wrapped(node.terms[0][1], tighter_than=1)]
+        for negative, term in node.terms[1:]:
+            pieces.append(f" {'-' if negative else '+'} {_wrapped(term, tighter_than=1)}")
+        return "".join(pieces)
+    pieces = [_wrapped(node.factors[0][1], tighter_than=2)]
+    for divide, factor in node.factors[1:]:
+        pieces.append(f"{'/' if divide else '*'}{_wrapped(factor, tighter_than=2)}")
+    return "".join(pieces)
+
+
+def _wrapped(node: Node, *, tighter_than: int) -> str:
+    """A child's text, in parentheses unless it binds tighter than ``tighter_than``."""
+    text = node_text(node)
+    return text if _PRECEDENCE.get(type(node), 5) > tighter_than else f"({text})"
+
+
+def has_variable(node: Node) -> bool:
+    """True when the subtree mentions a variable."""
+    if isinstance(node, Variable):
+        return True
+    if isinstance(node, Negate):
+        return has_variable(node.operand)
+    if isinstance(node, (Sum, Product)):
+        items = node.terms if isinstance(node, Sum) else node.factors
+        return any(has_variable(item) for _, item in items)
+    if isinstance(node, Power):
+        return has_variable(node.base) or has_variable(node.exponent)
+    if isinstance(node, Call):
+        return any(has_variable(arg) for arg in node.args)
+    return False

@@ -174,6 +174,11 @@ def tree_value(node: Node) -> sympy.Expr:
     return _to_sympy(node, {}, "")
 
 
+def node_expression(node: Node, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr:
+    """The SymPy expression of a (sub)tree whose variables are all in ``symbols``."""
+    return _to_sympy(node, symbols, "")
+
+
 def _to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol], text: str) -> sympy.Expr:
     """Convert one tree node into SymPy, refusing exact numbers too large to hold."""
     if isinstance(node, Number):

@@ -21,11 +21,14 @@ import torch.nn.functional
 from derivcli import symbolic
 from derivcli.activations import relu, sigmoid, softplus
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.parsing import Call, Negate, Node, ParsedExpression, Power, Product, Sum, Variable
+from derivcli.parsing import Call, Negate, Node, ParsedExpression, Power, Product, Sum, Variable, has_variable
 from derivcli.plan import check_device
 
 Tensor = torch.Tensor
 TorchFunction = Callable[[Mapping[str, Tensor]], Tensor]
+#: Called with each parse-tree node (or partial chain, e.g. the ``a + b`` of ``a + b + c``)
+#: and the tensor computed for it, as the expression is evaluated.
+Observer = Callable[[Node, Tensor], None]
 
 DTYPES: Final[Mapping[str, torch.dtype]] = {"float64": torch.float64, "float32": torch.float32}
 
@@ -163,15 +166,17 @@ TORCH_BINARY: Final[Mapping[str, Callable[[Tensor, Tensor], Tensor]]] = {
 }
 
 
-def compile_tree(parsed: ParsedExpression) -> TorchFunction:
+def compile_tree(parsed: ParsedExpression, *, observe: Observer | None = None) -> TorchFunction:
     """Translate the expression as the user wrote it into torch ops, for autograd.
 
     The autograd side is built from the parse tree, not from SymPy's
     expression: SymPy rewrites on construction (``sqrt(x)**2`` becomes ``x``,
     ``x/x`` becomes ``1``), and the second witness must see what was written.
     Constant subexpressions are folded exactly, then rounded once.
+    ``observe``, when given, sees every intermediate tensor with the
+    subexpression that made it (``deriv graph`` names graph nodes with them).
     """
-    part = _TreeTranslator().part(parsed.tree)
+    part = _TreeTranslator(observe).part(parsed.tree)
     if callable(part):
         return part
     return _constant_function(part)
@@ -192,9 +197,29 @@ def _constant_function(value: float) -> TorchFunction:
 class _TreeTranslator:
     """Parse-tree nodes to torch: left to right, as a hand-written program would compute."""
 
+    def __init__(self, observe: Observer | None = None) -> None:
+        self.observe = observe
+
+    def watch(self, node: Node, part: TorchFunction | float) -> TorchFunction | float:
+        """The part, reporting its tensor to the observer (if any) each time it is computed."""
+        observe = self.observe
+        if observe is None or not callable(part):
+            return part
+        function = part
+
+        def watched(env: Mapping[str, Tensor]) -> Tensor:
+            result = function(env)
+            observe(node, result)
+            return result
+
+        return watched
+
     def part(self, node: Node) -> TorchFunction | float:
         """A tensor function, or a float for a constant subtree."""
-        if not _has_variable(node):
+        return self.watch(node, self._part(node))
+
+    def _part(self, node: Node) -> TorchFunction | float:
+        if not has_variable(node):
             return _constant_float(symbolic.tree_value(node))
         if isinstance(node, Variable):
             name = node.name
@@ -202,9 +227,11 @@ class _TreeTranslator:
         if isinstance(node, Negate):
             return _apply_unary(torch.neg, self.part(node.operand))
         if isinstance(node, Sum):
-            return self.chain(node.terms, operator.add, operator.sub)
+            return self.chain(node.terms, operator.add, operator.sub, lambda items: Sum(items, node.column))
         if isinstance(node, Product):
-            return self.chain(node.factors, operator.mul, operator.truediv)
+            return self.chain(
+                node.factors, operator.mul, operator.truediv, lambda items: Product(items, node.column)
+            )
         if isinstance(node, Power):
             return self.power(node)
         if isinstance(node, Call):
@@ -216,17 +243,19 @@ class _TreeTranslator:
         items: tuple[tuple[bool, Node], ...],
         forward: Callable[[Any, Any], Any],
         inverse: Callable[[Any, Any], Any],
+        partial: Callable[[tuple[tuple[bool, Node], ...]], Node],
     ) -> TorchFunction | float:
-        """a + b - c or a * b / c, evaluated left to right."""
+        """a + b - c or a * b / c, evaluated left to right (``partial`` names each step for observers)."""
         result = self.part(items[0][1])
-        for flag, item in items[1:]:
-            result = _combine(inverse if flag else forward, result, self.part(item))
+        for count, (flag, item) in enumerate(items[1:], start=2):
+            combined = _combine(inverse if flag else forward, result, self.part(item))
+            result = self.watch(partial(items[:count]), combined) if count < len(items) else combined
         return result
 
     def power(self, node: Power) -> TorchFunction | float:
         """Integer exponents stay integers (torch.pow(x, 2)); others are floats or tensors."""
         base = self.part(node.base)
-        if _has_variable(node.exponent):
+        if has_variable(node.exponent):
             return _apply_binary(torch.pow, base, self.part(node.exponent))
         exponent = symbolic.tree_value(node.exponent)
         if exponent.is_Integer and abs(int(exponent)) < 2**31:
@@ -245,26 +274,12 @@ class _TreeTranslator:
         if node.name in TORCH_BINARY:
             op = TORCH_BINARY[node.name]
             result = args[0]
-            for other in args[1:]:
+            for count, other in enumerate(args[1:], start=2):
                 result = _apply_binary(op, result, other)
+                if count < len(args):
+                    result = self.watch(Call(node.name, node.args[:count], node.column), result)
             return result
         return _apply_unary(TORCH_FUNCTIONS[node.name], args[0])
-
-
-def _has_variable(node: Node) -> bool:
-    """True when the subtree mentions a variable."""
-    if isinstance(node, Variable):
-        return True
-    if isinstance(node, Negate):
-        return _has_variable(node.operand)
-    if isinstance(node, (Sum, Product)):
-        items = node.terms if isinstance(node, Sum) else node.factors
-        return any(_has_variable(item) for _, item in items)
-    if isinstance(node, Power):
-        return _has_variable(node.base) or _has_variable(node.exponent)
-    if isinstance(node, Call):
-        return any(_has_variable(arg) for arg in node.args)
-    return False
 
 
 def _combine(

@@ -17,7 +17,9 @@ from derivcli.errors import DerivError
 if TYPE_CHECKING:
     # Annotations only: an error document under --json must not import SymPy through compare.
     from derivcli.compare import DerivativeEntry, PointReport, Report
+    from derivcli.graph import GraphReport
     from derivcli.grid import GridReport
+    from derivcli.numeric.graph import TensorState
     from derivcli.numeric.grid import GridPoint, KinkStats
 
 JsonNumber = float | str
@@ -177,4 +179,64 @@ def grid_document(report: GridReport) -> dict[str, Any]:
         "chunk_size": report.chunk_size,
         "threads": report.threads,
         "notes": list(report.notes),
+    }
+
+
+def _tensor_document(state: TensorState) -> dict[str, Any]:
+    """A tensor's attributes."""
+    return {
+        "data": json_number(state.data),
+        "grad_fn": state.grad_fn,
+        "grad": None if state.grad is None else json_number(state.grad),
+        "is_leaf": state.is_leaf,
+        "requires_grad": state.requires_grad,
+    }
+
+
+def graph_document(report: GraphReport) -> dict[str, Any]:
+    """The document of ``deriv graph --json``: nodes and edges of the backward graph, tensors, gradients."""
+    return {
+        "input": report.input,
+        "expression": report.expression,
+        "variables": list(report.variables),
+        "wrt": list(report.wrt),
+        "at": _numbers(report.at),
+        "at_input": dict(report.at_input),
+        "device": report.device,
+        "dtype": report.dtype,
+        "value": json_number(report.value),
+        "nodes": [
+            {
+                "id": node.index,
+                "name": node.name,
+                "expression": node.expression,
+                "value": None if node.value is None else json_number(node.value),
+                "variable": node.variable,
+                "local_derivatives": [
+                    {
+                        "input": local.input,
+                        "derivative": local.derivative,
+                        "exact": local.exact,
+                        "value": json_number(local.value),
+                    }
+                    for local in node.local
+                ],
+            }
+            for node in report.nodes
+        ],
+        "edges": [{"from": node.index, "to": child} for node in report.nodes for child in node.next],
+        "tensors": {
+            "before": {name: _tensor_document(state) for name, state in report.before.items()},
+            "after": {name: _tensor_document(state) for name, state in report.after.items()},
+        },
+        "gradients": {
+            name: {
+                "autograd": None if check.autograd is None else json_number(check.autograd),
+                "symbolic": check.symbolic,
+                "exact": check.exact,
+                "symbolic_value": json_number(check.symbolic_value),
+                "agree": check.agree,
+            }
+            for name, check in report.gradients.items()
+        },
     }

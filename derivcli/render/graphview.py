@@ -1,0 +1,145 @@
+"""``deriv graph`` for people and for Graphviz: a Rich tree of the backward graph, tensor tables, DOT text.
+
+User text is wrapped in :class:`rich.text.Text`, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rich import box
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from derivcli.graph import GraphNode, GraphReport, LocalDerivative, walk_tree
+from derivcli.numeric.graph import TensorState
+from derivcli.render.table import format_float
+
+
+def _number(value: float | None) -> str:
+    """A float as the shortest text that reads back exactly; whole numbers without '.0'."""
+    if value is None:
+        return "None"
+    if value == int(value) and abs(value) < 1e16:
+        return str(int(value))
+    return format_float(value)
+
+
+def _local_text(local: LocalDerivative, *, unicode: bool) -> str:
+    """'∂/∂(x**2) = 2*x = 4', or '∂/∂(u*v) = 1' when the derivative is a number."""
+    partial = "∂" if unicode else "d"
+    value = _number(local.value)
+    tail = "" if local.derivative in (value, local.exact) else f" = {value}"
+    return f"{partial}/{partial}({local.input}) = {local.derivative}{tail}"
+
+
+def node_label(node: GraphNode, report: GraphReport, *, unicode: bool = True) -> Text:
+    """One node: PyTorch's name, the subexpression and its value, and what the node multiplies in."""
+    label = Text()
+    label.append(node.name, style="bold cyan")
+    if node.variable is not None:
+        grad = report.after[node.variable].grad
+        label.append(
+            f"  {node.variable}.grad += {_number(grad)}" if grad is not None else f"  {node.variable}"
+        )
+        return label
+    if node.expression is not None:
+        label.append(f"  {node.expression} = {_number(node.value)}")
+    if node.local:
+        label.append(
+            "   " + "; ".join(_local_text(local, unicode=unicode) for local in node.local), style="green"
+        )
+    return label
+
+
+def graph_tree(report: GraphReport, *, unicode: bool = True) -> Tree | Text:
+    """The backward graph as a tree from the output's grad_fn; a node met again is named, not repeated."""
+    if not report.nodes:
+        return Text("no backward graph: the output does not depend on a variable that requires grad")
+    branches: dict[int, Tree] = {}
+    root: Tree | None = None
+    for depth, node, first in walk_tree(report):
+        label = node_label(node, report, unicode=unicode)
+        if not first:
+            label = Text(f"{node.name} (#{node.index}, shown above)", style="dim")
+        if root is None:
+            root = Tree(label, guide_style="dim")
+            branches[depth] = root
+            continue
+        branches[depth] = branches[depth - 1].add(label)
+    assert root is not None
+    return root
+
+
+def _state_table(
+    title: str, states: Mapping[str, TensorState], report: GraphReport, *, unicode: bool
+) -> Table:
+    """data, grad_fn, grad, is_leaf and requires_grad of each leaf and of the output."""
+    table = Table(
+        title=title, title_justify="left", box=box.SIMPLE_HEAD if unicode else box.ASCII, pad_edge=False
+    )
+    for heading in ("tensor", "data", "grad_fn", "grad", "is_leaf", "requires_grad"):
+        table.add_column(heading, justify="left" if heading in ("tensor", "grad_fn") else "right")
+    for name, state in states.items():
+        table.add_row(
+            Text(f"f({', '.join(report.variables)})" if name == "output" else name),
+            Text(_number(state.data)),
+            Text(str(state.grad_fn)),
+            Text(_number(state.grad)),
+            Text(str(state.is_leaf)),
+            Text(str(state.requires_grad)),
+        )
+    return table
+
+
+def graph_renderable(report: GraphReport, *, unicode: bool = True) -> Group:
+    """Header, tree, the tensors before and after ``.backward()``, and the gradients against SymPy."""
+    at = ", ".join(f"{name}={value}" for name, value in report.at_input.items())
+    header = Text()
+    header.append(f"f({', '.join(report.variables)}) = ", style="bold")
+    header.append(f"{report.expression} at {at}: {_number(report.value)}")
+    lines: list[Text | Table | Tree] = [
+        header,
+        Text("backward graph, from the output's grad_fn through next_functions to the leaves:", style="bold"),
+        graph_tree(report, unicode=unicode),
+        _state_table("before .backward()", report.before, report, unicode=unicode),
+        _state_table("after .backward()", report.after, report, unicode=unicode),
+    ]
+    for name, check in report.gradients.items():
+        mark = ("✓" if unicode else "yes") if check.agree else ("✗" if unicode else "NO")
+        grad = _number(check.autograd)
+        lines.append(
+            Text(f"{name}.grad = {grad}; symbolic d/d{name} = {check.symbolic} = {check.exact} {mark}")
+        )
+    return Group(*lines)
+
+
+def print_graph(report: GraphReport, console: Console) -> None:
+    """Print the graph report on the given console."""
+    unicode = console.encoding.lower().startswith("utf")
+    console.print(graph_renderable(report, unicode=unicode))
+
+
+def _dot_quote(text: str) -> str:
+    """A DOT string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def graph_dot(report: GraphReport) -> str:
+    """The backward graph as Graphviz DOT (edges in the direction gradients flow)."""
+    lines = [
+        "digraph backward {",
+        "  rankdir=TB;",
+        '  node [shape=box, fontname="Helvetica"];',
+        f"  label={_dot_quote(f'backward graph of {report.expression}')};",
+    ]
+    for node in report.nodes:
+        label = node_label(node, report, unicode=False).plain.replace("   ", "\n").replace("  ", "\n", 1)
+        shape = ", shape=ellipse" if node.variable is not None else ""
+        lines.append(f"  n{node.index} [label={_dot_quote(label)}{shape}];")
+    for node in report.nodes:
+        lines.extend(f"  n{node.index} -> n{child};" for child in node.next)
+    lines.append("}")
+    return "\n".join(lines) + "\n"
