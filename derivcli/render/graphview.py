@@ -110,9 +110,9 @@ def graph_renderable(report: GraphReport, *, unicode: bool = True) -> Group:
     for name, check in report.gradients.items():
         mark = ("✓" if unicode else "yes") if check.agree else ("✗" if unicode else "NO")
         grad = _number(check.autograd)
-        lines.append(
-            Text(f"{name}.grad = {grad}; symbolic d/d{name} = {check.symbolic} = {check.exact} {mark}")
-        )
+        value = _number(check.symbolic_value)
+        exact = check.exact if check.exact in (None, value) else f"{check.exact} = {value}"
+        lines.append(Text(f"{name}.grad = {grad}; symbolic d/d{name} = {check.symbolic} = {exact} {mark}"))
     return Group(*lines)
 
 
