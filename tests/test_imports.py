@@ -49,6 +49,8 @@ def heavy_modules_after(*args: str) -> tuple[list[str], int]:
         ("eval", "x", "--at", "x=1,x=2"),
         ("eval", "x", "--wrt", "sin", "--at", "1"),
         ("grid", "--help"),
+        ("graph", "--help"),
+        ("graph", "x", "--at", "1", "--at", "2"),
         ("grid", "x*y", "--range", "x=0:1"),
         ("grid", "x", "--range", "x=0:1:0"),
         ("grid", "x", "--range", "x=0:1", "--plot", "a.pdf"),

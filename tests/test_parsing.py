@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import string
 from fractions import Fraction
 
@@ -20,6 +21,7 @@ from derivcli.parsing import (
     Product,
     Sum,
     Variable,
+    node_text,
     parse_count,
     parse_expression,
     parse_point,
@@ -388,3 +390,41 @@ def test_parse_count_refusals(text: str) -> None:
         parse_count(text, option="--num")
     assert caught.value.kind is ErrorKind.BAD_OPTION
     assert "--num" in caught.value.message
+
+
+# node_text: parse trees printed back
+
+
+def _shape(node: object) -> object:
+    """A tree without columns and literal texts, for comparing structure."""
+    if isinstance(node, tuple):
+        return tuple(_shape(item) for item in node)
+    if dataclasses.is_dataclass(node):
+        fields = [field.name for field in dataclasses.fields(node) if field.name not in ("column", "text")]
+        return (type(node).__name__, *(_shape(getattr(node, name)) for name in fields))
+    return node
+
+
+@pytest.mark.parametrize(
+    ("text", "printed"),
+    [
+        ("6x^2+2x+4", "6*x**2 + 2*x + 4"),
+        ("-(a+b)*c", "-(a + b)*c"),
+        ("a-(b-c)", "a - (b - c)"),
+        ("a/(b*c)", "a/(b*c)"),
+        ("a*(b/c)", "a*(b/c)"),
+        ("(x**2)**3", "(x**2)**3"),
+        ("x**y**z", "x**y**z"),
+        ("x**-2", "x**-2"),
+        ("-x**2", "-x**2"),
+        ("(-x)**2", "(-x)**2"),
+        ("2**(x+1)", "2**(x + 1)"),
+        ("log(x,2)", "log(x, 2)"),
+        ("max(a,b,c)", "max(a, b, c)"),
+        ("u*v + (u*v)**2", "u*v + (u*v)**2"),
+    ],
+)
+def test_node_text_prints_a_tree_that_parses_back_to_itself(text: str, printed: str) -> None:
+    tree = parse_expression(text).tree
+    assert node_text(tree) == printed
+    assert _shape(parse_expression(printed).tree) == _shape(tree)
