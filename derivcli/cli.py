@@ -666,6 +666,70 @@ def graph_command(
     _guarded(action, json_output=json_output)
 
 
+@app.command(
+    "check",
+    epilog=EXIT_STATUS_EPILOG + " For check: 1 when a check fails; 2 also when the file cannot be loaded"
+    " or its code raises.",
+    help="Check a custom torch.autograd.Function against an expression: forward, backward with "
+    "grad_output=1 and with other upstream gradients, batched inputs, gradcheck and gradgradcheck.\n\n"
+    "This RUNS CODE: it imports the Python file you name, as python would run it. It is the only "
+    "command of deriv that runs code it did not write, and only the file given here.\n\n"
+    'Example: deriv check my_ops.py:SQ --against "x**2" --at x=2',
+)
+def check_command(
+    function: Annotated[
+        str,
+        typer.Argument(metavar="FILE.py:NAME", help="The file and the Function in it, e.g. my_ops.py:SQ."),
+    ],
+    against: Annotated[
+        str,
+        typer.Option(
+            "--against",
+            metavar="EXPR",
+            help="What the Function computes, e.g. 'x**2'; its variables are the Function's inputs, in the "
+            "order they first appear.",
+        ),
+    ],
+    at: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--at",
+            metavar="POINT",
+            help="A point to check at, as for eval; repeat for several [default: three points with values "
+            "0.5, 1.25 and 2].",
+        ),
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """The ``deriv check`` command."""
+
+    def action() -> ExitStatus:
+        parsed = parse_expression(against, what="--against expression")
+        if not parsed.variables:
+            raise DerivError(
+                ErrorKind.MISSING_VALUE, f"--against {against!r} has no variables: the Function has inputs"
+            )
+        from derivcli.check import default_points
+
+        texts = at or default_points(parsed.variables)
+        plan = make_plan(mode=Mode.PARTIAL, expression=parsed, points=[parse_point(text) for text in texts])
+
+        from derivcli.check import check_function
+
+        report = check_function(function, plan)
+        if json_output:
+            from derivcli.render.jsondoc import check_document, dumps
+
+            sys.stdout.write(dumps(check_document(report)) + "\n")
+        else:
+            from derivcli.render.checkview import print_check
+
+            print_check(report, _console(sys.stdout))
+        return ExitStatus.OK if report.passed else ExitStatus.DISAGREEMENT
+
+    _guarded(action, json_output=json_output)
+
+
 def _check_plot(path: str, *, dimensions: int) -> None:
     """Refuse a plot that cannot be made, before any work is done."""
     if dimensions > 2:

@@ -35,6 +35,8 @@ class ErrorKind(enum.StrEnum):
     BAD_OPTION = "bad-option"
     DEVICE_UNAVAILABLE = "device-unavailable"
     UNSUPPORTED = "unsupported"
+    BAD_FILE = "bad-file"
+    USER_CODE = "user-code"
     USAGE = "usage"
     INTERNAL = "internal"
 

@@ -16,6 +16,7 @@ from derivcli.errors import DerivError
 
 if TYPE_CHECKING:
     # Annotations only: an error document under --json must not import SymPy through compare.
+    from derivcli.check import CheckReport
     from derivcli.compare import DerivativeEntry, PointReport, Report
     from derivcli.graph import GraphReport
     from derivcli.grid import GridReport
@@ -239,4 +240,27 @@ def graph_document(report: GraphReport) -> dict[str, Any]:
             }
             for name, check in report.gradients.items()
         },
+    }
+
+
+def check_document(report: CheckReport) -> dict[str, Any]:
+    """The document of ``deriv check --json``."""
+    return {
+        "function": report.function,
+        "file": report.file,
+        "against": report.against,
+        "expression": report.expression,
+        "variables": list(report.variables),
+        "derivatives": dict(report.derivatives),
+        "points": [_numbers(point) for point in report.points],
+        "checks": [
+            {
+                "name": check.name,
+                "status": check.status,
+                "message": check.message,
+                "max_abs_error": None if check.max_abs_error is None else json_number(check.max_abs_error),
+            }
+            for check in report.checks
+        ],
+        "passed": report.passed,
     }

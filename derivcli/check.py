@@ -1,0 +1,235 @@
+"""``deriv check``: a user's torch.autograd.Function against an expression, check by check.
+
+The Function's numbers come from :mod:`derivcli.numeric.check` (the only
+place user code runs); the expected ones are exact values of the expression
+and its symbolic derivative, rounded once. Each check passes or fails with a
+sentence a learner can act on. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from derivcli import symbolic
+from derivcli.compare import DEFAULT_TOLERANCES, Tolerance, within
+from derivcli.numeric.check import GRAD_OUTPUT, CheckRun, Probe, load_function, probe
+from derivcli.plan import Plan
+
+PASS: Final = "pass"
+FAIL: Final = "fail"
+NOT_APPLICABLE: Final = "not applicable"
+#: Points checked when none are given: positive, not integers, not at a kink of common functions.
+DEFAULT_VALUES: Final = ("0.5", "1.25", "2")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One check: its name, pass, fail or not applicable, why, and the largest error it saw."""
+
+    name: str
+    status: str
+    message: str
+    max_abs_error: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """The result of ``deriv check``."""
+
+    function: str
+    file: str
+    against: str
+    expression: str
+    variables: tuple[str, ...]
+    derivatives: Mapping[str, str]
+    points: tuple[Mapping[str, float], ...]
+    checks: tuple[CheckResult, ...]
+
+    @property
+    def passed(self) -> bool:
+        """True when no check failed."""
+        return all(check.status != FAIL for check in self.checks)
+
+
+def default_points(variables: Sequence[str]) -> list[str]:
+    """Three ``--at`` texts, each variable taking each default value once."""
+    return [
+        ",".join(
+            f"{name}={DEFAULT_VALUES[(row + column) % len(DEFAULT_VALUES)]}"
+            for column, name in enumerate(variables)
+        )
+        for row in range(len(DEFAULT_VALUES))
+    ]
+
+
+def check_function(spec: str, plan: Plan) -> CheckReport:
+    """Load ``FILE.py:NAME`` and check it against the plan's expression at the plan's points."""
+    loaded = load_function(spec)
+    tolerance = DEFAULT_TOLERANCES["float64"]
+    built = symbolic.build(plan.expression, extra_variables=plan.variables)
+    exact_points = [
+        {built.symbols[name]: symbolic.point_value(value, name=name) for name, value in point.items()}
+        for point in plan.points
+    ]
+    points = tuple(
+        {symbol.name: symbolic.to_dtype(value, "float64") for symbol, value in point.items()}
+        for point in exact_points
+    )
+    derivatives = {name: symbolic.differentiate(built.expr, built.symbols[name]) for name in plan.variables}
+    values = [symbolic.evaluate_at(built.expr, point).value for point in exact_points]
+    slopes = [
+        {name: symbolic.evaluate_at(derivative, point).value for name, derivative in derivatives.items()}
+        for point in exact_points
+    ]
+    probed = probe(loaded, variables=plan.variables, points=points)
+    shown = {name: str(symbolic.display_form(derivative)) for name, derivative in derivatives.items()}
+    context = _Context(str(built.expr), shown, points, values, slopes, tolerance)
+    return CheckReport(
+        function=loaded.name,
+        file=str(loaded.path),
+        against=plan.expression.text,
+        expression=str(built.expr),
+        variables=plan.variables,
+        derivatives=shown,
+        points=points,
+        checks=(
+            context.forward(probed),
+            context.backward(probed),
+            context.scaled(probed),
+            context.batched(probed),
+            _torch_check(
+                "gradcheck (float64)", probed.gradcheck, "backward matches finite differences of forward"
+            ),
+            _torch_check(
+                "gradgradcheck (float64)",
+                probed.gradgradcheck,
+                "double backward matches finite differences of backward",
+            ),
+        ),
+    )
+
+
+def _number(value: float | None) -> str:
+    """A float as the shortest text that reads back exactly; whole numbers without '.0'."""
+    if value is None:
+        return "None"
+    if value == int(value) and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
+
+
+def _at(point: Mapping[str, float]) -> str:
+    return ", ".join(f"{name}={_number(value)}" for name, value in point.items())
+
+
+def _error(got: float | None, expected: float) -> float:
+    return abs(got - expected) if got is not None else float("inf")
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What every check compares against: the expression, its derivatives, and their values."""
+
+    expression: str
+    derivatives: Mapping[str, str]
+    points: tuple[Mapping[str, float], ...]
+    values: Sequence[float]
+    slopes: Sequence[Mapping[str, float]]
+    tolerance: Tolerance
+
+    def count(self) -> str:
+        """'1 point', '3 points'."""
+        return f"{len(self.points)} point{'' if len(self.points) == 1 else 's'}"
+
+    def where(self) -> str:
+        """'at 1 point', 'at 3 points'."""
+        return f"at {self.count()}"
+
+    def agree(self, got: float | None, expected: float) -> bool:
+        return got is not None and within(got, expected, self.tolerance)
+
+    def forward(self, probed: Probe) -> CheckResult:
+        """forward equals the expression at every point."""
+        worst = max(_error(got, want) for got, want in zip(probed.forward, self.values, strict=True))
+        for point, got, want in zip(self.points, probed.forward, self.values, strict=True):
+            if not self.agree(got, want):
+                expected = f"{self.expression} = {_number(want)}"
+                message = f"forward returned {_number(got)} at {_at(point)}, expected {expected}"
+                return CheckResult("forward equals the expression", FAIL, message, worst)
+        return CheckResult("forward equals the expression", PASS, self.where(), worst)
+
+    def backward(self, probed: Probe) -> CheckResult:
+        """backward with grad_output=1 gives the symbolic derivative."""
+        name = "backward with grad_output=1 equals the derivative"
+        errors = []
+        for point, grads, slopes in zip(self.points, probed.backward, self.slopes, strict=True):
+            for variable, want in slopes.items():
+                got = grads[variable]
+                errors.append(_error(got, want))
+                if not self.agree(got, want):
+                    expected = f"{self.derivatives[variable]} = {_number(want)}"
+                    message = (
+                        f"backward returned {_number(got)} for {variable} at {_at(point)},"
+                        f" expected the derivative {expected}"
+                    )
+                    return CheckResult(name, FAIL, message, max(errors))
+        return CheckResult(name, PASS, self.where(), max(errors))
+
+    def scaled(self, probed: Probe) -> CheckResult:
+        """backward multiplies its result by grad_output (the chain rule)."""
+        name = f"backward scales with grad_output (={_number(GRAD_OUTPUT)})"
+        errors = []
+        for point, grads, unit, slopes in zip(
+            self.points, probed.backward_scaled, probed.backward, self.slopes, strict=True
+        ):
+            for variable, slope in slopes.items():
+                got, want = grads[variable], GRAD_OUTPUT * slope
+                errors.append(_error(got, want))
+                if self.agree(got, want):
+                    continue
+                if got is not None and unit[variable] == got:
+                    message = (
+                        f"backward ignores grad_output: with grad_output={_number(GRAD_OUTPUT)} it returned"
+                        f" {_number(got)}, expected {_number(want)} (at {_at(point)}); multiply the gradient"
+                        " it returns by grad_output"
+                    )
+                else:
+                    upstream = _number(GRAD_OUTPUT)
+                    message = (
+                        f"with grad_output={upstream}, backward returned {_number(got)} for {variable}"
+                        f" at {_at(point)}, expected {upstream} × {_number(slope)} = {_number(want)}"
+                    )
+                return CheckResult(name, FAIL, message, max(errors))
+        return CheckResult(name, PASS, self.where(), max(errors))
+
+    def batched(self, probed: Probe) -> CheckResult:
+        """A batch of all points with random grad_output gives grad_output times the derivative."""
+        name = "batched inputs with random grad_output"
+        errors = []
+        for variable in self.derivatives:
+            grads = probed.batch_backward[variable]
+            for index, (point, upstream, slopes) in enumerate(
+                zip(self.points, probed.batch_grad_output, self.slopes, strict=True)
+            ):
+                got = None if grads is None else grads[index]
+                want = upstream * slopes[variable]
+                errors.append(_error(got, want))
+                if not self.agree(got, want):
+                    message = (
+                        f"with a batch of {self.count()}, backward returned {_number(got)} for {variable}"
+                        f" at element {index} ({_at(point)}), expected grad_output × derivative ="
+                        f" {upstream:.6g} × {_number(slopes[variable])} = {want:.6g}"
+                    )
+                    return CheckResult(name, FAIL, message, max(errors))
+        return CheckResult(name, PASS, f"a batch of {self.count()}", max(errors))
+
+
+def _torch_check(name: str, run: CheckRun, success: str) -> CheckResult:
+    """torch's gradcheck or gradgradcheck as a check result."""
+    if run.passed is None:
+        return CheckResult(name, NOT_APPLICABLE, run.message)
+    if run.passed:
+        return CheckResult(name, PASS, success)
+    return CheckResult(name, FAIL, run.message or "torch reports a mismatch")

@@ -1,0 +1,249 @@
+"""Load a user's ``torch.autograd.Function`` from a file and probe it; the only place deriv runs user code.
+
+``deriv check FILE.py:NAME`` imports the file the user names (as Python
+would run it) and calls the named Function's forward and backward on
+float64 tensors. Every exception raised by that code becomes a
+:class:`~derivcli.errors.DerivError` of kind ``user-code`` that says where in
+the user's file it happened; nothing of deriv's own traceback is shown.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import sys
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, TypeVar
+
+import torch
+from torch.autograd.gradcheck import GradcheckError
+
+from derivcli.errors import DerivError, ErrorKind
+
+#: The upstream gradient of the single-point check: not 1, so that ignoring it shows.
+GRAD_OUTPUT: Final = 3.0
+#: Seed of the random upstream gradients of the batched check (reproducible runs).
+SEED: Final = 20221
+Result = TypeVar("Result")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedFunction:
+    """A user's autograd Function, where it came from, and the names of its forward's inputs."""
+
+    function: type[torch.autograd.Function]
+    path: Path
+    name: str
+    inputs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRun:
+    """Whether a torch check passed, and its own words when it did not (None: it does not apply)."""
+
+    passed: bool | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """What the Function computed: per point (lists follow the points) and on a batch of all points."""
+
+    forward: tuple[float, ...]
+    backward: tuple[Mapping[str, float | None], ...]
+    backward_scaled: tuple[Mapping[str, float | None], ...]
+    batch_grad_output: tuple[float, ...]
+    batch_backward: Mapping[str, tuple[float, ...] | None]
+    gradcheck: CheckRun
+    gradgradcheck: CheckRun
+
+
+def load_function(spec: str) -> LoadedFunction:
+    """Import ``FILE.py`` and return its ``NAME``, which must subclass torch.autograd.Function."""
+    file_text, colon, name = spec.rpartition(":")
+    if not colon or not file_text or not name:
+        raise DerivError(ErrorKind.BAD_OPTION, f"expected FILE.py:NAME, e.g. my_ops.py:SQ, got {spec!r}")
+    path = Path(file_text)
+    if not path.is_file():
+        raise DerivError(ErrorKind.BAD_FILE, f"no such file: {file_text!r}")
+    module_name = f"_deriv_user_{path.stem.replace('-', '_')}"
+    spec_ = importlib.util.spec_from_file_location(module_name, path)
+    if spec_ is None or spec_.loader is None:
+        raise DerivError(ErrorKind.BAD_FILE, f"cannot import {file_text!r}: not a Python file")
+    module = importlib.util.module_from_spec(spec_)
+    # The file may import modules beside it, as it would when run from its folder.
+    sys.path.insert(0, str(path.resolve().parent))
+    try:
+        _user_call(path, f"importing {path.name}", lambda: spec_.loader.exec_module(module))  # type: ignore[union-attr]
+    finally:
+        sys.path.remove(str(path.resolve().parent))
+    found = getattr(module, name, None)
+    if found is None:
+        candidates = [
+            key
+            for key, value in vars(module).items()
+            if inspect.isclass(value)
+            and issubclass(value, torch.autograd.Function)
+            and value.__module__ == module_name
+        ]
+        hint = f"; it defines {', '.join(candidates)}" if candidates else "; it defines no autograd Function"
+        raise DerivError(ErrorKind.BAD_FILE, f"{path.name} has no {name!r}{hint}")
+    if not (inspect.isclass(found) and issubclass(found, torch.autograd.Function)):
+        kind = type(found).__name__
+        raise DerivError(
+            ErrorKind.BAD_FILE,
+            f"{name!r} in {path.name} is a {kind}, not a subclass of torch.autograd.Function",
+        )
+    parameters = list(inspect.signature(found.forward).parameters.values())[1:]  # after ctx
+    inputs = tuple(parameter.name for parameter in parameters)
+    return LoadedFunction(function=found, path=path, name=name, inputs=inputs)
+
+
+def probe(
+    loaded: LoadedFunction, *, variables: Sequence[str], points: Sequence[Mapping[str, float]]
+) -> Probe:
+    """Run forward and backward at each point, on a batch of all points, and torch's gradchecks."""
+    if len(loaded.inputs) != len(variables):
+        raise DerivError(
+            ErrorKind.BAD_OPTION,
+            f"{loaded.name}.forward takes {len(loaded.inputs)} input(s) ({', '.join(loaded.inputs)}) but the"
+            f" expression has {len(variables)} variable(s) ({', '.join(variables)}); they are passed in the"
+            " order they first appear",
+        )
+    forward = tuple(float(_apply(loaded, _leaves(point, variables, grad=False)).detach()) for point in points)
+    backward = tuple(_backward(loaded, point, variables, 1.0) for point in points)
+    scaled = tuple(_backward(loaded, point, variables, GRAD_OUTPUT) for point in points)
+    generator = torch.Generator().manual_seed(SEED)
+    # Random upstream gradients between 0.5 and 2.5 (never all 1).
+    upstream = torch.rand(len(points), generator=generator, dtype=torch.float64) * 2 + 0.5
+    batch = {
+        name: torch.tensor([point[name] for point in points], dtype=torch.float64, requires_grad=True)
+        for name in variables
+    }
+    output = _apply(loaded, list(batch.values()))
+    grads = _user_call(
+        loaded.path,
+        f"{loaded.name}.backward",
+        lambda: torch.autograd.grad(output, list(batch.values()), grad_outputs=upstream, allow_unused=True),
+    )
+    batch_backward = {
+        name: None if grad is None else tuple(grad.tolist())
+        for name, grad in zip(variables, grads, strict=True)
+    }
+    return Probe(
+        forward=forward,
+        backward=backward,
+        backward_scaled=scaled,
+        batch_grad_output=tuple(upstream.tolist()),
+        batch_backward=batch_backward,
+        gradcheck=_gradcheck(loaded, batch),
+        gradgradcheck=_gradgradcheck(loaded, batch),
+    )
+
+
+def _leaves(point: Mapping[str, float], variables: Sequence[str], *, grad: bool) -> list[torch.Tensor]:
+    return [torch.tensor(point[name], dtype=torch.float64, requires_grad=grad) for name in variables]
+
+
+def _apply(loaded: LoadedFunction, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
+    """``Function.apply`` on the inputs; anything else than one tensor out is the user's mistake."""
+    output = _user_call(
+        loaded.path,
+        f"{loaded.name}.forward",
+        lambda: loaded.function.apply(*inputs),  # type: ignore[no-untyped-call]
+    )
+    if not isinstance(output, torch.Tensor):
+        raise DerivError(
+            ErrorKind.USER_CODE,
+            f"{loaded.name}.forward returned a {type(output).__name__}, not a tensor",
+        )
+    return output
+
+
+def _backward(
+    loaded: LoadedFunction, point: Mapping[str, float], variables: Sequence[str], upstream: float
+) -> dict[str, float | None]:
+    """Each input's gradient at one point for an upstream gradient ``upstream``."""
+    leaves = _leaves(point, variables, grad=True)
+    output = _apply(loaded, leaves)
+    if not output.requires_grad:
+        return dict.fromkeys(variables)
+    grads = _user_call(
+        loaded.path,
+        f"{loaded.name}.backward",
+        lambda: torch.autograd.grad(
+            output, leaves, grad_outputs=torch.full_like(output, upstream), allow_unused=True
+        ),
+    )
+    return {name: None if grad is None else float(grad) for name, grad in zip(variables, grads, strict=True)}
+
+
+def _gradcheck(loaded: LoadedFunction, batch: Mapping[str, torch.Tensor]) -> CheckRun:
+    """torch.autograd.gradcheck: backward against finite differences of forward, in float64."""
+    inputs = tuple(tensor.detach().requires_grad_(True) for tensor in batch.values())
+    return _torch_check(loaded, "gradcheck", lambda: torch.autograd.gradcheck(loaded.function.apply, inputs))
+
+
+def _gradgradcheck(loaded: LoadedFunction, batch: Mapping[str, torch.Tensor]) -> CheckRun:
+    """torch.autograd.gradgradcheck, where backward builds a graph (double backward); else not applicable."""
+    inputs = tuple(tensor.detach().requires_grad_(True) for tensor in batch.values())
+    output = _apply(loaded, inputs)
+    grads = _user_call(
+        loaded.path,
+        f"{loaded.name}.backward",
+        lambda: torch.autograd.grad(output.sum(), inputs, create_graph=True, allow_unused=True),
+    )
+    if not any(grad is not None and grad.requires_grad for grad in grads):
+        return CheckRun(None, "backward does not build a graph, so it cannot be differentiated again")
+    return _torch_check(
+        loaded, "gradgradcheck", lambda: torch.autograd.gradgradcheck(loaded.function.apply, inputs)
+    )
+
+
+def _torch_check(loaded: LoadedFunction, name: str, check: Callable[[], bool]) -> CheckRun:
+    """Run one of torch's checks; its complaint, first lines only, is the message."""
+    try:
+        return CheckRun(
+            bool(_user_call(loaded.path, name, check, passthrough=(GradcheckError,))),
+            "",
+        )
+    except GradcheckError as error:
+        return CheckRun(False, _summarise(str(error)))
+
+
+def _summarise(message: str) -> str:
+    """torch's gradcheck message on one line: the mismatch and the two numbers."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    return " ".join(lines[:5])
+
+
+def _user_call(
+    path: Path,
+    what: str,
+    action: Callable[[], Result],
+    *,
+    passthrough: tuple[type[BaseException], ...] = (),
+) -> Result:
+    """Run user code; its exceptions become one-line DerivErrors naming the line in the user's file."""
+    try:
+        return action()
+    except passthrough:
+        raise
+    except Exception as error:  # noqa: BLE001 - any exception of the user's code is reported, not raised
+        where = ""
+        user_file = path.resolve()
+        frames = [
+            frame
+            for frame in traceback.extract_tb(error.__traceback__)
+            if Path(frame.filename).resolve() == user_file
+        ]
+        if frames:
+            where = f" ({path.name}, line {frames[-1].lineno})"
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise DerivError(
+            ErrorKind.USER_CODE,
+            f"{what} raised {type(error).__name__}{': ' + detail if detail else ''}{where}",
+        ) from None
