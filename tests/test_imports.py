@@ -50,6 +50,8 @@ def heavy_modules_after(*args: str) -> tuple[list[str], int]:
         ("eval", "x", "--wrt", "sin", "--at", "1"),
         ("grid", "--help"),
         ("graph", "--help"),
+        ("check", "--help"),
+        ("check", "ops.py:SQ", "--against", "__import__('os')"),
         ("graph", "x", "--at", "1", "--at", "2"),
         ("grid", "x*y", "--range", "x=0:1"),
         ("grid", "x", "--range", "x=0:1:0"),
