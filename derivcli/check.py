@@ -157,12 +157,12 @@ class _Context:
             if not self.agree(got, want):
                 expected = f"{self.expression} = {_number(want)}"
                 message = f"forward returned {_number(got)} at {_at(point)}, expected {expected}"
-                return CheckResult("forward equals the expression", FAIL, message, worst)
-        return CheckResult("forward equals the expression", PASS, self.where(), worst)
+                return CheckResult("forward equals f", FAIL, message, worst)
+        return CheckResult("forward equals f", PASS, self.where(), worst)
 
     def backward(self, probed: Probe) -> CheckResult:
         """backward with grad_output=1 gives the symbolic derivative."""
-        name = "backward with grad_output=1 equals the derivative"
+        name = "backward equals the derivative"
         errors = []
         for point, grads, slopes in zip(self.points, probed.backward, self.slopes, strict=True):
             for variable, want in slopes.items():
@@ -179,7 +179,7 @@ class _Context:
 
     def scaled(self, probed: Probe) -> CheckResult:
         """backward multiplies its result by grad_output (the chain rule)."""
-        name = f"backward scales with grad_output (={_number(GRAD_OUTPUT)})"
+        name = "backward scales with grad_output"
         errors = []
         for point, grads, unit, slopes in zip(
             self.points, probed.backward_scaled, probed.backward, self.slopes, strict=True
@@ -206,7 +206,7 @@ class _Context:
 
     def batched(self, probed: Probe) -> CheckResult:
         """A batch of all points with random grad_output gives grad_output times the derivative."""
-        name = "batched inputs with random grad_output"
+        name = "batch, random grad_output"
         errors = []
         for variable in self.derivatives:
             grads = probed.batch_backward[variable]
