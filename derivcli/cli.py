@@ -218,6 +218,55 @@ SimplifyTimeoutOption = Annotated[
 ExpressionArgument = Annotated[str, typer.Argument(metavar="EXPR", help=EXPRESSION_HELP, show_default=False)]
 
 
+OrderOption = Annotated[
+    int,
+    typer.Option(
+        "--order",
+        metavar="N",
+        help="Order of the derivatives: 2 for the second, 3 for the third [default: 1].",
+    ),
+]
+FdOption = Annotated[
+    bool,
+    typer.Option(
+        "--fd",
+        help="Add a third witness: a central finite difference in float64 with Richardson extrapolation "
+        "(first and second derivatives).",
+    ),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class EvalRequest:
+    """The options of one ``eval``, ``partial`` or ``hessian`` run, as typed."""
+
+    mode: Mode
+    expression: str
+    at: tuple[str, ...]
+    wrt: tuple[str, ...]
+    device: str = "cpu"
+    dtype: str = "float64"
+    rtol: float | None = None
+    atol: float | None = None
+    strict: bool = False
+    json_output: bool = False
+    simplify: bool = False
+    simplify_timeout: float = 5.0
+    order: int = 1
+    fd: bool = False
+
+
+def _evaluate(request: EvalRequest) -> NoReturn:
+    """Parse, plan and compare; render the report or the error; exit with the right status."""
+
+    def action() -> ExitStatus:
+        report = _compute(request)
+        _print_report(report, json_output=request.json_output)
+        return ExitStatus.DISAGREEMENT if request.strict and not report.all_agree else ExitStatus.OK
+
+    _guarded(action, json_output=request.json_output)
+
+
 def _make_command(mode: Mode) -> Any:
     """The Typer function of ``eval`` or ``partial``: the same options, a different mode."""
 
@@ -225,6 +274,8 @@ def _make_command(mode: Mode) -> Any:
         expr: ExpressionArgument,
         at: AtOption = None,
         wrt: WrtOption = None,
+        order: OrderOption = 1,
+        fd: FdOption = False,
         device: DeviceOption = "cpu",
         dtype: DTypeOption = DType.float64,
         rtol: RtolOption = None,
@@ -234,19 +285,23 @@ def _make_command(mode: Mode) -> Any:
         simplify: SimplifyOption = False,
         simplify_timeout: SimplifyTimeoutOption = 5.0,
     ) -> None:
-        _run(
-            mode,
-            expr,
-            at or [],
-            wrt or [],
-            device,
-            dtype.value,
-            rtol,
-            atol,
-            strict,
-            json_output,
-            simplify,
-            simplify_timeout,
+        _evaluate(
+            EvalRequest(
+                mode=mode,
+                expression=expr,
+                at=tuple(at or ()),
+                wrt=tuple(wrt or ()),
+                device=device,
+                dtype=dtype.value,
+                rtol=rtol,
+                atol=atol,
+                strict=strict,
+                json_output=json_output,
+                simplify=simplify,
+                simplify_timeout=simplify_timeout,
+                order=order,
+                fd=fd,
+            )
         )
 
     return command
@@ -257,7 +312,7 @@ app.command(
     cls=ExpressionCommand,
     epilog=EXIT_STATUS_EPILOG,
     help="Differentiate a function of one variable, symbolically and by autograd.\n\n"
-    'Example: deriv eval "6*x**2+2*x+4" --at x=3',
+    'Example: deriv eval "6*x**2+2*x+4" --at x=3 (add --order 2 for the second derivative)',
 )(_make_command(Mode.EVAL))
 
 app.command(
@@ -269,28 +324,47 @@ app.command(
 )(_make_command(Mode.PARTIAL))
 
 
-def _run(
-    mode: Mode,
-    expression: str,
-    at: Sequence[str],
-    wrt: Sequence[str],
-    device: str,
-    dtype: str,
-    rtol: float | None,
-    atol: float | None,
-    strict: bool,
-    json_output: bool,
-    simplify: bool,
-    simplify_timeout: float,
-) -> NoReturn:
-    """Parse, plan and compare; render the report or the error; exit with the right status."""
-
-    def action() -> ExitStatus:
-        report = _compute(mode, expression, at, wrt, device, dtype, rtol, atol, simplify, simplify_timeout)
-        _print_report(report, json_output=json_output)
-        return ExitStatus.DISAGREEMENT if strict and not report.all_agree else ExitStatus.OK
-
-    _guarded(action, json_output=json_output)
+@app.command(
+    "hessian",
+    cls=ExpressionCommand,
+    epilog=EXIT_STATUS_EPILOG,
+    help="Every second partial derivative, by autograd and symbolically, as matrices side by side with "
+    "their difference and a symmetry check.\n\n"
+    'Example: deriv hessian "x**2*y + y**3" --at x=1,y=2',
+)
+def hessian_command(
+    expr: ExpressionArgument,
+    at: AtOption = None,
+    wrt: WrtOption = None,
+    fd: FdOption = False,
+    device: DeviceOption = "cpu",
+    dtype: DTypeOption = DType.float64,
+    rtol: RtolOption = None,
+    atol: AtolOption = None,
+    strict: StrictOption = False,
+    json_output: JsonOption = False,
+    simplify: SimplifyOption = False,
+    simplify_timeout: SimplifyTimeoutOption = 5.0,
+) -> None:
+    """The ``deriv hessian`` command."""
+    _evaluate(
+        EvalRequest(
+            mode=Mode.HESSIAN,
+            expression=expr,
+            at=tuple(at or ()),
+            wrt=tuple(wrt or ()),
+            device=device,
+            dtype=dtype.value,
+            rtol=rtol,
+            atol=atol,
+            strict=strict,
+            json_output=json_output,
+            simplify=simplify,
+            simplify_timeout=simplify_timeout,
+            order=2,
+            fd=fd,
+        )
+    )
 
 
 def _guarded(action: Callable[[], ExitStatus], *, json_output: bool) -> NoReturn:
@@ -319,33 +393,37 @@ def _guarded(action: Callable[[], ExitStatus], *, json_output: bool) -> NoReturn
     raise typer.Exit(status)
 
 
-def _compute(
-    mode: Mode,
-    expression: str,
-    at: Sequence[str],
-    wrt: Sequence[str],
-    device: str,
-    dtype: str,
-    rtol: float | None,
-    atol: float | None,
-    simplify: bool,
-    simplify_timeout: float,
-) -> Report:
+def _compute(request: EvalRequest) -> Report:
     """Everything but the output: cheap checks first, heavy imports last."""
-    _check_tolerances(rtol, atol)
-    if not (simplify_timeout > 0 and simplify_timeout != float("inf")):
+    _check_tolerances(request.rtol, request.atol)
+    if not (request.simplify_timeout > 0 and request.simplify_timeout != float("inf")):
         raise DerivError(
-            ErrorKind.BAD_OPTION, f"--simplify-timeout must be a finite number > 0, got {simplify_timeout}"
+            ErrorKind.BAD_OPTION,
+            f"--simplify-timeout must be a finite number > 0, got {request.simplify_timeout}",
         )
-    check_device(device)
-    parsed = parse_expression(expression)
-    points = [parse_point(text) for text in at]
-    plan = make_plan(mode=mode, expression=parsed, points=points, wrt=split_names(wrt, option="--wrt"))
+    if request.fd and request.order > 2:
+        raise DerivError(ErrorKind.BAD_OPTION, "--fd gives first and second derivatives, not order 3 or more")
+    check_device(request.device)
+    parsed = parse_expression(request.expression)
+    points = [parse_point(text) for text in request.at]
+    plan = make_plan(
+        mode=request.mode,
+        expression=parsed,
+        points=points,
+        wrt=split_names(request.wrt, option="--wrt"),
+        order=request.order,
+    )
 
     from derivcli.compare import Options, compare
 
     options = Options(
-        device=device, dtype=dtype, rtol=rtol, atol=atol, simplify=simplify, simplify_timeout=simplify_timeout
+        device=request.device,
+        dtype=request.dtype,
+        rtol=request.rtol,
+        atol=request.atol,
+        simplify=request.simplify,
+        simplify_timeout=request.simplify_timeout,
+        fd=request.fd,
     )
     return compare(plan, options)
 

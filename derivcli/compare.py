@@ -19,7 +19,7 @@ import sympy
 from derivcli import numeric, symbolic
 from derivcli.errors import ErrorKind
 from derivcli.parsing import Assignment
-from derivcli.plan import Plan
+from derivcli.plan import Plan, derivative_key
 from derivcli.symbolic import ExactValue, Finding, ValueStatus
 
 
@@ -49,6 +49,7 @@ class Options:
     atol: float | None = None
     simplify: bool = False
     simplify_timeout: float = 5.0
+    fd: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +107,16 @@ def compare(plan: Plan, options: Options) -> Report:
     tolerance = _tolerance(options)
     built = symbolic.build(plan.expression, extra_variables=plan.variables)
     symbols = built.symbols
-    raw = {name: symbolic.differentiate(built.expr, symbols[name]) for name in plan.wrt}
+    keys = plan.derivatives or tuple((name,) for name in plan.wrt)
+    # For each derivative, the one of an order lower: its kinks and jumps explain this one's points.
+    lower: dict[str, sympy.Expr] = {}
+    raw: dict[str, sympy.Expr] = {}
+    for key in keys:
+        below = built.expr
+        for name in key[:-1]:
+            below = symbolic.differentiate(below, symbols[name])
+        lower[derivative_key(key)] = below
+        raw[derivative_key(key)] = symbolic.differentiate(below, symbols[key[-1]])
     shown, notes = _shown_derivatives(raw, options)
 
     exact_points = [
@@ -129,6 +139,7 @@ def compare(plan: Plan, options: Options) -> Report:
             points=float_points,
             device=options.device,
             dtype=options.dtype,
+            derivatives=keys,
         )
         device = autograd.device
 
@@ -138,19 +149,19 @@ def compare(plan: Plan, options: Options) -> Report:
         value = symbolic.evaluate_at(built.expr, point)
         point_notes = _underflow_notes(point, float_points[index], assignments, options.dtype)
         entries = {
-            name: _entry(
-                expr=built.expr,
-                derivative=raw[name],
-                shown=shown[name],
-                symbol=symbols[name],
+            derivative_key(key): _entry(
+                expr=lower[derivative_key(key)],
+                derivative=raw[derivative_key(key)],
+                shown=shown[derivative_key(key)],
+                symbol=symbols[key[-1]],
                 point=point,
                 float_point=float_points[index],
-                autograd=autograd.gradients[name][index],
+                autograd=autograd.gradients[derivative_key(key)][index],
                 tolerance=tolerance,
                 dtype=options.dtype,
                 point_notes=point_notes,
             )
-            for name in plan.wrt
+            for key in keys
         }
         reports.append(
             PointReport(
@@ -171,7 +182,7 @@ def compare(plan: Plan, options: Options) -> Report:
         wrt=plan.wrt,
         device=device,
         dtype=options.dtype,
-        order=1,
+        order=plan.order,
         rtol=tolerance.rtol,
         atol=tolerance.atol,
         derivatives={name: str(expr) for name, expr in shown.items()},

@@ -8,6 +8,7 @@ so mistakes such as a missing value are refused in milliseconds.
 from __future__ import annotations
 
 import enum
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -44,20 +45,46 @@ def split_names(values: Sequence[str], *, option: str) -> tuple[str, ...]:
 
 
 class Mode(enum.StrEnum):
-    """Which command asked: ``eval`` differentiates one variable, ``partial`` several."""
+    """Which command asked: ``eval`` one variable, ``partial`` several, ``hessian`` every second partial."""
 
     EVAL = "eval"
     PARTIAL = "partial"
+    HESSIAN = "hessian"
+
+
+#: Highest derivative order accepted (each order differentiates the graph again).
+MAX_ORDER: Final = 10
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """Variables in order, the ones to differentiate, and each point's parsed values."""
+    """Variables in order, the ones to differentiate, each point's parsed values, and which derivatives.
+
+    ``derivatives`` lists each derivative as the variables it differentiates
+    by, in turn: ``("x",)`` is d/dx, ``("x", "x")`` the second derivative,
+    ``("u", "v")`` the mixed partial ∂²/∂u∂v.
+    """
 
     expression: ParsedExpression
     variables: tuple[str, ...]
     wrt: tuple[str, ...]
     points: tuple[Mapping[str, Assignment], ...]
+    order: int = 1
+    derivatives: tuple[tuple[str, ...], ...] = ()
+
+
+def derivative_key(variables: Sequence[str]) -> str:
+    """The JSON key of a derivative: its variables joined by commas (``"x,x"``)."""
+    return ",".join(variables)
+
+
+def _derivatives(mode: Mode, wrt: Sequence[str], order: int) -> tuple[tuple[str, ...], ...]:
+    """Which derivatives a command computes: one per variable, per combination, or every ordered pair."""
+    if mode is Mode.HESSIAN:
+        return tuple(itertools.product(wrt, repeat=2))
+    # Mixed partials do not depend on the order of differentiation (for the smooth
+    # case), so each combination is computed once, in the order of the variables.
+    return tuple(itertools.combinations_with_replacement(wrt, order))
 
 
 def make_plan(
@@ -66,8 +93,11 @@ def make_plan(
     expression: ParsedExpression,
     points: Sequence[PointSpec],
     wrt: Sequence[str] = (),
+    order: int = 1,
 ) -> Plan:
-    """Decide variables, differentiation variables and point values, or raise DerivError."""
+    """Decide variables, differentiation variables, derivatives and point values, or raise DerivError."""
+    if not 1 <= order <= MAX_ORDER:
+        raise DerivError(ErrorKind.BAD_OPTION, f"--order must be from 1 to {MAX_ORDER}, got {order}")
     variables = list(expression.variables)
     for spec in points:
         for assignment in spec.assignments:
@@ -91,6 +121,8 @@ def make_plan(
         variables=tuple(variables),
         wrt=chosen,
         points=resolved,
+        order=2 if mode is Mode.HESSIAN else order,
+        derivatives=_derivatives(mode, chosen, order),
     )
 
 
@@ -115,7 +147,7 @@ def _choose_wrt(
                 "eval differentiates with respect to one variable; use 'deriv partial' for several",
             )
         return tuple(seen)
-    if mode is Mode.PARTIAL:
+    if mode in (Mode.PARTIAL, Mode.HESSIAN):
         if not variables:
             raise DerivError(
                 ErrorKind.MISSING_VALUE,

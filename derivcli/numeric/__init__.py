@@ -475,6 +475,19 @@ def _fold_mul(parts: Sequence[TorchFunction | float]) -> TorchFunction | float:
     return _fold(parts, operator.mul, math.prod)
 
 
+def _repeated_grad(output: Tensor, leaves: Mapping[str, Tensor], key: Sequence[str]) -> Tensor:
+    """d/d(key[-1]) ... d/d(key[0]) of ``output`` at every point, by repeated sums and grads."""
+    current = output
+    for name in key:
+        if not current.requires_grad:
+            return torch.zeros_like(leaves[name]).detach()
+        (grad,) = torch.autograd.grad(current.sum(), [leaves[name]], create_graph=True, allow_unused=True)
+        if grad is None:
+            return torch.zeros_like(leaves[name]).detach()
+        current = grad
+    return current.detach()
+
+
 def autograd_at_points(
     function: TorchFunction,
     *,
@@ -483,12 +496,15 @@ def autograd_at_points(
     points: Sequence[Mapping[str, float]],
     device: str,
     dtype: str,
+    derivatives: Sequence[tuple[str, ...]] = (),
 ) -> AutogradValues:
     """Evaluate at all points at once (one leaf tensor per variable) and run ``.backward()``.
 
     The output is summed before ``.backward()`` (each point's value depends
     only on its own inputs, so every leaf's ``.grad`` holds the per-point
-    derivatives).
+    derivatives). Higher derivatives (``derivatives`` with more than one
+    variable, keyed ``"x,x"``) differentiate again with ``torch.autograd.grad``
+    and ``create_graph=True``, one variable at a time.
     """
     torch_dtype = DTYPES[dtype]
     torch_device = resolve_device(device, dtype)
@@ -509,6 +525,9 @@ def autograd_at_points(
     for name in wrt:
         grad = leaves[name].grad
         gradients[name] = tuple(grad.tolist()) if grad is not None else (0.0,) * len(points)
+    for key in derivatives:
+        if len(key) > 1:
+            gradients[",".join(key)] = tuple(_repeated_grad(function(leaves), leaves, key).tolist())
     return AutogradValues(
         values=tuple(output.detach().tolist()),
         gradients=gradients,

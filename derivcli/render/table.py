@@ -6,6 +6,7 @@ User text is always wrapped in :class:`rich.text.Text`, so markup such as
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from rich import box
@@ -47,9 +48,28 @@ def shorten(text: str) -> str:
     return f"{text[:20]}… ({len(text):,} chars)"
 
 
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def derivative_label(key: str, *, partial: bool, unicode: bool) -> str:
+    """d/dx, d²/dx², ∂²/∂u∂v (∂ for a function of several variables); d2/dx2, d2/du dv in ASCII."""
+    names = key.split(",")
+    symbol = "∂" if unicode and partial else "d"
+
+    def power(count: int) -> str:
+        if count == 1:
+            return ""
+        return str(count).translate(_SUPERSCRIPTS) if unicode else str(count)
+
+    # Repeated variables next to each other are written once with a power: dx dx -> dx².
+    groups = [(name, len(list(run))) for name, run in itertools.groupby(names)]
+    denominator = ("" if unicode else " ").join(f"{symbol}{name}{power(count)}" for name, count in groups)
+    return f"{symbol}{power(len(names))}/{denominator}"
+
+
 def _derivative_label(name: str, report: Report, *, unicode: bool) -> str:
-    """d/dx for one variable, ∂/∂u for several (d/du without Unicode)."""
-    return f"∂/∂{name}" if unicode and len(report.variables) > 1 else f"d/d{name}"
+    """The label of a derivative in this report."""
+    return derivative_label(name, partial=len(report.variables) > 1, unicode=unicode)
 
 
 def report_renderable(report: Report, *, unicode: bool = True, width: int = 200) -> Group:
