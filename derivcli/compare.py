@@ -64,6 +64,9 @@ class DerivativeEntry:
     rel_error: float
     agree: bool
     note: str | None
+    fd: float | None = None
+    fd_error_bound: float | None = None
+    fd_abs_error: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +163,15 @@ def compare(plan: Plan, options: Options) -> Report:
                 tolerance=tolerance,
                 dtype=options.dtype,
                 point_notes=point_notes,
+                fd=(
+                    numeric.finite_difference(
+                        function,
+                        point={s.name: symbolic.round_to_bits(v, 53) for s, v in point.items()},
+                        key=key,
+                    )
+                    if options.fd
+                    else None
+                ),
             )
             for key in keys
         }
@@ -271,6 +283,7 @@ def _entry(
     tolerance: Tolerance,
     dtype: str,
     point_notes: Sequence[str],
+    fd: numeric.FiniteDifference | None = None,
 ) -> DerivativeEntry:
     """Compare one derivative at one point and explain any special circumstance."""
     exact = symbolic.evaluate_at(derivative, point)
@@ -290,6 +303,10 @@ def _entry(
         notes.append(_non_finite_autograd_note(autograd, exact, expr, dtype))
     elif not agree and not notes and math.isfinite(autograd) != math.isfinite(exact.value):
         notes.append("one side is not finite")
+    if fd is not None and not agree:
+        sides = _fd_sides(fd, autograd=autograd, exact=exact.value)
+        if sides is not None:
+            notes.append(sides)
     return DerivativeEntry(
         symbolic=str(shown),
         exact=exact.exact,
@@ -299,7 +316,22 @@ def _entry(
         rel_error=rel_error,
         agree=agree,
         note="; ".join(notes) if notes else None,
+        fd=None if fd is None else fd.value,
+        fd_error_bound=None if fd is None else fd.error_bound,
+        fd_abs_error=None if fd is None else errors_between(fd.value, exact.value)[0],
     )
+
+
+def _fd_sides(fd: numeric.FiniteDifference, *, autograd: float, exact: float) -> str | None:
+    """Which witness the finite difference sides with when the other two disagree (None: neither clearly)."""
+    near_exact = math.isfinite(exact) and abs(fd.value - exact) <= fd.error_bound
+    near_autograd = math.isfinite(autograd) and abs(fd.value - autograd) <= fd.error_bound
+    value = _format_number(fd.value) if abs(fd.value) >= 1e-3 or fd.value == 0 else f"{fd.value:.3g}"
+    if near_exact and not near_autograd:
+        return f"the finite difference ({value} ± {fd.error_bound:.2g}) sides with symbolic"
+    if near_autograd and not near_exact:
+        return f"the finite difference ({value} ± {fd.error_bound:.2g}) sides with autograd"
+    return None
 
 
 def errors_between(autograd: float, exact: float) -> tuple[float, float]:

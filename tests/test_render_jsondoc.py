@@ -27,7 +27,19 @@ TOP_LEVEL_KEYS = {
     "notes",
 }
 POINT_KEYS = {"at", "at_exact", "at_input", "value", "value_exact", "value_autograd", "derivatives"}
-ENTRY_KEYS = {"symbolic", "exact", "symbolic_value", "autograd", "abs_error", "rel_error", "agree", "note"}
+ENTRY_KEYS = {
+    "symbolic",
+    "exact",
+    "symbolic_value",
+    "autograd",
+    "abs_error",
+    "rel_error",
+    "agree",
+    "note",
+    "fd",
+    "fd_error_bound",
+    "fd_abs_error",
+}
 
 
 def sample_report(autograd: float = 38.0, exact_value: float = 38.0) -> Report:
@@ -86,6 +98,9 @@ def test_contract_example_values() -> None:
         "rel_error": 0.0,
         "agree": True,
         "note": None,
+        "fd": None,
+        "fd_error_bound": None,
+        "fd_abs_error": None,
     }
     assert (document["order"], document["dtype"], document["device"]) == (1, "float64", "cpu")
 

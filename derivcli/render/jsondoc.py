@@ -46,7 +46,15 @@ def entry_document(entry: DerivativeEntry) -> dict[str, Any]:
         "rel_error": json_number(entry.rel_error),
         "agree": entry.agree,
         "note": entry.note,
+        "fd": _optional_number(entry.fd),
+        "fd_error_bound": _optional_number(entry.fd_error_bound),
+        "fd_abs_error": _optional_number(entry.fd_abs_error),
     }
+
+
+def _optional_number(value: float | None) -> JsonNumber | None:
+    """A float as strict JSON allows it, or null."""
+    return None if value is None else json_number(value)
 
 
 def _numbers(values: Mapping[str, float]) -> dict[str, JsonNumber]:

@@ -84,12 +84,13 @@ def report_renderable(report: Report, *, unicode: bool = True, width: int = 200)
     header.append(report.expression)
     lines: list[Text | Table] = [header]
     if report.points:
+        headings = _headings(report)
         rows = _rows(report, unicode=unicode)
-        table = _points_table(rows, unicode=unicode)
+        table = _points_table(rows, headings, unicode=unicode)
         if _minimum_width(table) <= width:
             lines.append(table)
         else:
-            lines.extend(_records(rows))
+            lines.extend(_records(rows, headings))
     else:
         # Without points there is no table: the derivatives go under the expression.
         for name, derivative in report.derivatives.items():
@@ -106,6 +107,19 @@ def report_renderable(report: Report, *, unicode: bool = True, width: int = 200)
 
 
 _HEADINGS = ("point", "f", "derivative", "exact", "symbolic", "autograd", "abs error", "agree")
+#: With --fd: the finite difference and its distance from the exact value, after autograd's columns.
+_FD_HEADINGS = (
+    "point",
+    "f",
+    "derivative",
+    "exact",
+    "symbolic",
+    "autograd",
+    "abs error",
+    "fd",
+    "fd error",
+    "agree",
+)
 _WRAPPING = frozenset({"derivative", "exact"})
 
 
@@ -120,6 +134,15 @@ def _notes(report: Report, *, unicode: bool) -> list[tuple[str, str]]:
     return found
 
 
+def _has_fd(report: Report) -> bool:
+    return any(entry.fd is not None for point in report.points for entry in point.derivatives.values())
+
+
+def _headings(report: Report) -> tuple[str, ...]:
+    """The table's columns: with the finite-difference witness when it was asked for."""
+    return _FD_HEADINGS if _has_fd(report) else _HEADINGS
+
+
 def _rows(report: Report, *, unicode: bool) -> list[list[Text]]:
     """One row of cells per point and differentiation variable, in heading order."""
     yes, no = ("✓", "✗") if unicode else ("yes", "NO")
@@ -132,25 +155,26 @@ def _rows(report: Report, *, unicode: bool) -> list[list[Text]]:
             if entry.note:
                 note_number += 1
                 mark.append(f" [{note_number}]", style="yellow")
-            rows.append(
-                [
-                    Text(label if index == 0 else ""),
-                    Text(format_float(point.value) if index == 0 else ""),
-                    Text(f"{_derivative_label(name, report, unicode=unicode)} = {entry.symbolic}"),
-                    Text(shorten(entry.exact) if entry.exact is not None else "(too large)"),
-                    Text(format_float(entry.symbolic_value)),
-                    Text(format_float(entry.autograd)),
-                    Text(format_error(entry.abs_error)),
-                    mark,
-                ]
-            )
+            cells = [
+                Text(label if index == 0 else ""),
+                Text(format_float(point.value) if index == 0 else ""),
+                Text(f"{_derivative_label(name, report, unicode=unicode)} = {entry.symbolic}"),
+                Text(shorten(entry.exact) if entry.exact is not None else "(too large)"),
+                Text(format_float(entry.symbolic_value)),
+                Text(format_float(entry.autograd)),
+                Text(format_error(entry.abs_error)),
+            ]
+            if entry.fd is not None:
+                fd_error = "" if entry.fd_abs_error is None else format_error(entry.fd_abs_error)
+                cells += [Text(format_float(entry.fd)), Text(fd_error)]
+            rows.append([*cells, mark])
     return rows
 
 
-def _points_table(rows: list[list[Text]], *, unicode: bool) -> Table:
+def _points_table(rows: list[list[Text]], headings: tuple[str, ...], *, unicode: bool) -> Table:
     """The rows as a table whose number columns never shrink below their widest value."""
     table = Table(box=box.SIMPLE_HEAD if unicode else box.ASCII, show_edge=False, pad_edge=False)
-    for column, heading in enumerate(_HEADINGS):
+    for column, heading in enumerate(headings):
         widest = max([len(heading), *(row[column].cell_len for row in rows)])
         if heading in _WRAPPING:
             table.add_column(heading, overflow="fold", min_width=min(widest, _MIN_WRAPPED_WIDTH))
@@ -169,14 +193,14 @@ def _minimum_width(table: Table) -> int:
     return padding + sum(column.min_width or 0 for column in columns)
 
 
-def _records(rows: list[list[Text]]) -> list[Text | Table]:
+def _records(rows: list[list[Text]], headings: tuple[str, ...]) -> list[Text | Table]:
     """Each row as a block of 'heading value' lines, for terminals too narrow for the table."""
     blocks: list[Text | Table] = []
     for row in rows:
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(overflow="fold")
-        for heading, cell in zip(_HEADINGS, row, strict=True):
+        for heading, cell in zip(headings, row, strict=True):
             if cell.plain:
                 grid.add_row(Text(heading), cell)
         blocks.append(grid)
