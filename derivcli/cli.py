@@ -261,7 +261,16 @@ def _evaluate(request: EvalRequest) -> NoReturn:
 
     def action() -> ExitStatus:
         report = _compute(request)
-        _print_report(report, json_output=request.json_output)
+        if request.mode is not Mode.HESSIAN:
+            _print_report(report, json_output=request.json_output)
+        elif request.json_output:
+            from derivcli.render.jsondoc import dumps, hessian_document
+
+            sys.stdout.write(dumps(hessian_document(report)) + "\n")
+        else:
+            from derivcli.render.matrices import print_hessian
+
+            print_hessian(report, _console(sys.stdout))
         return ExitStatus.DISAGREEMENT if request.strict and not report.all_agree else ExitStatus.OK
 
     _guarded(action, json_output=request.json_output)
@@ -391,6 +400,62 @@ def _guarded(action: Callable[[], ExitStatus], *, json_output: bool) -> NoReturn
         )
         raise typer.Exit(ExitStatus.INTERNAL_ERROR) from None
     raise typer.Exit(status)
+
+
+@app.command(
+    "jacobian",
+    cls=ExpressionCommand,
+    epilog=EXIT_STATUS_EPILOG,
+    help="The Jacobian of a vector function written as comma-separated components: each component's "
+    "gradient, by autograd and symbolically.\n\n"
+    'Example: deriv jacobian "x*y, x + y, sin(x)" --at x=1,y=2',
+)
+def jacobian_command(
+    expr: Annotated[
+        str,
+        typer.Argument(
+            metavar="EXPRS",
+            help="Components separated by commas, e.g. 'x*y, x + y, sin(x)' (atan2(y, x) stays one).",
+            show_default=False,
+        ),
+    ],
+    at: AtOption = None,
+    wrt: WrtOption = None,
+    fd: FdOption = False,
+    device: DeviceOption = "cpu",
+    dtype: DTypeOption = DType.float64,
+    rtol: RtolOption = None,
+    atol: AtolOption = None,
+    strict: StrictOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """The ``deriv jacobian`` command."""
+
+    def action() -> ExitStatus:
+        _check_tolerances(rtol, atol)
+        check_device(device)
+        from derivcli.jacobian import parse_components
+
+        parse_components(expr)
+        points = [parse_point(text) for text in at or []]
+        names = split_names(wrt or [], option="--wrt")
+
+        from derivcli.compare import Options
+        from derivcli.jacobian import jacobian
+
+        options = Options(device=device, dtype=dtype.value, rtol=rtol, atol=atol, fd=fd)
+        report = jacobian(expr, points=points, wrt=names, options=options)
+        if json_output:
+            from derivcli.render.jsondoc import dumps, jacobian_document
+
+            sys.stdout.write(dumps(jacobian_document(report)) + "\n")
+        else:
+            from derivcli.render.matrices import print_jacobian
+
+            print_jacobian(report, _console(sys.stdout))
+        return ExitStatus.DISAGREEMENT if strict and not report.all_agree else ExitStatus.OK
+
+    _guarded(action, json_output=json_output)
 
 
 def _compute(request: EvalRequest) -> Report:

@@ -437,6 +437,11 @@ def name_problem(name: str) -> tuple[ErrorKind, str] | None:
     return None
 
 
+def split_components(text: str) -> list[tuple[int, str]]:
+    """A comma-separated list of expressions split at top-level commas (``atan2(y, x)`` stays whole)."""
+    return _split_top_level_commas(text)
+
+
 def _split_top_level_commas(text: str) -> list[tuple[int, str]]:
     """Split at commas outside parentheses, keeping each piece's start offset."""
     pieces: list[tuple[int, str]] = []

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from derivcli.compare import DerivativeEntry, PointReport, Report
     from derivcli.graph import GraphReport
     from derivcli.grid import GridReport
+    from derivcli.jacobian import JacobianReport, Matrix
     from derivcli.numeric.graph import TensorState
     from derivcli.numeric.grid import GridPoint, KinkStats
 
@@ -271,4 +272,49 @@ def check_document(report: CheckReport) -> dict[str, Any]:
             for check in report.checks
         ],
         "passed": report.passed,
+    }
+
+
+def matrix_document(matrix: Matrix) -> dict[str, Any]:
+    """A matrix of derivatives at one point: autograd, symbolic value and abs error, row by row."""
+    return {
+        "rows": list(matrix.rows),
+        "columns": list(matrix.columns),
+        "autograd": [[json_number(value) for value in row] for row in matrix.autograd],
+        "symbolic_value": [[json_number(value) for value in row] for row in matrix.symbolic],
+        "abs_error": [[json_number(value) for value in row] for row in matrix.abs_error],
+        "agree": matrix.agree,
+    }
+
+
+def hessian_document(report: Report) -> dict[str, Any]:
+    """``deriv hessian --json``: the core document (keys "x,y"), plus the matrices and their symmetry."""
+    from derivcli.compare import Tolerance
+    from derivcli.jacobian import asymmetry, hessian_matrices, is_symmetric
+
+    document = report_document(report)
+    tolerance = Tolerance(report.rtol, report.atol)
+    document["hessian"] = [
+        {
+            **matrix_document(matrix),
+            "symmetric": is_symmetric(matrix, tolerance),
+            "max_asymmetry": json_number(asymmetry(matrix)),
+        }
+        for matrix in hessian_matrices(report)
+    ]
+    return document
+
+
+def jacobian_document(report: JacobianReport) -> dict[str, Any]:
+    """``deriv jacobian --json``: the components, one core document per row, and the matrix at each point."""
+    return {
+        "input": report.input,
+        "components": list(report.components),
+        "variables": list(report.variables),
+        "rows": [report_document(row) for row in report.rows],
+        "jacobian": [
+            {"at": point.at, **matrix_document(matrix)}
+            for point, matrix in zip(report.rows[0].points, report.matrices, strict=True)
+        ],
+        "agree": report.all_agree,
     }

@@ -1,0 +1,144 @@
+"""``deriv jacobian`` and the Hessian's matrices: derivatives arranged as matrices, from the core reports.
+
+A Jacobian is one :class:`~derivcli.compare.Report` per component (each
+component's gradient is a row); a Hessian is one report whose derivatives are
+every ordered pair of variables. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from derivcli.compare import DerivativeEntry, Options, Report, Tolerance, compare, within
+from derivcli.errors import DerivError, ErrorKind
+from derivcli.parsing import ParsedExpression, PointSpec, parse_expression, split_components
+from derivcli.plan import Mode, derivative_key, make_plan
+
+
+@dataclass(frozen=True, slots=True)
+class Matrix:
+    """One matrix of derivatives at one point: autograd, symbolic (float64), and their difference."""
+
+    rows: tuple[str, ...]
+    columns: tuple[str, ...]
+    autograd: tuple[tuple[float, ...], ...]
+    symbolic: tuple[tuple[float, ...], ...]
+    abs_error: tuple[tuple[float, ...], ...]
+    agree: bool
+
+
+@dataclass(frozen=True, slots=True)
+class JacobianReport:
+    """The result of ``deriv jacobian``: a report per component and the matrix at each point."""
+
+    input: str
+    components: tuple[str, ...]
+    variables: tuple[str, ...]
+    rows: tuple[Report, ...]
+    matrices: tuple[Matrix, ...]
+
+    @property
+    def all_agree(self) -> bool:
+        """True when every entry of every row agrees."""
+        return all(report.all_agree for report in self.rows)
+
+
+def parse_components(text: str) -> list[ParsedExpression]:
+    """Split ``"x*y, x + y, sin(x)"`` at top-level commas and parse each part (errors point into ``text``)."""
+    components = []
+    for offset, piece in split_components(text):
+        try:
+            components.append(parse_expression(piece))
+        except DerivError as error:
+            column = None if error.column is None else error.column + offset
+            raise DerivError(
+                error.kind, error.message, source=text, column=column, length=error.length
+            ) from None
+    if len(components) < 2:
+        raise DerivError(
+            ErrorKind.BAD_OPTION,
+            "a Jacobian needs two or more components separated by commas, e.g. 'x*y, x + y'",
+        )
+    return components
+
+
+def jacobian(
+    text: str, *, points: Sequence[PointSpec], wrt: Sequence[str], options: Options
+) -> JacobianReport:
+    """Each component's gradient at every point, symbolically and by autograd."""
+    components = parse_components(text)
+    variables: list[str] = []
+    for component in components:
+        variables.extend(name for name in component.variables if name not in variables)
+    for spec in points:
+        variables.extend(
+            assignment.name
+            for assignment in spec.assignments
+            if assignment.name is not None and assignment.name not in variables
+        )
+    chosen = tuple(wrt) or tuple(variables)
+    rows = tuple(
+        compare(make_plan(mode=Mode.PARTIAL, expression=component, points=points, wrt=chosen), options)
+        for component in components
+    )
+    names = tuple(component.text.strip() for component in components)
+    matrices = tuple(
+        _matrix(
+            names,
+            chosen,
+            [[row.points[index].derivatives[column] for column in chosen] for row in rows],
+        )
+        for index in range(len(points))
+    )
+    return JacobianReport(input=text, components=names, variables=chosen, rows=rows, matrices=matrices)
+
+
+def hessian_matrices(report: Report) -> tuple[Matrix, ...]:
+    """The Hessian at each point of a ``deriv hessian`` report (derivatives keyed by ordered pairs)."""
+    names = report.wrt
+    return tuple(
+        _matrix(
+            names,
+            names,
+            [[point.derivatives[derivative_key((row, column))] for column in names] for row in names],
+        )
+        for point in report.points
+    )
+
+
+def asymmetry(matrix: Matrix) -> float:
+    """The largest |H[i][j] - H[j][i]| of the autograd matrix (0 for a symmetric one)."""
+    size = len(matrix.rows)
+    differences = [
+        abs(matrix.autograd[i][j] - matrix.autograd[j][i])
+        for i in range(size)
+        for j in range(i + 1, size)
+        if math.isfinite(matrix.autograd[i][j]) and math.isfinite(matrix.autograd[j][i])
+    ]
+    return max(differences, default=0.0)
+
+
+def is_symmetric(matrix: Matrix, tolerance: Tolerance) -> bool:
+    """True when the autograd matrix equals its transpose within tolerance."""
+    size = len(matrix.rows)
+    return all(
+        within(matrix.autograd[i][j], matrix.autograd[j][i], tolerance)
+        for i in range(size)
+        for j in range(i + 1, size)
+    )
+
+
+def _matrix(
+    rows: Sequence[str], columns: Sequence[str], entries: Sequence[Sequence[DerivativeEntry]]
+) -> Matrix:
+    """A matrix from rows of the core's derivative entries."""
+    return Matrix(
+        rows=tuple(rows),
+        columns=tuple(columns),
+        autograd=tuple(tuple(entry.autograd for entry in row) for row in entries),
+        symbolic=tuple(tuple(entry.symbolic_value for entry in row) for row in entries),
+        abs_error=tuple(tuple(entry.abs_error for entry in row) for row in entries),
+        agree=all(entry.agree for row in entries for entry in row),
+    )
