@@ -458,6 +458,70 @@ def jacobian_command(
     _guarded(action, json_output=json_output)
 
 
+@app.command(
+    "batch",
+    epilog="Exit status: 0 when every line succeeded; 2 when any line was an error (its result says why) "
+    "or the input cannot be read; 3 when a line met a bug in deriv (the batch still goes on);"
+    " 130 interrupted.",
+    help="Answer one problem per JSON line, in one process: each output line is the document of "
+    '\'deriv partial --json\' plus "line" (and "id" when the input has one).\n\n'
+    'Input lines: {"expr": "x**2", "at": {"x": 3}}; "at" may be a list of points, values numbers or '
+    'constant expressions as strings ("pi/4"); optional "wrt", "order", "device", "dtype", "id".\n\n'
+    "Example: cat problems.jsonl | deriv batch > results.jsonl",
+)
+def batch_command(
+    source: Annotated[
+        str,
+        typer.Argument(
+            metavar="[FILE]", help="JSON Lines to read; '-' or nothing reads stdin.", show_default=False
+        ),
+    ] = "-",
+    output: Annotated[
+        str | None, _file_option("--output", "Write the results to FILE instead of stdout.")
+    ] = None,
+) -> None:
+    """The ``deriv batch`` command."""
+
+    def action() -> ExitStatus:
+        with contextlib.ExitStack() as streams:
+            if source == "-":
+                lines: TextIO = sys.stdin
+            else:
+                try:
+                    lines = streams.enter_context(open(source, encoding="utf-8", errors="replace"))
+                except OSError as error:
+                    raise DerivError(
+                        ErrorKind.BAD_FILE, f"cannot read {source!r}: {error.strerror}"
+                    ) from None
+            sink = _open_output(output or "-", streams, option="--output")
+            from derivcli.batch import run_batch
+            from derivcli.render.jsondoc import batch_line
+
+            began = time.monotonic()
+            ok = errors = internal = 0
+            for result in run_batch(line.rstrip("\n") for line in lines):
+                sink.write(batch_line(result) + "\n")
+                # Flushed line by line: a pipeline sees each answer as soon as it exists.
+                sink.flush()
+                if result.error is None:
+                    ok += 1
+                else:
+                    errors += 1
+                    internal += result.error.kind is ErrorKind.INTERNAL
+        total = ok + errors
+        plural = "" if errors == 1 else "s"
+        typer.echo(
+            f"deriv batch: {ok:,} ok, {errors:,} error{plural}, {total:,} line{'' if total == 1 else 's'}"
+            f" in {time.monotonic() - began:.2f} s",
+            err=True,
+        )
+        if internal:
+            return ExitStatus.INTERNAL_ERROR
+        return ExitStatus.BAD_INPUT if errors else ExitStatus.OK
+
+    _guarded(action, json_output=False)
+
+
 def _compute(request: EvalRequest) -> Report:
     """Everything but the output: cheap checks first, heavy imports last."""
     _check_tolerances(request.rtol, request.atol)

@@ -7,6 +7,7 @@ here prints.
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 from collections.abc import Mapping, Sequence
@@ -18,7 +19,7 @@ import sympy
 
 from derivcli import numeric, symbolic
 from derivcli.errors import ErrorKind
-from derivcli.parsing import Assignment
+from derivcli.parsing import Assignment, ParsedExpression
 from derivcli.plan import Plan, derivative_key
 from derivcli.symbolic import ExactValue, Finding, ValueStatus
 
@@ -108,19 +109,11 @@ class Report:
 def compare(plan: Plan, options: Options) -> Report:
     """Differentiate symbolically and by autograd at every point of the plan."""
     tolerance = _tolerance(options)
-    built = symbolic.build(plan.expression, extra_variables=plan.variables)
-    symbols = built.symbols
     keys = plan.derivatives or tuple((name,) for name in plan.wrt)
-    # For each derivative, the one of an order lower: its kinks and jumps explain this one's points.
-    lower: dict[str, sympy.Expr] = {}
-    raw: dict[str, sympy.Expr] = {}
-    for key in keys:
-        below = built.expr
-        for name in key[:-1]:
-            below = symbolic.differentiate(below, symbols[name])
-        lower[derivative_key(key)] = below
-        raw[derivative_key(key)] = symbolic.differentiate(below, symbols[key[-1]])
-    shown, notes = _shown_derivatives(raw, options)
+    built, lower, raw, shown, notes = _symbolic_side(
+        plan.expression, plan.variables, keys, options.simplify, options.simplify_timeout
+    )
+    symbols = built.symbols
 
     exact_points = [
         {symbols[name]: symbolic.point_value(assignment, name=name) for name, assignment in point.items()}
@@ -197,10 +190,40 @@ def compare(plan: Plan, options: Options) -> Report:
         order=plan.order,
         rtol=tolerance.rtol,
         atol=tolerance.atol,
-        derivatives={name: str(expr) for name, expr in shown.items()},
+        derivatives=dict(shown),
         points=tuple(reports),
         notes=tuple(notes),
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _symbolic_side(
+    expression: ParsedExpression,
+    variables: tuple[str, ...],
+    keys: tuple[tuple[str, ...], ...],
+    simplify: bool,
+    simplify_timeout: float,
+) -> tuple[
+    symbolic.SymbolicExpression, dict[str, sympy.Expr], dict[str, sympy.Expr], dict[str, str], list[str]
+]:
+    """SymPy's expression, each derivative, the one an order below it, and their displayed forms.
+
+    Cached: a batch that asks about the same expression again pays only for
+    the evaluation at its new points. (Callers must not mutate the results.)
+    """
+    built = symbolic.build(expression, extra_variables=variables)
+    symbols = built.symbols
+    # For each derivative, the one of an order lower: its kinks and jumps explain this one's points.
+    lower: dict[str, sympy.Expr] = {}
+    raw: dict[str, sympy.Expr] = {}
+    for key in keys:
+        below = built.expr
+        for name in key[:-1]:
+            below = symbolic.differentiate(below, symbols[name])
+        lower[derivative_key(key)] = below
+        raw[derivative_key(key)] = symbolic.differentiate(below, symbols[key[-1]])
+    shown, notes = _shown_derivatives(raw, simplify=simplify, simplify_timeout=simplify_timeout)
+    return built, lower, raw, shown, notes
 
 
 def _dtype_point(
@@ -251,23 +274,23 @@ def resolve_tolerance(dtype: str, *, rtol: float | None, atol: float | None) -> 
 
 
 def _shown_derivatives(
-    raw: Mapping[str, sympy.Expr], options: Options
-) -> tuple[dict[str, sympy.Expr], list[str]]:
-    """The form of each derivative to show: cheap rewriting, or simplify under a time budget."""
-    shown: dict[str, sympy.Expr] = {}
+    raw: Mapping[str, sympy.Expr], *, simplify: bool, simplify_timeout: float
+) -> tuple[dict[str, str], list[str]]:
+    """The text of each derivative as shown: cheap rewriting, or simplify under a time budget."""
+    shown: dict[str, str] = {}
     notes: list[str] = []
     for name, derivative in raw.items():
+        if not simplify:
+            shown[name] = symbolic.display_text(derivative)
+            continue
         cheap = symbolic.display_form(derivative)
-        if options.simplify:
-            simplified = symbolic.simplify_within(cheap, options.simplify_timeout)
-            if simplified is None:
-                notes.append(
-                    f"simplify of d/d{name} ran out of its {options.simplify_timeout:g} s budget;"
-                    " showing the cheaply rewritten form"
-                )
-            else:
-                cheap = simplified
-        shown[name] = cheap
+        simplified = symbolic.simplify_within(cheap, simplify_timeout)
+        if simplified is None:
+            notes.append(
+                f"simplify of d/d{name} ran out of its {simplify_timeout:g} s budget;"
+                " showing the cheaply rewritten form"
+            )
+        shown[name] = str(cheap if simplified is None else simplified)
     return shown, notes
 
 
@@ -275,7 +298,7 @@ def _entry(
     *,
     expr: sympy.Expr,
     derivative: sympy.Expr,
-    shown: sympy.Expr,
+    shown: str,
     symbol: sympy.Symbol,
     point: Mapping[sympy.Symbol, sympy.Expr],
     float_point: Mapping[str, float],
@@ -308,7 +331,7 @@ def _entry(
         if sides is not None:
             notes.append(sides)
     return DerivativeEntry(
-        symbolic=str(shown),
+        symbolic=shown,
         exact=exact.exact,
         symbolic_value=exact.value,
         autograd=autograd,

@@ -36,6 +36,7 @@ class ErrorKind(enum.StrEnum):
     DEVICE_UNAVAILABLE = "device-unavailable"
     UNSUPPORTED = "unsupported"
     BAD_FILE = "bad-file"
+    BAD_LINE = "bad-line"
     USER_CODE = "user-code"
     USAGE = "usage"
     INTERNAL = "internal"

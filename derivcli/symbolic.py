@@ -267,18 +267,40 @@ def display_form(derivative: sympy.Expr) -> sympy.Expr:
 
     Full ``simplify`` can take minutes; these rewrites take milliseconds.
     """
+    candidates = _display_candidates(derivative)
+    return min(candidates, key=lambda candidate: len(str(candidate)))
+
+
+def display_text(derivative: sympy.Expr) -> str:
+    """The text of :func:`display_form`, printing each candidate once (printing is SymPy's slow part)."""
+    return min((str(candidate) for candidate in _display_candidates(derivative)), key=len)
+
+
+def _display_candidates(derivative: sympy.Expr) -> list[sympy.Expr]:
+    """The derivative and its cheap rewrites, without repeats."""
     if sympy.count_ops(derivative) > MAX_REWRITE_OPS:
-        return derivative
+        return [derivative]
     candidates = [derivative]
     try:
         with _time_budget(REWRITE_SECONDS):
             candidates.append(sympy.factor_terms(derivative))
-            # cancel expands powers: (x+1)**20000 would take minutes.
-            if derivative.is_rational_function() and _largest_exponent(derivative) <= MAX_CANCEL_EXPONENT:
+            # cancel expands powers: (x+1)**20000 would take minutes; without a
+            # denominator there is nothing to cancel.
+            if (
+                _has_denominator(derivative)
+                and derivative.is_rational_function()
+                and _largest_exponent(derivative) <= MAX_CANCEL_EXPONENT
+            ):
                 candidates.append(sympy.cancel(derivative))
     except _OutOfTimeError:
         pass
-    return min(candidates, key=lambda candidate: len(str(candidate)))
+    # Rewrites often change nothing; equal candidates would only be printed twice.
+    return list(dict.fromkeys(candidates))
+
+
+def _has_denominator(expr: sympy.Expr) -> bool:
+    """True when ``expr`` divides by something that depends on a variable."""
+    return any(power.exp.is_negative and power.base.free_symbols for power in expr.atoms(sympy.Pow))
 
 
 def _largest_exponent(expr: sympy.Expr) -> int:
@@ -443,6 +465,12 @@ def real_and_imaginary(value: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr] | Non
 
 def _classify(value: sympy.Expr, *, exact: str | None) -> ExactValue:
     """Sort an evaluated expression into finite, infinite, undefined, complex or delta."""
+    if value.is_Rational:
+        # The common case (a polynomial at a rational point): exact, and Python rounds p/q correctly.
+        try:
+            return ExactValue(exact, value.p / value.q, ValueStatus.FINITE, value)
+        except OverflowError:
+            pass
     if value.has(sympy.nan):
         return ExactValue(exact, math.nan, ValueStatus.UNDEFINED, None)
     if value == sympy.oo:
@@ -562,7 +590,8 @@ def _special_at(sub: sympy.Basic, point: Mapping[sympy.Symbol, sympy.Expr]) -> F
         return None
     if func is sympy.Pow:
         base, exponent = sub.args
-        if not exponent.is_Rational:
+        # A positive integer power is smooth everywhere: nothing to look at.
+        if not exponent.is_Rational or (exponent.is_Integer and exponent > 0):
             return None
         sign = _sign_at(base, point)
         if sign == 0 and exponent < 1 and not exponent.is_zero:

@@ -51,6 +51,7 @@ def heavy_modules_after(*args: str) -> tuple[list[str], int]:
         ("grid", "--help"),
         ("graph", "--help"),
         ("check", "--help"),
+        ("batch", "--help"),
         ("check", "ops.py:SQ", "--against", "__import__('os')"),
         ("graph", "x", "--at", "1", "--at", "2"),
         ("grid", "x*y", "--range", "x=0:1"),

@@ -8,6 +8,7 @@ divisions so that autograd sees what a hand-written program would do.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
@@ -167,6 +168,18 @@ TORCH_BINARY: Final[Mapping[str, Callable[[Tensor, Tensor], Tensor]]] = {
 
 
 def compile_tree(parsed: ParsedExpression, *, observe: Observer | None = None) -> TorchFunction:
+    """Translate the expression as the user wrote it into torch ops (cached when not observed)."""
+    if observe is None:
+        return _compile_tree_cached(parsed)
+    return _compile_tree(parsed, observe=observe)
+
+
+@functools.lru_cache(maxsize=256)
+def _compile_tree_cached(parsed: ParsedExpression) -> TorchFunction:
+    return _compile_tree(parsed, observe=None)
+
+
+def _compile_tree(parsed: ParsedExpression, *, observe: Observer | None) -> TorchFunction:
     """Translate the expression as the user wrote it into torch ops, for autograd.
 
     The autograd side is built from the parse tree, not from SymPy's

@@ -16,6 +16,7 @@ from derivcli.errors import DerivError
 
 if TYPE_CHECKING:
     # Annotations only: an error document under --json must not import SymPy through compare.
+    from derivcli.batch import BatchResult
     from derivcli.check import CheckReport
     from derivcli.compare import DerivativeEntry, PointReport, Report
     from derivcli.graph import GraphReport
@@ -318,3 +319,16 @@ def jacobian_document(report: JacobianReport) -> dict[str, Any]:
         ],
         "agree": report.all_agree,
     }
+
+
+def batch_line(result: BatchResult) -> str:
+    """One output line of ``deriv batch``: the eval/partial document (or an error) with "line" and "id"."""
+    head: dict[str, Any] = {"line": result.line}
+    if result.has_id:
+        head["id"] = result.id
+    if result.report is not None:
+        body = report_document(result.report)
+    else:
+        assert result.error is not None
+        body = error_document(result.error)
+    return json.dumps({**head, **body}, ensure_ascii=True, allow_nan=False, separators=(",", ":"))

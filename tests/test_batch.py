@@ -1,0 +1,88 @@
+"""deriv batch: one result per line, in order; bad lines answered and the batch goes on."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from derivcli.batch import run_batch
+from derivcli.errors import ErrorKind
+from derivcli.render.jsondoc import batch_line
+
+
+def answers(*lines: str) -> list[dict[str, object]]:
+    return [json.loads(batch_line(result)) for result in run_batch(lines)]
+
+
+def test_one_point_one_variable_matches_partial_json() -> None:
+    (answer,) = answers('{"expr": "6*x**2+2*x+4", "at": {"x": 3}}')
+    assert answer["line"] == 1
+    assert "id" not in answer
+    entry = answer["points"][0]["derivatives"]["x"]  # type: ignore[index]
+    assert (entry["autograd"], entry["exact"]) == (38.0, "38")
+
+
+def test_ids_are_echoed_and_lines_counted() -> None:
+    results = answers('{"expr": "x", "at": 1, "id": 7}', '{"expr": "x", "at": 2, "id": {"k": [1]}}')
+    assert [(r["line"], r["id"]) for r in results] == [(1, 7), (2, {"k": [1]})]
+
+
+def test_several_points_strings_wrt_and_order() -> None:
+    (answer,) = answers(
+        '{"expr": "u*v + u**2", "at": [{"u": 1, "v": 2}, {"u": "pi/4", "v": "1/2"}], "wrt": "u"}'
+    )
+    points = answer["points"]  # type: ignore[assignment]
+    assert [p["derivatives"]["u"]["exact"] for p in points] == ["4", "1/2 + pi/2"]  # type: ignore[index]
+    (second,) = answers('{"expr": "x**4", "at": {"x": 2}, "order": 2}')
+    assert second["points"][0]["derivatives"]["x,x"]["autograd"] == 48.0  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "message"),
+    [
+        ("not json", ErrorKind.BAD_LINE, "the line is not JSON: Expecting value"),
+        ("", ErrorKind.BAD_LINE, "the line is empty"),
+        ("[1, 2]", ErrorKind.BAD_LINE, "the line is a JSON list, not an object"),
+        ('{"at": {"x": 1}}', ErrorKind.BAD_LINE, 'the line needs "expr"'),
+        ('{"expr": "x", "atx": 1}', ErrorKind.BAD_LINE, "unknown key 'atx'"),
+        ('{"expr": "x", "at": {"x": NaN}}', ErrorKind.BAD_LINE, "the line is not JSON: NaN is not JSON"),
+        (
+            '{"expr": "x", "at": {"x": true}}',
+            ErrorKind.BAD_POINT,
+            "the value of x must be a number or a string",
+        ),
+        ('{"expr": "x", "at": 1, "dtype": "float16"}', ErrorKind.BAD_OPTION, '"dtype" must be one of'),
+        ('{"expr": "x", "at": 1, "order": "2"}', ErrorKind.BAD_LINE, '"order" must be a whole number'),
+        ('{"expr": "__import__(1)", "at": 1}', ErrorKind.NOT_ALLOWED, "names starting with '__'"),
+        ('{"expr": "x*y", "at": {"x": 1}}', ErrorKind.MISSING_VALUE, "no value for variable y"),
+        ('{"expr": "x", "at": 1, "device": "tpu"}', ErrorKind.BAD_OPTION, "unknown device 'tpu'"),
+    ],
+)
+def test_bad_lines_are_answered_and_the_batch_goes_on(line: str, kind: ErrorKind, message: str) -> None:
+    results = list(run_batch([line, '{"expr": "x**2", "at": 3}']))
+    assert results[0].error is not None
+    assert results[0].error.kind is kind
+    assert message in results[0].error.message
+    assert results[1].report is not None
+    assert results[1].line == 2
+
+
+def test_error_lines_keep_the_id_and_are_strict_json() -> None:
+    (answer,) = answers('{"expr": "foo(x)", "at": 1, "id": "a"}')
+    assert answer == {
+        "line": 1,
+        "id": "a",
+        "error": {"kind": "unknown-function", "message": "unknown function 'foo' (column 1)", "column": 1},
+    }
+
+
+def test_a_repeated_expression_is_parsed_once() -> None:
+    results = list(run_batch(['{"expr": "x**3", "at": 1}', '{"expr": "x**3", "at": 2}']))
+    first, second = (result.report for result in results)
+    assert first is not None
+    assert second is not None
+    assert (first.points[0].derivatives["x"].autograd, second.points[0].derivatives["x"].autograd) == (
+        3.0,
+        12.0,
+    )

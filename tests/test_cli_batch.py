@@ -1,0 +1,76 @@
+"""deriv batch end to end: stdin and files, output file, exit statuses, summary on stderr."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from derivcli.cli import app
+from derivcli.errors import ExitStatus
+from tests.conftest import Outcome
+
+Run = Callable[..., Outcome]
+
+
+def run_with_input(*args: str, text: str) -> Outcome:
+    result = CliRunner().invoke(app, ["batch", *args], input=text, env={"NO_COLOR": "1"})
+    return Outcome(result.exit_code, result.stdout, result.stderr)
+
+
+def test_stdin_to_stdout_all_ok() -> None:
+    outcome = run_with_input(text='{"expr": "x**2", "at": {"x": 3}}\n{"expr": "sin(x)", "at": 0}\n')
+    assert outcome.exit_code == ExitStatus.OK
+    lines = [json.loads(line) for line in outcome.stdout.splitlines()]
+    assert [line["line"] for line in lines] == [1, 2]
+    assert lines[1]["points"][0]["derivatives"]["x"]["autograd"] == 1.0
+    assert outcome.stderr.startswith("deriv batch: 2 ok, 0 errors, 2 lines in ")
+
+
+def test_any_error_line_exits_2_and_nothing_is_lost() -> None:
+    outcome = run_with_input(text='{"expr": "x", "at": 1}\nnot json\n{"expr": "x", "at": 2}\n')
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    lines = [json.loads(line) for line in outcome.stdout.splitlines()]
+    assert [("error" in line) for line in lines] == [False, True, False]
+    assert outcome.stderr.startswith("deriv batch: 2 ok, 1 error, 3 lines in ")
+
+
+def test_file_in_file_out(tmp_path: Path) -> None:
+    source = tmp_path / "problems.jsonl"
+    source.write_text('{"expr": "x**3", "at": 2, "id": "cube"}\n')
+    target = tmp_path / "results.jsonl"
+    outcome = run_with_input(str(source), "--output", str(target), text="")
+    assert outcome.exit_code == ExitStatus.OK
+    assert outcome.stdout == ""
+    (result,) = [json.loads(line) for line in target.read_text().splitlines()]
+    assert (result["id"], result["points"][0]["derivatives"]["x"]["autograd"]) == ("cube", 12.0)
+
+
+def test_missing_input_file() -> None:
+    outcome = run_with_input("nowhere.jsonl", text="")
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    assert outcome.stderr == "deriv: error: cannot read 'nowhere.jsonl': No such file or directory\n"
+
+
+def test_answers_are_flushed_line_by_line(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "derivcli", "batch"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdin is not None
+    assert process.stdout is not None
+    process.stdin.write('{"expr": "x**2", "at": 5}\n')
+    process.stdin.flush()
+    # The first answer arrives while the input is still open.
+    first = json.loads(process.stdout.readline())
+    assert first["points"][0]["derivatives"]["x"]["autograd"] == 10.0
+    process.stdin.close()
+    process.wait(timeout=60)
+    assert process.returncode == 0
