@@ -72,5 +72,5 @@ def test_answers_are_flushed_line_by_line(tmp_path: Path) -> None:
     first = json.loads(process.stdout.readline())
     assert first["points"][0]["derivatives"]["x"]["autograd"] == 10.0
     process.stdin.close()
-    process.wait(timeout=60)
+    process.communicate(timeout=60)
     assert process.returncode == 0
