@@ -56,21 +56,21 @@ def test_missing_input_file() -> None:
     assert outcome.stderr == "deriv: error: cannot read 'nowhere.jsonl': No such file or directory\n"
 
 
-def test_answers_are_flushed_line_by_line(tmp_path: Path) -> None:
-    process = subprocess.Popen(
+def test_answers_are_flushed_line_by_line() -> None:
+    with subprocess.Popen(
         [sys.executable, "-m", "derivcli", "batch"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
-    )
-    assert process.stdin is not None
-    assert process.stdout is not None
-    process.stdin.write('{"expr": "x**2", "at": 5}\n')
-    process.stdin.flush()
-    # The first answer arrives while the input is still open.
-    first = json.loads(process.stdout.readline())
-    assert first["points"][0]["derivatives"]["x"]["autograd"] == 10.0
-    process.stdin.close()
-    process.communicate(timeout=60)
-    assert process.returncode == 0
+    ) as process:
+        assert process.stdin is not None
+        assert process.stdout is not None
+        process.stdin.write('{"expr": "x**2", "at": 5}\n')
+        process.stdin.flush()
+        # The first answer arrives while the input is still open.
+        first = json.loads(process.stdout.readline())
+        assert first["points"][0]["derivatives"]["x"]["autograd"] == 10.0
+        process.stdin.close()
+        assert process.stdout.read() == ""
+        assert process.wait(timeout=60) == 0
