@@ -1,0 +1,1 @@
+complete --command deriv --no-files --arguments "(env _DERIV_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) deriv)" --condition "env _DERIV_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) deriv"
