@@ -18,7 +18,6 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
 
@@ -149,6 +148,9 @@ def _version_callback(value: bool) -> None:
 
 def version_text() -> str:
     """deriv's version with torch's and sympy's, read from installed metadata (no import)."""
+    # importlib.metadata costs 20 ms to import: only --version pays for it.
+    from importlib import metadata
+
     parts = [f"deriv {__version__}"]
     for package in ("torch", "sympy"):
         try:
