@@ -334,3 +334,13 @@ def test_simplify_timeout_must_be_positive(deriv: Run) -> None:
     outcome = deriv("eval", "x", "--simplify", "--simplify-timeout", "0")
     assert outcome.exit_code == ExitStatus.BAD_INPUT
     assert outcome.stderr == "deriv: error: --simplify-timeout must be a finite number > 0, got 0.0\n"
+
+
+def test_installed_versions_match_importlib_metadata() -> None:
+    from importlib import metadata
+
+    from derivcli.cli import installed_version
+
+    for package in ("torch", "sympy", "typer"):
+        assert installed_version(package) == metadata.version(package)
+    assert installed_version("no-such-package-here") is None
