@@ -1,0 +1,58 @@
+"""Throughput of deriv batch after start-up: distinct and repeated expressions, one point each.
+
+Run: python bench/batch.py [--lines N]
+
+Generates N distinct problems (polynomials and trigonometric expressions,
+half each, seeded), answers them in one process with the batch core (after a
+warm-up), then answers N problems that reuse 20 expressions at new points
+(cached symbolic work), and prints lines per second for each, against the
+target of 200 per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from collections.abc import Iterator
+
+from derivcli.batch import run_batch
+from derivcli.render.jsondoc import batch_line
+
+FUNCTIONS = ("sin", "cos", "exp", "tanh", "atan")
+
+
+def problems(count: int, *, distinct: bool, seed: int = 1) -> Iterator[str]:
+    """JSON lines: alternately a polynomial and a trigonometric expression, at a random point."""
+    generator = random.Random(seed)
+    for index in range(count):
+        shape = index if distinct else index % 20
+        a, b, c = (generator.randint(1, 9) for _ in range(3)) if distinct else (shape % 9 + 1, 3, 5)
+        if shape % 2 == 0:
+            expression = f"{a}*x**{b % 5 + 2} + {b}*x**{c % 3 + 1} - {c}"
+        else:
+            expression = f"{a}*{FUNCTIONS[shape % 5]}({b}*x) + x**{c % 4 + 1}"
+        yield json.dumps({"expr": expression, "at": {"x": round(generator.uniform(-2, 2), 3)}, "id": index})
+
+
+def lines_per_second(lines: list[str]) -> tuple[float, int]:
+    """Answer every line (formatting included); lines per second and how many were errors."""
+    began = time.perf_counter()
+    errors = sum('"error"' in batch_line(result) for result in run_batch(lines))
+    return len(lines) / (time.perf_counter() - began), errors
+
+
+def main() -> None:
+    """Print lines per second for distinct and for repeated expressions."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1000)
+    args = parser.parse_args()
+    lines_per_second(list(problems(20, distinct=True, seed=99)))  # warm-up: first calls into SymPy and torch
+    for label, distinct in (("distinct expressions", True), ("20 expressions repeated", False)):
+        rate, errors = lines_per_second(list(problems(args.lines, distinct=distinct)))
+        print(f"{args.lines:,} lines, {label}: {rate:.0f} lines/s ({errors} errors; target >= 200)")
+
+
+if __name__ == "__main__":
+    main()
