@@ -39,8 +39,9 @@ if TYPE_CHECKING:
     from derivcli.grid import GridReport
 
 EXIT_STATUS_EPILOG = (
-    "Exit status: 0 success; 1 autograd and symbolic disagree (with --strict); "
-    "2 bad input, usage or an unavailable device; 3 internal error (a bug: please report it)."
+    "Exit status: 0 success; 1 autograd and symbolic disagree (with --strict) or a deriv check fails; "
+    "2 bad input, usage or an unavailable device; 3 internal error (a bug: please report it); "
+    "130 interrupted."
 )
 
 EXPRESSION_HELP = (
@@ -896,8 +897,7 @@ def graph_command(
 
 @app.command(
     "check",
-    epilog=EXIT_STATUS_EPILOG + " For check: 1 when a check fails; 2 also when the file cannot be loaded"
-    " or its code raises.",
+    epilog=EXIT_STATUS_EPILOG + " For check, 2 also when the file cannot be loaded or its code raises.",
     help="Check a custom torch.autograd.Function against an expression: forward, backward with "
     "grad_output=1 and with other upstream gradients, batched inputs, gradcheck and gradgradcheck.\n\n"
     "This RUNS CODE: it imports the Python file you name, as python would run it. It is the only "
