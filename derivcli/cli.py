@@ -377,51 +377,22 @@ def hessian_command(
     simplify: SimplifyOption = False,
     simplify_timeout: SimplifyTimeoutOption = 5.0,
 ) -> None:
-    """The ``deriv hessian`` command."""
-    _evaluate(
-        EvalRequest(
-            mode=Mode.HESSIAN,
-            expression=expr,
-            at=tuple(at or ()),
-            wrt=tuple(wrt or ()),
-            device=device,
-            dtype=dtype.value,
-            rtol=rtol,
-            atol=atol,
-            strict=strict,
-            json_output=json_output,
-            simplify=simplify,
-            simplify_timeout=simplify_timeout,
-            order=2,
-            fd=fd,
-        )
+    """The ``deriv hessian`` command: ``partial``'s work at order 2, every ordered pair."""
+    _make_command(Mode.HESSIAN)(
+        expr,
+        at=at,
+        wrt=wrt,
+        order=2,
+        fd=fd,
+        device=device,
+        dtype=dtype,
+        rtol=rtol,
+        atol=atol,
+        strict=strict,
+        json_output=json_output,
+        simplify=simplify,
+        simplify_timeout=simplify_timeout,
     )
-
-
-def _guarded(action: Callable[[], ExitStatus], *, json_output: bool) -> NoReturn:
-    """Run a command's work; turn every failure into its message, JSON error and exit status."""
-    try:
-        status = action()
-    except DerivError as error:
-        _fail(error, json_output=json_output)
-    except KeyboardInterrupt:
-        typer.echo("deriv: interrupted", err=True)
-        raise typer.Exit(ExitStatus.INTERRUPTED) from None
-    except Exception as error:
-        if os.environ.get("DERIV_DEBUG"):
-            raise
-        message = f"internal error: {type(error).__name__}: {error}"
-        if json_output:
-            from derivcli.render.jsondoc import dumps
-
-            document = {"error": {"kind": ErrorKind.INTERNAL.value, "message": message, "column": None}}
-            sys.stdout.write(dumps(document) + "\n")
-        typer.echo(
-            f"deriv: {message} (a bug in deriv; rerun with DERIV_DEBUG=1 for details and please report it)",
-            err=True,
-        )
-        raise typer.Exit(ExitStatus.INTERNAL_ERROR) from None
-    raise typer.Exit(status)
 
 
 @app.command(
