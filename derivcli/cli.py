@@ -395,6 +395,32 @@ def hessian_command(
     )
 
 
+def _guarded(action: Callable[[], ExitStatus], *, json_output: bool) -> NoReturn:
+    """Run a command's work; turn every failure into its message, JSON error and exit status."""
+    try:
+        status = action()
+    except DerivError as error:
+        _fail(error, json_output=json_output)
+    except KeyboardInterrupt:
+        typer.echo("deriv: interrupted", err=True)
+        raise typer.Exit(ExitStatus.INTERRUPTED) from None
+    except Exception as error:
+        if os.environ.get("DERIV_DEBUG"):
+            raise
+        message = f"internal error: {type(error).__name__}: {error}"
+        if json_output:
+            from derivcli.render.jsondoc import dumps
+
+            document = {"error": {"kind": ErrorKind.INTERNAL.value, "message": message, "column": None}}
+            sys.stdout.write(dumps(document) + "\n")
+        typer.echo(
+            f"deriv: {message} (a bug in deriv; rerun with DERIV_DEBUG=1 for details and please report it)",
+            err=True,
+        )
+        raise typer.Exit(ExitStatus.INTERNAL_ERROR) from None
+    raise typer.Exit(status)
+
+
 @app.command(
     "jacobian",
     cls=ExpressionCommand,
