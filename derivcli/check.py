@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from derivcli import symbolic
-from derivcli.compare import DEFAULT_TOLERANCES, Tolerance, within
+from derivcli.compare import DEFAULT_TOLERANCES, Tolerance, format_number, within
 from derivcli.numeric.check import GRAD_OUTPUT, CheckRun, Probe, load_function, probe
 from derivcli.plan import Plan
 
@@ -112,12 +112,8 @@ def check_function(spec: str, plan: Plan) -> CheckReport:
 
 
 def _number(value: float | None) -> str:
-    """A float as the shortest text that reads back exactly; whole numbers without '.0'."""
-    if value is None:
-        return "None"
-    if value == int(value) and abs(value) < 1e16:
-        return str(int(value))
-    return repr(value)
+    """A float as the shortest text that reads back exactly ('None' for a missing gradient)."""
+    return format_number(value, missing="None")
 
 
 def _at(point: Mapping[str, float]) -> str:

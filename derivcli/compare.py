@@ -144,6 +144,8 @@ def compare(plan: Plan, options: Options) -> Report:
         assert autograd is not None
         value = symbolic.evaluate_at(built.expr, point)
         point_notes = _underflow_notes(point, float_points[index], assignments, options.dtype)
+        # The point in float64: what the report shows, and where finite differences are taken.
+        at = {symbol.name: symbolic.round_to_bits(value_, 53) for symbol, value_ in point.items()}
         entries = {
             derivative_key(key): _entry(
                 expr=lower[derivative_key(key)],
@@ -156,21 +158,13 @@ def compare(plan: Plan, options: Options) -> Report:
                 tolerance=tolerance,
                 dtype=options.dtype,
                 point_notes=point_notes,
-                fd=(
-                    numeric.finite_difference(
-                        function,
-                        point={s.name: symbolic.round_to_bits(v, 53) for s, v in point.items()},
-                        key=key,
-                    )
-                    if options.fd
-                    else None
-                ),
+                fd=numeric.finite_difference(function, point=at, key=key) if options.fd else None,
             )
             for key in keys
         }
         reports.append(
             PointReport(
-                at={symbol.name: symbolic.round_to_bits(value_, 53) for symbol, value_ in point.items()},
+                at=at,
                 at_exact={symbol.name: str(value_) for symbol, value_ in point.items()},
                 at_input={name: assignment.text for name, assignment in assignments.items()},
                 value=value.value,
@@ -349,7 +343,7 @@ def _fd_sides(fd: numeric.FiniteDifference, *, autograd: float, exact: float) ->
     """Which witness the finite difference sides with when the other two disagree (None: neither clearly)."""
     near_exact = math.isfinite(exact) and abs(fd.value - exact) <= fd.error_bound
     near_autograd = math.isfinite(autograd) and abs(fd.value - autograd) <= fd.error_bound
-    value = _format_number(fd.value) if abs(fd.value) >= 1e-3 or fd.value == 0 else f"{fd.value:.3g}"
+    value = format_number(fd.value) if abs(fd.value) >= 1e-3 or fd.value == 0 else f"{fd.value:.3g}"
     if near_exact and not near_autograd:
         return f"the finite difference ({value} ± {fd.error_bound:.2g}) sides with symbolic"
     if near_autograd and not near_exact:
@@ -378,10 +372,10 @@ def within(autograd: float, exact: float, tolerance: Tolerance) -> bool:
     return abs(autograd - exact) <= tolerance.atol + tolerance.rtol * abs(exact)
 
 
-def _format_number(value: float | None) -> str:
-    """Floats as the shortest text that reads back exactly; integers without '.0'."""
+def format_number(value: float | None, *, missing: str = "unknown") -> str:
+    """Floats as the shortest text that reads back exactly; integers without '.0'; None as ``missing``."""
     if value is None:
-        return "unknown"
+        return missing
     if math.isfinite(value) and value == int(value) and abs(value) < 1e16:
         return str(int(value))
     return repr(value)
@@ -422,19 +416,19 @@ def _finding_note(
         if finding.left is not None and finding.left == finding.right:
             return f"{call} has {shape} {where}, but the derivative is continuous there"
         used = (
-            f"autograd used the subgradient {_format_number(autograd)}"
+            f"autograd used the subgradient {format_number(autograd)}"
             if math.isfinite(autograd)
-            else f"autograd gives {_format_number(autograd)}"
+            else f"autograd gives {format_number(autograd)}"
         )
         return (
             f"not differentiable {where}: {call} has {shape}; one-sided derivatives "
-            f"{_format_number(finding.left)} (left) and {_format_number(finding.right)} (right); "
+            f"{format_number(finding.left)} (left) and {format_number(finding.right)} (right); "
             f"{used}, symbolic gives {exact.exact} by SymPy's convention"
         )
     if finding.kind == "jump":
         return (
             f"{call} jumps {where}: the derivative is a Dirac delta there, not a number; "
-            f"autograd returns {_format_number(autograd)}"
+            f"autograd returns {format_number(autograd)}"
         )
     if finding.kind == "domain":
         return f"{where} the argument {finding.argument} is outside the real domain of {finding.function}"
@@ -458,11 +452,9 @@ def _non_finite_autograd_note(autograd: float, exact: ExactValue, expr: sympy.Ex
     """Why autograd is inf or nan where the exact derivative is a finite number."""
     largest = _largest_finite(dtype)
     if math.isinf(autograd) and abs(exact.value) > largest:
-        return (
-            f"autograd overflows {dtype}: the exact value {_format_number(exact.value)} is beyond its range"
-        )
+        return f"autograd overflows {dtype}: the exact value {format_number(exact.value)} is beyond its range"
     if math.isinf(autograd):
-        return f"autograd gives {_format_number(autograd)}: an intermediate value overflowed {dtype}"
+        return f"autograd gives {format_number(autograd)}: an intermediate value overflowed {dtype}"
     return (
         f"autograd gives nan: a step of the expression as written is undefined in {dtype} arithmetic"
         " (0*inf, inf/inf, inf-inf, or a function outside its domain),"
@@ -512,7 +504,7 @@ def _rounding_note(
     if within(autograd, at_rounded.value, tolerance):
         return (
             f"{dtype} rounding of the point explains the difference: autograd ran at {shifted},"
-            f" where the exact derivative is {_format_number(at_rounded.value)}"
+            f" where the exact derivative is {format_number(at_rounded.value)}"
         )
     return f"{dtype} rounding: autograd ran at {shifted}"
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from derivcli import numeric, symbolic
-from derivcli.compare import dtype_value, resolve_tolerance
+from derivcli.compare import dtype_value, format_number, resolve_tolerance
 from derivcli.gridplan import GridPlan
 from derivcli.numeric.grid import (
     AxisValues,
@@ -179,25 +179,20 @@ def run_grid(
     )
 
 
-def _number(value: float) -> str:
-    """A float as short as reads back exactly; whole numbers without '.0'."""
-    if math.isfinite(value) and value == int(value) and abs(value) < 1e16:
-        return str(int(value))
-    return repr(value)
-
-
 def _point(point: GridPoint) -> str:
-    return ", ".join(f"{name}={_number(value)}" for name, value in point.at.items())
+    return ", ".join(f"{name}={format_number(value)}" for name, value in point.at.items())
 
 
 def _sides(point: GridPoint) -> str:
     """Both sides' derivatives at a point, e.g. 'autograd 0, symbolic 0.5'."""
     if len(point.autograd) == 1:
         (name,) = point.autograd
-        return f"autograd {_number(point.autograd[name])}, symbolic {_number(point.symbolic[name])}"
+        return (
+            f"autograd {format_number(point.autograd[name])}, symbolic {format_number(point.symbolic[name])}"
+        )
     return "; ".join(
-        f"d/d{name}: autograd {_number(point.autograd[name])}, symbolic {_number(point.symbolic[name])}"
-        for name in point.autograd
+        f"d/d{name}: autograd {format_number(autograd)}, symbolic {format_number(point.symbolic[name])}"
+        for name, autograd in point.autograd.items()
     )
 
 

@@ -63,3 +63,9 @@ def test_dot_has_every_node_and_edge() -> None:
 
 def test_dot_strings_escape_quotes_backslashes_and_newlines() -> None:
     assert _dot_quote('a"b\\c\nd') == '"a\\"b\\\\c\\nd"'
+
+
+def test_a_value_that_is_nan_is_shown_not_a_crash() -> None:
+    lines = render(graph("log(x)", "x=-1"))
+    assert lines[0] == "f(x) = log(x) at x=-1: nan"
+    assert lines[2] == "LogBackward0  log(x) = nan   ∂/∂(x) = 1/x = -1"

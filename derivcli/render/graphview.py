@@ -13,18 +13,14 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from derivcli.compare import format_number
 from derivcli.graph import GraphNode, GraphReport, LocalDerivative, walk_tree
 from derivcli.numeric.graph import TensorState
-from derivcli.render.table import format_float
 
 
 def _number(value: float | None) -> str:
-    """A float as the shortest text that reads back exactly; whole numbers without '.0'."""
-    if value is None:
-        return "None"
-    if value == int(value) and abs(value) < 1e16:
-        return str(int(value))
-    return format_float(value)
+    """A float as the shortest text that reads back exactly; None as the tutorials print it."""
+    return format_number(value, missing="None")
 
 
 def _local_text(local: LocalDerivative, *, unicode: bool) -> str:

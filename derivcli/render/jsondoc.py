@@ -198,7 +198,7 @@ def _tensor_document(state: TensorState) -> dict[str, Any]:
     return {
         "data": json_number(state.data),
         "grad_fn": state.grad_fn,
-        "grad": None if state.grad is None else json_number(state.grad),
+        "grad": _optional_number(state.grad),
         "is_leaf": state.is_leaf,
         "requires_grad": state.requires_grad,
     }
@@ -221,7 +221,7 @@ def graph_document(report: GraphReport) -> dict[str, Any]:
                 "id": node.index,
                 "name": node.name,
                 "expression": node.expression,
-                "value": None if node.value is None else json_number(node.value),
+                "value": _optional_number(node.value),
                 "variable": node.variable,
                 "local_derivatives": [
                     {
@@ -242,7 +242,7 @@ def graph_document(report: GraphReport) -> dict[str, Any]:
         },
         "gradients": {
             name: {
-                "autograd": None if check.autograd is None else json_number(check.autograd),
+                "autograd": _optional_number(check.autograd),
                 "symbolic": check.symbolic,
                 "exact": check.exact,
                 "symbolic_value": json_number(check.symbolic_value),
@@ -268,7 +268,7 @@ def check_document(report: CheckReport) -> dict[str, Any]:
                 "name": check.name,
                 "status": check.status,
                 "message": check.message,
-                "max_abs_error": None if check.max_abs_error is None else json_number(check.max_abs_error),
+                "max_abs_error": _optional_number(check.max_abs_error),
             }
             for check in report.checks
         ],
