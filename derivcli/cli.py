@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO, TypeVar
 
 import typer
 from typer.core import TyperCommand
@@ -31,12 +31,16 @@ from derivcli.gridplan import DEFAULT_NUM, GridChunk, make_grid_plan
 from derivcli.parsing import parse_count, parse_expression, parse_point, parse_range
 from derivcli.plan import Mode, check_device, make_plan, split_names
 from derivcli.render.messages import error_lines
+from derivcli.worker import DEFAULT_TIMEOUT, check_timeout, close_default
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from derivcli.compare import Report
+    from derivcli.compare import AutogradOnly, Options, Report
     from derivcli.grid import GridReport
+    from derivcli.plan import Plan
+
+T = TypeVar("T")
 
 EXIT_STATUS_EPILOG = (
     "Exit status: 0 success; 1 autograd and symbolic disagree (with --strict) or a deriv check fails; "
@@ -237,6 +241,15 @@ SimplifyOption = Annotated[
 SimplifyTimeoutOption = Annotated[
     float, typer.Option("--simplify-timeout", metavar="SECONDS", help="Time budget of --simplify.")
 ]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        help="Time budget of the symbolic side (differentiation, exact evaluation); when it runs out, "
+        "deriv names the step and gives autograd's answer alone.",
+    ),
+]
 ExpressionArgument = Annotated[str, typer.Argument(metavar="EXPR", help=EXPRESSION_HELP, show_default=False)]
 
 
@@ -276,13 +289,20 @@ class EvalRequest:
     simplify_timeout: float = 5.0
     order: int = 1
     fd: bool = False
+    timeout: float = DEFAULT_TIMEOUT
 
 
 def _evaluate(request: EvalRequest) -> NoReturn:
     """Parse, plan and compare; render the report or the error; exit with the right status."""
 
     def action() -> ExitStatus:
-        report = _compute(request)
+        plan = _eval_plan(request)
+        try:
+            report = _in_worker(_compare_plan, plan, request, timeout=request.timeout, device=request.device)
+        except DerivError as error:
+            if error.kind is ErrorKind.TIMEOUT:
+                _autograd_fallback(plan, request, error)
+            raise
         if request.mode is not Mode.HESSIAN:
             _print_report(report, json_output=request.json_output)
         elif request.json_output:
@@ -315,6 +335,7 @@ def _make_command(mode: Mode) -> Any:
         json_output: JsonOption = False,
         simplify: SimplifyOption = False,
         simplify_timeout: SimplifyTimeoutOption = 5.0,
+        timeout: TimeoutOption = DEFAULT_TIMEOUT,
     ) -> None:
         _evaluate(
             EvalRequest(
@@ -332,6 +353,7 @@ def _make_command(mode: Mode) -> Any:
                 simplify_timeout=simplify_timeout,
                 order=order,
                 fd=fd,
+                timeout=timeout,
             )
         )
 
@@ -376,6 +398,7 @@ def hessian_command(
     json_output: JsonOption = False,
     simplify: SimplifyOption = False,
     simplify_timeout: SimplifyTimeoutOption = 5.0,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """The ``deriv hessian`` command: ``partial``'s work at order 2, every ordered pair."""
     _make_command(Mode.HESSIAN)(
@@ -392,6 +415,7 @@ def hessian_command(
         json_output=json_output,
         simplify=simplify,
         simplify_timeout=simplify_timeout,
+        timeout=timeout,
     )
 
 
@@ -404,21 +428,37 @@ def _guarded(action: Callable[[], ExitStatus], *, json_output: bool) -> NoReturn
     except KeyboardInterrupt:
         typer.echo("deriv: interrupted", err=True)
         raise typer.Exit(ExitStatus.INTERRUPTED) from None
+    except typer.Exit:
+        raise
     except Exception as error:
-        if os.environ.get("DERIV_DEBUG"):
-            raise
-        message = f"internal error: {type(error).__name__}: {error}"
-        if json_output:
-            from derivcli.render.jsondoc import dumps
-
-            document = {"error": {"kind": ErrorKind.INTERNAL.value, "message": message, "column": None}}
-            sys.stdout.write(dumps(document) + "\n")
-        typer.echo(
-            f"deriv: {message} (a bug in deriv; rerun with DERIV_DEBUG=1 for details and please report it)",
-            err=True,
-        )
-        raise typer.Exit(ExitStatus.INTERNAL_ERROR) from None
+        _internal_error(error, json_output=json_output)
+    finally:
+        # The worker ends with the command (a later command in this process forks a fresh one).
+        close_default()
     raise typer.Exit(status)
+
+
+def _internal_error(error: Exception, *, json_output: bool) -> NoReturn:
+    """Report a bug in deriv: one line on stderr (and JSON under --json), exit status 3."""
+    if os.environ.get("DERIV_DEBUG"):
+        # A bug inside the worker process carries its traceback as text.
+        details = getattr(error, "details", "")
+        if details:
+            sys.stderr.write(details)
+        raise error
+    # A bug inside the worker process arrives already named (e.g. "ValueError: ...").
+    named = str(error) if hasattr(error, "details") else f"{type(error).__name__}: {error}"
+    message = f"internal error: {named}"
+    if json_output:
+        from derivcli.render.jsondoc import dumps
+
+        document = {"error": {"kind": ErrorKind.INTERNAL.value, "message": message, "column": None}}
+        sys.stdout.write(dumps(document) + "\n")
+    typer.echo(
+        f"deriv: {message} (a bug in deriv; rerun with DERIV_DEBUG=1 for details and please report it)",
+        err=True,
+    )
+    raise typer.Exit(ExitStatus.INTERNAL_ERROR) from None
 
 
 @app.command(
@@ -541,9 +581,10 @@ def batch_command(
     _guarded(action, json_output=False)
 
 
-def _compute(request: EvalRequest) -> Report:
-    """Everything but the output: cheap checks first, heavy imports last."""
+def _eval_plan(request: EvalRequest) -> Plan:
+    """Every cheap check, then the parsed plan: no SymPy or torch is imported here."""
     _check_tolerances(request.rtol, request.atol)
+    check_timeout(request.timeout)
     if not (request.simplify_timeout > 0 and request.simplify_timeout != float("inf")):
         raise DerivError(
             ErrorKind.BAD_OPTION,
@@ -554,7 +595,7 @@ def _compute(request: EvalRequest) -> Report:
     check_device(request.device)
     parsed = parse_expression(request.expression)
     points = [parse_point(text) for text in request.at]
-    plan = make_plan(
+    return make_plan(
         mode=request.mode,
         expression=parsed,
         points=points,
@@ -562,9 +603,26 @@ def _compute(request: EvalRequest) -> Report:
         order=request.order,
     )
 
-    from derivcli.compare import Options, compare
 
-    options = Options(
+def _compute(request: EvalRequest) -> Report:
+    """The report of an eval, partial or hessian request (computed in the worker process)."""
+    return _in_worker(
+        _compare_plan, _eval_plan(request), request, timeout=request.timeout, device=request.device
+    )
+
+
+def _compare_plan(plan: Plan, request: EvalRequest) -> Report:
+    """Both witnesses on a plan (run in the worker: this is where SymPy and torch are imported)."""
+    from derivcli.compare import compare
+
+    return compare(plan, _compare_options(request))
+
+
+def _compare_options(request: EvalRequest) -> Options:
+    """The compare options of a request."""
+    from derivcli.compare import Options
+
+    return Options(
         device=request.device,
         dtype=request.dtype,
         rtol=request.rtol,
@@ -573,7 +631,42 @@ def _compute(request: EvalRequest) -> Report:
         simplify_timeout=request.simplify_timeout,
         fd=request.fd,
     )
-    return compare(plan, options)
+
+
+def _autograd_plan(plan: Plan, request: EvalRequest) -> AutogradOnly:
+    """Autograd alone on a plan (run in the worker)."""
+    from derivcli.compare import autograd_only
+
+    return autograd_only(plan, _compare_options(request))
+
+
+def _autograd_fallback(plan: Plan, request: EvalRequest, error: DerivError) -> NoReturn:
+    """The symbolic side ran out of time: show what autograd alone says, then the error (exit 2)."""
+    try:
+        alone = _in_worker(_autograd_plan, plan, request, timeout=request.timeout, device=request.device)
+    except DerivError:
+        # Even the points could not be read in time: there is nothing more to show.
+        raise error from None
+    if request.json_output:
+        from derivcli.render.jsondoc import autograd_only_document, dumps
+
+        sys.stdout.write(dumps(autograd_only_document(alone, error)) + "\n")
+    else:
+        from derivcli.render.table import print_autograd_only
+
+        print_autograd_only(alone, _console(sys.stdout))
+    for line in error_lines(error):
+        typer.echo(line, err=True)
+    raise typer.Exit(ExitStatus.BAD_INPUT)
+
+
+def _in_worker(function: Callable[..., T], *args: Any, timeout: float, device: str = "cpu") -> T:
+    """Run a core function in the worker process under the time budget and the memory cap."""
+    from derivcli.worker import DEFAULT_MEMORY, Limits, run
+
+    # GPU drivers reserve address space far beyond what they use: no address-space cap there.
+    memory = DEFAULT_MEMORY if device == "cpu" else None
+    return run(function, *args, limits=Limits(seconds=timeout, memory_bytes=memory))
 
 
 def _check_tolerances(rtol: float | None, atol: float | None) -> None:

@@ -12,32 +12,25 @@ import math
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
 
 import mpmath
 import sympy
 
-from derivcli import numeric, symbolic
+from derivcli import numeric, symbolic, worker
 from derivcli.errors import ErrorKind
 from derivcli.parsing import Assignment, ParsedExpression
 from derivcli.plan import Plan, derivative_key
+from derivcli.results import DEFAULT_TOLERANCES as DEFAULT_TOLERANCES
+from derivcli.results import AutogradOnly as AutogradOnly
+from derivcli.results import AutogradPoint as AutogradPoint
+from derivcli.results import DerivativeEntry as DerivativeEntry
+from derivcli.results import PointReport as PointReport
+from derivcli.results import Report as Report
+from derivcli.results import Tolerance as Tolerance
+from derivcli.results import errors_between as errors_between
+from derivcli.results import format_number as format_number
+from derivcli.results import within as within
 from derivcli.symbolic import ExactValue, Finding, ValueStatus
-
-
-@dataclass(frozen=True, slots=True)
-class Tolerance:
-    """Agreement holds when ``|autograd - exact| <= atol + rtol * |exact|``."""
-
-    rtol: float
-    atol: float
-
-
-#: Defaults per dtype: loose enough for a few hundred rounding errors in a long
-#: chain of ops, tight enough to catch any wrong derivative formula.
-DEFAULT_TOLERANCES: Final[Mapping[str, Tolerance]] = {
-    "float64": Tolerance(rtol=1e-9, atol=1e-12),
-    "float32": Tolerance(rtol=1e-5, atol=1e-6),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,59 +46,6 @@ class Options:
     fd: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class DerivativeEntry:
-    """One derivative at one point, both ways."""
-
-    symbolic: str
-    exact: str | None
-    symbolic_value: float
-    autograd: float
-    abs_error: float
-    rel_error: float
-    agree: bool
-    note: str | None
-    fd: float | None = None
-    fd_error_bound: float | None = None
-    fd_abs_error: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PointReport:
-    """Everything computed at one point."""
-
-    at: Mapping[str, float]
-    at_exact: Mapping[str, str]
-    at_input: Mapping[str, str]
-    value: float
-    value_exact: str | None
-    value_autograd: float
-    derivatives: Mapping[str, DerivativeEntry]
-
-
-@dataclass(frozen=True, slots=True)
-class Report:
-    """The result of ``deriv eval`` or ``deriv partial``."""
-
-    input: str
-    expression: str
-    variables: tuple[str, ...]
-    wrt: tuple[str, ...]
-    device: str
-    dtype: str
-    order: int
-    rtol: float
-    atol: float
-    derivatives: Mapping[str, str]
-    points: tuple[PointReport, ...]
-    notes: tuple[str, ...]
-
-    @property
-    def all_agree(self) -> bool:
-        """True when every derivative at every point agrees."""
-        return all(entry.agree for point in self.points for entry in point.derivatives.values())
-
-
 def compare(plan: Plan, options: Options) -> Report:
     """Differentiate symbolically and by autograd at every point of the plan."""
     tolerance = _tolerance(options)
@@ -114,20 +54,15 @@ def compare(plan: Plan, options: Options) -> Report:
         plan.expression, plan.variables, keys, options.simplify, options.simplify_timeout
     )
     symbols = built.symbols
-
-    exact_points = [
-        {symbols[name]: symbolic.point_value(assignment, name=name) for name, assignment in point.items()}
-        for point in plan.points
-    ]
-    float_points = [
-        _dtype_point(point, assignments, options.dtype)
-        for point, assignments in zip(exact_points, plan.points, strict=True)
-    ]
+    exact_points, float_points = _points(plan, symbols, options.dtype)
 
     autograd = None
     device = options.device
     if exact_points:
+        # Constant parts are folded exactly, in SymPy: that is symbolic work on the budget.
+        worker.step("translating the expression to torch")
         function = numeric.compile_tree(plan.expression)
+        worker.step("running autograd", budgeted=False)
         autograd = numeric.autograd_at_points(
             function,
             variables=plan.variables,
@@ -142,6 +77,7 @@ def compare(plan: Plan, options: Options) -> Report:
     reports = []
     for index, (point, assignments) in enumerate(zip(exact_points, plan.points, strict=True)):
         assert autograd is not None
+        worker.step(f"evaluating exactly at point {index + 1} ({_point_text(point)})")
         value = symbolic.evaluate_at(built.expr, point)
         point_notes = _underflow_notes(point, float_points[index], assignments, options.dtype)
         # The point in float64: what the report shows, and where finite differences are taken.
@@ -205,6 +141,7 @@ def _symbolic_side(
     Cached: a batch that asks about the same expression again pays only for
     the evaluation at its new points. (Callers must not mutate the results.)
     """
+    worker.step("building the SymPy expression")
     built = symbolic.build(expression, extra_variables=variables)
     symbols = built.symbols
     # For each derivative, the one of an order lower: its kinks and jumps explain this one's points.
@@ -212,12 +149,66 @@ def _symbolic_side(
     raw: dict[str, sympy.Expr] = {}
     for key in keys:
         below = built.expr
+        worker.step(f"differentiating with respect to {', '.join(key)}")
         for name in key[:-1]:
             below = symbolic.differentiate(below, symbols[name])
         lower[derivative_key(key)] = below
         raw[derivative_key(key)] = symbolic.differentiate(below, symbols[key[-1]])
+    worker.step("simplifying the derivatives" if simplify else "rewriting the derivatives for display")
     shown, notes = _shown_derivatives(raw, simplify=simplify, simplify_timeout=simplify_timeout)
     return built, lower, raw, shown, notes
+
+
+def _points(
+    plan: Plan, symbols: Mapping[str, sympy.Symbol], dtype: str
+) -> tuple[list[dict[sympy.Symbol, sympy.Expr]], list[dict[str, float]]]:
+    """Each point exactly, and rounded once to the dtype (a coordinate it cannot hold is refused)."""
+    worker.step("reading the points exactly")
+    exact_points = [
+        {symbols[name]: symbolic.point_value(assignment, name=name) for name, assignment in point.items()}
+        for point in plan.points
+    ]
+    float_points = [
+        _dtype_point(point, assignments, dtype)
+        for point, assignments in zip(exact_points, plan.points, strict=True)
+    ]
+    return exact_points, float_points
+
+
+def autograd_only(plan: Plan, options: Options) -> AutogradOnly:
+    """Autograd at every point of the plan, with no symbolic differentiation or exact evaluation."""
+    symbols = {name: sympy.Symbol(name, real=True) for name in plan.variables}
+    _, float_points = _points(plan, symbols, options.dtype)
+    keys = plan.derivatives or tuple((name,) for name in plan.wrt)
+    worker.step("translating the expression to torch")
+    function = numeric.compile_tree(plan.expression)
+    worker.step("running autograd", budgeted=False)
+    result = numeric.autograd_at_points(
+        function,
+        variables=plan.variables,
+        wrt=plan.wrt,
+        points=float_points,
+        device=options.device,
+        dtype=options.dtype,
+        derivatives=keys,
+    )
+    return AutogradOnly(
+        input=plan.expression.text,
+        variables=plan.variables,
+        wrt=plan.wrt,
+        device=result.device,
+        dtype=options.dtype,
+        order=plan.order,
+        points=tuple(
+            AutogradPoint(
+                at=float_points[index],
+                at_input={name: assignment.text for name, assignment in assignments.items()},
+                value=result.values[index],
+                derivatives={derivative_key(key): result.gradients[derivative_key(key)][index] for key in keys},
+            )
+            for index, assignments in enumerate(plan.points)
+        ),
+    )
 
 
 def _dtype_point(
@@ -349,36 +340,6 @@ def _fd_sides(fd: numeric.FiniteDifference, *, autograd: float, exact: float) ->
     if near_autograd and not near_exact:
         return f"the finite difference ({value} ± {fd.error_bound:.2g}) sides with autograd"
     return None
-
-
-def errors_between(autograd: float, exact: float) -> tuple[float, float]:
-    """Absolute and relative error of autograd against the exact value (nan when undefined)."""
-    if math.isnan(autograd) or math.isnan(exact):
-        return math.nan, math.nan
-    if math.isinf(autograd) or math.isinf(exact):
-        return (0.0, 0.0) if autograd == exact else (math.inf, math.inf)
-    difference = abs(autograd - exact)
-    if exact == 0:
-        return difference, 0.0 if difference == 0 else math.inf
-    return difference, difference / abs(exact)
-
-
-def within(autograd: float, exact: float, tolerance: Tolerance) -> bool:
-    """True when autograd matches the exact value within tolerance (equal infinities match)."""
-    if math.isnan(autograd) or math.isnan(exact):
-        return False
-    if math.isinf(autograd) or math.isinf(exact):
-        return autograd == exact
-    return abs(autograd - exact) <= tolerance.atol + tolerance.rtol * abs(exact)
-
-
-def format_number(value: float | None, *, missing: str = "unknown") -> str:
-    """Floats as the shortest text that reads back exactly; integers without '.0'; None as ``missing``."""
-    if value is None:
-        return missing
-    if math.isfinite(value) and value == int(value) and abs(value) < 1e16:
-        return str(int(value))
-    return repr(value)
 
 
 def _scientific(value: sympy.Expr | None) -> str:

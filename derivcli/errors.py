@@ -38,6 +38,8 @@ class ErrorKind(enum.StrEnum):
     BAD_FILE = "bad-file"
     BAD_LINE = "bad-line"
     USER_CODE = "user-code"
+    TIMEOUT = "timeout"
+    OUT_OF_MEMORY = "out-of-memory"
     USAGE = "usage"
     INTERNAL = "internal"
 
@@ -57,6 +59,7 @@ class DerivError(Exception):
         source: str | None = None,
         column: int | None = None,
         length: int = 1,
+        step: str | None = None,
     ) -> None:
         super().__init__(message)
         self.kind = kind
@@ -64,6 +67,12 @@ class DerivError(Exception):
         self.source = source
         self.column = column
         self.length = max(1, length)
+        #: For errors of a time or memory budget: the step that was running when it ran out.
+        self.step = step
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Errors cross from the worker process to the parent pickled; keep every field.
+        return (_rebuild, (self.kind, self.message, self.source, self.column, self.length, self.step))
 
     def describe(self) -> str:
         """The one-line message, with the column when there is one."""
@@ -76,3 +85,10 @@ class DerivError(Exception):
 
     def __repr__(self) -> str:
         return f"DerivError({self.kind.value!r}, {self.message!r}, column={self.column!r})"
+
+
+def _rebuild(
+    kind: ErrorKind, message: str, source: str | None, column: int | None, length: int, step: str | None
+) -> DerivError:
+    """Unpickle a :class:`DerivError` (see ``DerivError.__reduce__``)."""
+    return DerivError(kind, message, source=source, column=column, length=length, step=step)

@@ -538,6 +538,10 @@ def _tokenise(text: str, ascii_text: str, origin: list[int], what: str) -> tuple
                     column=origin[start] + 1,
                     length=end + 2 - start,
                 )
+            if len(token) > MAX_SIGNIFICANT_DIGITS:
+                # Python's own parser refuses integer literals of over 4,300 digits with its
+                # own message; check the digits first so that deriv's message is the one shown.
+                _exact_number(token, source=text, column=origin[start] + 1, length=end - start)
             for offset, char in enumerate(token):
                 emit(char, origin[start + offset])
             following = ascii_text[end : end + 1]
@@ -858,10 +862,13 @@ def _exact_number(literal: str, *, source: str, column: int, length: int) -> Fra
     mantissa, _, exponent_text = digits.partition("e")
     whole, _, fraction_digits = mantissa.partition(".")
 
+    # A literal of thousands of digits is named by its start and its length.
+    shown = repr(literal) if len(literal) <= 40 else f"'{literal[:20]}...' ({len(literal):,} characters)"
+
     def refuse(reason: str) -> DerivError:
         return DerivError(
             ErrorKind.BAD_NUMBER,
-            f"number {literal!r} {reason}",
+            f"number {shown} {reason}",
             source=source,
             column=column,
             length=length,

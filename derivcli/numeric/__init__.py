@@ -259,6 +259,8 @@ class _TreeTranslator:
         partial: Callable[[tuple[tuple[bool, Node], ...]], Node],
     ) -> TorchFunction | float:
         """a + b - c or a * b / c, evaluated left to right (``partial`` names each step for observers)."""
+        if self.observe is None:
+            return _flat_chain([(inverse if flag else forward, self.part(item)) for flag, item in items])
         result = self.part(items[0][1])
         for count, (flag, item) in enumerate(items[1:], start=2):
             combined = _combine(inverse if flag else forward, result, self.part(item))
@@ -293,6 +295,25 @@ class _TreeTranslator:
                     result = self.watch(Call(node.name, node.args[:count], node.column), result)
             return result
         return _apply_unary(TORCH_FUNCTIONS[node.name], args[0])
+
+
+def _flat_chain(steps: list[tuple[Callable[[Any, Any], Any], TorchFunction | float]]) -> TorchFunction | float:
+    """A long sum or product as one loop (nested closures would recurse once per term)."""
+    first = steps[0][1]
+    rest = steps[1:]
+    if not any(callable(part) for _, part in steps):
+        result: Any = first
+        for op, part in rest:
+            result = op(result, part)
+        return float(result)
+
+    def run(env: Mapping[str, Tensor]) -> Tensor:
+        result: Any = first(env) if callable(first) else first
+        for op, part in rest:
+            result = op(result, part(env) if callable(part) else part)
+        return result  # type: ignore[no-any-return]
+
+    return run
 
 
 def _combine(

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     # Annotations only: an error document under --json must not import SymPy through compare.
     from derivcli.batch import BatchResult
     from derivcli.check import CheckReport
-    from derivcli.compare import DerivativeEntry, PointReport, Report
+    from derivcli.results import AutogradOnly, DerivativeEntry, PointReport, Report
     from derivcli.graph import GraphReport
     from derivcli.grid import GridReport
     from derivcli.jacobian import JacobianReport, Matrix
@@ -97,7 +97,32 @@ def report_document(report: Report) -> dict[str, Any]:
 
 def error_document(error: DerivError) -> dict[str, Any]:
     """The document printed on stdout for an error under ``--json``."""
-    return {"error": {"kind": error.kind.value, "message": error.describe(), "column": error.column}}
+    body: dict[str, Any] = {"kind": error.kind.value, "message": error.describe(), "column": error.column}
+    if error.step is not None:
+        body["step"] = error.step
+    return {"error": body}
+
+
+def autograd_only_document(result: AutogradOnly, error: DerivError) -> dict[str, Any]:
+    """The document of eval/partial --json when the symbolic side ran out of time: the error and autograd alone."""
+    return {
+        **error_document(error),
+        "input": result.input,
+        "variables": list(result.variables),
+        "wrt": list(result.wrt),
+        "device": result.device,
+        "dtype": result.dtype,
+        "order": result.order,
+        "autograd": [
+            {
+                "at": _numbers(point.at),
+                "at_input": dict(point.at_input),
+                "value": json_number(point.value),
+                "derivatives": _numbers(point.derivatives),
+            }
+            for point in result.points
+        ],
+    }
 
 
 def dumps(document: Mapping[str, Any]) -> str:

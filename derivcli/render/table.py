@@ -14,7 +14,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from derivcli.compare import Report
+from derivcli.results import AutogradOnly, Report
 
 
 def format_float(value: float) -> str:
@@ -212,3 +212,26 @@ def print_report(report: Report, console: Console) -> None:
     """Print the report on the given console."""
     unicode = console.encoding.lower().startswith("utf")
     console.print(report_renderable(report, unicode=unicode, width=console.width))
+
+
+def print_autograd_only(result: AutogradOnly, console: Console) -> None:
+    """Print autograd's answers alone (the symbolic side ran out of time)."""
+    unicode = console.encoding.lower().startswith("utf")
+    partial = len(result.variables) > 1
+    header = Text()
+    header.append(f"f({', '.join(result.variables)}) = ", style="bold")
+    header.append(result.input)
+    header.append("  (autograd only: no symbolic result)", style="yellow")
+    table = Table(box=box.SIMPLE_HEAD if unicode else box.ASCII, show_edge=False, pad_edge=False)
+    for heading in ("point", "f", "derivative", "autograd"):
+        table.add_column(heading, justify="left" if heading in ("point", "derivative") else "right")
+    for point in result.points:
+        label = ", ".join(f"{name}={value}" for name, value in point.at_input.items())
+        for index, (name, value) in enumerate(point.derivatives.items()):
+            table.add_row(
+                label if index == 0 else "",
+                format_float(point.value) if index == 0 else "",
+                derivative_label(name, partial=partial, unicode=unicode),
+                format_float(value),
+            )
+    console.print(Group(header, table))
