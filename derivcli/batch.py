@@ -14,12 +14,15 @@ import json
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from derivcli.compare import Options, Report, compare
+from derivcli import worker
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.parsing import ParsedExpression, PointSpec, parse_expression, parse_point
-from derivcli.plan import DTYPE_NAMES, Mode, check_device, make_plan, split_names
+from derivcli.plan import DTYPE_NAMES, Mode, Plan, check_device, make_plan, split_names
+
+if TYPE_CHECKING:
+    from derivcli.results import Report
 
 KEYS: Final = ("expr", "at", "wrt", "order", "device", "dtype", "id")
 #: Lines longer than this are refused before JSON parsing (an expression is at most 10,000 characters).
@@ -37,14 +40,23 @@ class BatchResult:
     error: DerivError | None
 
 
-def run_batch(lines: Iterable[str]) -> Iterator[BatchResult]:
-    """Answer each line in order; errors are results too, never exceptions."""
+def run_batch(lines: Iterable[str], *, timeout: float = worker.DEFAULT_TIMEOUT) -> Iterator[BatchResult]:
+    """Answer each line in order; errors are results too, never exceptions.
+
+    Lines are read and parsed here; each is computed in the worker process
+    under ``timeout`` seconds of symbolic work, so that one line that would
+    run forever costs its budget and the batch goes on.
+    """
     parsed: dict[str, ParsedExpression] = {}
     for number, line in enumerate(lines, start=1):
         problem: Any = None
         try:
             problem = _read_line(line)
-            report = _solve(problem, parsed)
+            plan, device, dtype = _plan(problem, parsed)
+            memory = worker.DEFAULT_MEMORY if device == "cpu" else None
+            report = worker.run(
+                _compare, plan, device, dtype, limits=worker.Limits(seconds=timeout, memory_bytes=memory)
+            )
         except DerivError as error:
             yield BatchResult(number, _id_of(problem), _has_id(problem), None, error)
             continue
@@ -92,8 +104,8 @@ def _refuse_constant(name: str) -> float:
     raise ValueError(f"{name} is not JSON")
 
 
-def _solve(problem: Mapping[str, Any], parsed: dict[str, ParsedExpression]) -> Report:
-    """Plan and compare one problem, as ``deriv partial --json`` would."""
+def _plan(problem: Mapping[str, Any], parsed: dict[str, ParsedExpression]) -> tuple[Plan, str, str]:
+    """One problem's plan, device and dtype, as ``deriv partial`` would read them (no heavy imports)."""
     text = problem["expr"]
     expression = parsed.get(text)
     if expression is None:
@@ -122,6 +134,13 @@ def _solve(problem: Mapping[str, Any], parsed: dict[str, ParsedExpression]) -> R
         wrt=split_names(wrt, option="wrt"),
         order=order,
     )
+    return plan, device, dtype
+
+
+def _compare(plan: Plan, device: str, dtype: str) -> Report:
+    """Both witnesses on one problem's plan (run in the worker, whose caches serve the whole batch)."""
+    from derivcli.compare import Options, compare
+
     return compare(plan, Options(device=device, dtype=dtype))
 
 

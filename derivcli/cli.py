@@ -27,7 +27,7 @@ from typer.exceptions import TyperException
 
 from derivcli import __version__
 from derivcli.errors import DerivError, ErrorKind, ExitStatus
-from derivcli.gridplan import DEFAULT_NUM, GridChunk, make_grid_plan
+from derivcli.gridplan import DEFAULT_NUM, GridChunk, GridPlan, GridReport, make_grid_plan
 from derivcli.parsing import parse_count, parse_expression, parse_point, parse_range
 from derivcli.plan import Mode, check_device, make_plan, split_names
 from derivcli.render.messages import error_lines
@@ -36,8 +36,11 @@ from derivcli.worker import DEFAULT_TIMEOUT, check_timeout, close_default
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from derivcli.check import CheckReport
     from derivcli.compare import AutogradOnly, Options, Report
-    from derivcli.grid import GridReport
+    from derivcli.graph import GraphReport
+    from derivcli.jacobian import JacobianReport
+    from derivcli.parsing import PointSpec
     from derivcli.plan import Plan
 
 T = TypeVar("T")
@@ -430,7 +433,7 @@ def _guarded(action: Callable[[], ExitStatus], *, json_output: bool) -> NoReturn
         raise typer.Exit(ExitStatus.INTERRUPTED) from None
     except typer.Exit:
         raise
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any other failure is a bug, reported in one line
         _internal_error(error, json_output=json_output)
     finally:
         # The worker ends with the command (a later command in this process forks a fresh one).
@@ -487,11 +490,13 @@ def jacobian_command(
     atol: AtolOption = None,
     strict: StrictOption = False,
     json_output: JsonOption = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """The ``deriv jacobian`` command."""
 
     def action() -> ExitStatus:
         _check_tolerances(rtol, atol)
+        check_timeout(timeout)
         check_device(device)
         from derivcli.jacobian import parse_components
 
@@ -499,11 +504,15 @@ def jacobian_command(
         points = [parse_point(text) for text in at or []]
         names = split_names(wrt or [], option="--wrt")
 
-        from derivcli.compare import Options
-        from derivcli.jacobian import jacobian
-
-        options = Options(device=device, dtype=dtype.value, rtol=rtol, atol=atol, fd=fd)
-        report = jacobian(expr, points=points, wrt=names, options=options)
+        report = _in_worker(
+            _jacobian_report,
+            expr,
+            points,
+            names,
+            {"device": device, "dtype": dtype.value, "rtol": rtol, "atol": atol, "fd": fd},
+            timeout=timeout,
+            device=device,
+        )
         if json_output:
             from derivcli.render.jsondoc import dumps, jacobian_document
 
@@ -538,10 +547,20 @@ def batch_command(
     output: Annotated[
         str | None, _file_option("--output", "Write the results to FILE instead of stdout.")
     ] = None,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            help="Time budget of each line's symbolic side; a line that runs out is answered with a "
+            "timeout error and the batch goes on.",
+        ),
+    ] = DEFAULT_TIMEOUT,
 ) -> None:
     """The ``deriv batch`` command."""
 
     def action() -> ExitStatus:
+        check_timeout(timeout)
         with contextlib.ExitStack() as streams:
             if source == "-":
                 lines: TextIO = sys.stdin
@@ -558,7 +577,7 @@ def batch_command(
 
             began = time.monotonic()
             ok = errors = internal = 0
-            for result in run_batch(line.rstrip("\n") for line in lines):
+            for result in run_batch((line.rstrip("\n") for line in lines), timeout=timeout):
                 sink.write(batch_line(result) + "\n")
                 # Flushed line by line: a pipeline sees each answer as soon as it exists.
                 sink.flush()
@@ -660,13 +679,50 @@ def _autograd_fallback(plan: Plan, request: EvalRequest, error: DerivError) -> N
     raise typer.Exit(ExitStatus.BAD_INPUT)
 
 
-def _in_worker(function: Callable[..., T], *args: Any, timeout: float, device: str = "cpu") -> T:
+def _in_worker(
+    function: Callable[..., T],
+    *args: Any,
+    timeout: float,
+    device: str = "cpu",
+    preload: Sequence[str] = (),
+    on_event: Callable[[Any], None] | None = None,
+) -> T:
     """Run a core function in the worker process under the time budget and the memory cap."""
     from derivcli.worker import DEFAULT_MEMORY, Limits, run
 
     # GPU drivers reserve address space far beyond what they use: no address-space cap there.
     memory = DEFAULT_MEMORY if device == "cpu" else None
-    return run(function, *args, limits=Limits(seconds=timeout, memory_bytes=memory))
+    return run(
+        function,
+        *args,
+        limits=Limits(seconds=timeout, memory_bytes=memory),
+        preload=preload,
+        on_event=on_event,
+    )
+
+
+def _jacobian_report(
+    expr: str, points: list[PointSpec], names: list[str], options: dict[str, Any]
+) -> JacobianReport:
+    """The Jacobian (run in the worker)."""
+    from derivcli.compare import Options
+    from derivcli.jacobian import jacobian
+
+    return jacobian(expr, points=points, wrt=names, options=Options(**options))
+
+
+def _graph_report(plan: Plan, device: str, dtype: str) -> GraphReport:
+    """The autograd graph at one point (run in the worker)."""
+    from derivcli.graph import graph_at
+
+    return graph_at(plan, device=device, dtype=dtype)
+
+
+def _check_report(function: str, plan: Plan) -> CheckReport:
+    """A custom Function checked against its expression (run in the worker, which imports the user's file)."""
+    from derivcli.check import check_function
+
+    return check_function(function, plan)
 
 
 def _check_tolerances(rtol: float | None, atol: float | None) -> None:
@@ -786,6 +842,7 @@ def grid_command(
             "hundreds of millions of points or more (see the README).",
         ),
     ] = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """The ``deriv grid`` command."""
     request = GridRequest(
@@ -803,6 +860,7 @@ def grid_command(
         plot=plot,
         chunk_size=chunk_size,
         compile_chunks=compile_chunks,
+        timeout=timeout,
     )
 
     def action() -> ExitStatus:
@@ -830,11 +888,13 @@ class GridRequest:
     plot: str | None
     chunk_size: str | None
     compile_chunks: bool = False
+    timeout: float = DEFAULT_TIMEOUT
 
 
 def _grid(request: GridRequest) -> GridReport:
     """Check everything cheap, open the outputs, compute chunk by chunk, render the summary."""
     _check_tolerances(request.rtol, request.atol)
+    check_timeout(request.timeout)
     check_device(request.device)
     parsed = parse_expression(request.expression)
     plan = make_grid_plan(
@@ -881,22 +941,33 @@ def _grid(request: GridRequest) -> GridReport:
             collector = PlotCollector(variables=plan.variables, wrt=plan.wrt, shape=plan.shape)
             sinks.append(collector)
 
-        from derivcli.grid import GridOptions, run_grid
-
-        options = GridOptions(
-            device=request.device,
-            dtype=request.dtype,
-            rtol=request.rtol,
-            atol=request.atol,
-            chunk_size=chunk_size,
-            compile_chunks=request.compile_chunks,
-        )
+        options = {
+            "device": request.device,
+            "dtype": request.dtype,
+            "rtol": request.rtol,
+            "atol": request.atol,
+            "chunk_size": chunk_size,
+            "compile_chunks": request.compile_chunks,
+        }
         progress = outputs.enter_context(_ProgressBar(total=plan.points))
-        report = run_grid(
+        to_sinks = _fan_out(sinks) if sinks else None
+
+        def on_event(event: Any) -> None:
+            # The worker computes; chunks and progress come back here, where the outputs are.
+            if isinstance(event, tuple):
+                progress(*event)
+            elif to_sinks is not None:
+                to_sinks(event)
+
+        report = _in_worker(
+            _grid_report,
             plan,
             options,
-            on_chunk=_fan_out(sinks) if sinks else None,
-            progress=progress if sys.stderr.isatty() else None,
+            to_sinks is not None,
+            sys.stderr.isatty(),
+            timeout=request.timeout,
+            device=request.device,
+            on_event=on_event,
         )
     if collector is not None and request.plot is not None:
         from derivcli.render.plot import write_plot
@@ -947,10 +1018,12 @@ def graph_command(
     dot: Annotated[
         str | None, _file_option("--dot", "Also write the graph as Graphviz DOT to FILE ('-': stdout).")
     ] = None,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """The ``deriv graph`` command."""
 
     def action() -> ExitStatus:
+        check_timeout(timeout)
         check_device(device)
         parsed = parse_expression(expr)
         points = [parse_point(text) for text in at or []]
@@ -967,10 +1040,17 @@ def graph_command(
             mode=Mode.PARTIAL, expression=parsed, points=points, wrt=split_names(wrt or [], option="--wrt")
         )
 
-        from derivcli.graph import graph_at
+        report = _in_worker(
+            _graph_report,
+            plan,
+            device,
+            dtype.value,
+            timeout=timeout,
+            device=device,
+            preload=("derivcli.render.graphview",),
+        )
         from derivcli.render.graphview import graph_dot, print_graph
 
-        report = graph_at(plan, device=device, dtype=dtype.value)
         if dot is not None:
             with contextlib.ExitStack() as outputs:
                 _open_output(dot, outputs, option="--dot").write(graph_dot(report))
@@ -1018,10 +1098,12 @@ def check_command(
         ),
     ] = None,
     json_output: JsonOption = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """The ``deriv check`` command."""
 
     def action() -> ExitStatus:
+        check_timeout(timeout)
         parsed = parse_expression(against, what="--against expression")
         if not parsed.variables:
             raise DerivError(
@@ -1032,9 +1114,9 @@ def check_command(
         texts = at or default_points(parsed.variables)
         plan = make_plan(mode=Mode.PARTIAL, expression=parsed, points=[parse_point(text) for text in texts])
 
-        from derivcli.check import check_function
-
-        report = check_function(function, plan)
+        report = _in_worker(
+            _check_report, function, plan, timeout=timeout, preload=("derivcli.render.checkview",)
+        )
         if json_output:
             from derivcli.render.jsondoc import check_document, dumps
 
@@ -1046,6 +1128,24 @@ def check_command(
         return ExitStatus.OK if report.passed else ExitStatus.DISAGREEMENT
 
     _guarded(action, json_output=json_output)
+
+
+def _grid_report(
+    plan: GridPlan, options: dict[str, Any], send_chunks: bool, send_progress: bool
+) -> GridReport:
+    """The grid (run in the worker): chunks and progress go back to the command as events."""
+    from derivcli.grid import GridOptions, run_grid
+    from derivcli.worker import emit
+
+    def progress(done: int, total: int) -> None:
+        emit((done, total))
+
+    return run_grid(
+        plan,
+        GridOptions(**options),
+        on_chunk=emit if send_chunks else None,
+        progress=progress if send_progress else None,
+    )
 
 
 def _check_plot(path: str, *, dimensions: int) -> None:

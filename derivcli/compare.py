@@ -77,7 +77,9 @@ def compare(plan: Plan, options: Options) -> Report:
     reports = []
     for index, (point, assignments) in enumerate(zip(exact_points, plan.points, strict=True)):
         assert autograd is not None
-        worker.step(f"evaluating exactly at point {index + 1} ({_point_text(point)})")
+        # Named from the text as typed: printing SymPy numbers costs more than this whole step often does.
+        typed = ", ".join(f"{name}={assignment.text}" for name, assignment in assignments.items())
+        worker.step(f"evaluating exactly at point {index + 1} ({typed})")
         value = symbolic.evaluate_at(built.expr, point)
         point_notes = _underflow_notes(point, float_points[index], assignments, options.dtype)
         # The point in float64: what the report shows, and where finite differences are taken.
@@ -204,7 +206,9 @@ def autograd_only(plan: Plan, options: Options) -> AutogradOnly:
                 at=float_points[index],
                 at_input={name: assignment.text for name, assignment in assignments.items()},
                 value=result.values[index],
-                derivatives={derivative_key(key): result.gradients[derivative_key(key)][index] for key in keys},
+                derivatives={
+                    derivative_key(key): result.gradients[derivative_key(key)][index] for key in keys
+                },
             )
             for index, assignments in enumerate(plan.points)
         ),

@@ -7,13 +7,16 @@ chunked engine in :mod:`derivcli.numeric.grid`; nothing here prints.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from derivcli import numeric, symbolic
+import sympy
+
+from derivcli import numeric, symbolic, worker
 from derivcli.compare import dtype_value, format_number, resolve_tolerance
+from derivcli.gridplan import AxisReport as AxisReport
 from derivcli.gridplan import GridPlan
+from derivcli.gridplan import GridReport as GridReport
 from derivcli.numeric.grid import (
     AxisValues,
     ChunkSink,
@@ -38,69 +41,6 @@ class GridOptions:
     compile_chunks: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class AxisReport:
-    """One axis: its ends as typed, exactly, and as floats of the dtype."""
-
-    name: str
-    start: float
-    stop: float
-    num: int
-    start_input: str
-    stop_input: str
-    start_exact: str
-    stop_exact: str
-
-
-@dataclass(frozen=True, slots=True)
-class GridReport:
-    """The result of ``deriv grid``."""
-
-    input: str
-    expression: str
-    variables: tuple[str, ...]
-    wrt: tuple[str, ...]
-    axes: tuple[AxisReport, ...]
-    points: int
-    device: str
-    dtype: str
-    rtol: float
-    atol: float
-    chunk_size: int
-    threads: int
-    derivatives: Mapping[str, str]
-    stats: Mapping[str, DerivativeStats]
-    value_non_finite: int
-    kinks: tuple[KinkStats, ...]
-    elapsed_s: float
-    notes: tuple[str, ...]
-
-    @property
-    def points_per_s(self) -> float:
-        """Grid points per second of evaluation."""
-        return self.points / self.elapsed_s if self.elapsed_s > 0 else math.inf
-
-    @property
-    def disagree(self) -> int:
-        """Point-derivative pairs outside tolerance (not counting those where both sides are nan)."""
-        return sum(stats.disagree for stats in self.stats.values())
-
-    @property
-    def all_agree(self) -> bool:
-        """True when no derivative disagrees anywhere on the grid."""
-        return self.disagree == 0
-
-    def worst(self, key: str) -> tuple[str | None, float, GridPoint | None]:
-        """The derivative with the largest error (``key``: "abs" or "rel"), that error and its point."""
-        best: tuple[str | None, float, GridPoint | None] = (None, 0.0, None)
-        for name, stats in self.stats.items():
-            error = stats.max_abs_error if key == "abs" else stats.max_rel_error
-            if best[0] is None or error > best[1] or (math.isnan(error) and not math.isnan(best[1])):
-                at = stats.max_abs_error_at if key == "abs" else stats.max_rel_error_at
-                best = (name, error, at)
-        return best
-
-
 def run_grid(
     plan: GridPlan,
     options: GridOptions,
@@ -110,8 +50,11 @@ def run_grid(
 ) -> GridReport:
     """Differentiate once symbolically, then compare with autograd at every grid point."""
     tolerance = resolve_tolerance(options.dtype, rtol=options.rtol, atol=options.atol)
+    worker.step("building the SymPy expression")
     built = symbolic.build(plan.expression, extra_variables=plan.variables)
+    worker.step("differentiating")
     raw = {name: symbolic.differentiate(built.expr, built.symbols[name]) for name in plan.wrt}
+    worker.step("reading the ranges exactly")
     axes = []
     reports = []
     for axis in plan.axes:
@@ -132,13 +75,18 @@ def run_grid(
                 stop_exact=str(stop),
             )
         )
+    worker.step("finding kinks and translating to torch")
     probes = [
         KinkProbe(site.kind, site.function, site.label, numeric.compile_expression(site.argument))
         for site in symbolic.kink_sites(built.expr)
     ]
+    function = numeric.compile_tree(plan.expression)
+    derivatives = {name: numeric.compile_expression(derivative) for name, derivative in raw.items()}
+    # The grid itself is numeric work: it may take as long as it needs.
+    worker.step("evaluating the grid", budgeted=False)
     stats = evaluate_grid(
-        function=numeric.compile_tree(plan.expression),
-        derivatives={name: numeric.compile_expression(derivative) for name, derivative in raw.items()},
+        function=function,
+        derivatives=derivatives,
         kinks=probes,
         axes=axes,
         device=options.device,
@@ -163,7 +111,7 @@ def run_grid(
         atol=tolerance.atol,
         chunk_size=stats.chunk_size,
         threads=stats.threads,
-        derivatives={name: str(symbolic.display_form(derivative)) for name, derivative in raw.items()},
+        derivatives=_shown(raw),
         stats=stats.derivatives,
         value_non_finite=stats.value_non_finite,
         kinks=stats.kinks,
@@ -227,3 +175,11 @@ def kink_note(kink: KinkStats) -> str:
             f" and {_point(right)} ({_sides(right)})"
         )
     return "; ".join(parts)
+
+
+def _shown(raw: Mapping[str, sympy.Expr]) -> dict[str, str]:
+    """Each derivative as displayed (rewriting is symbolic work, on the budget)."""
+    worker.step("rewriting the derivatives for display")
+    shown = {name: str(symbolic.display_form(derivative)) for name, derivative in raw.items()}
+    worker.step("summarising", budgeted=False)
+    return shown

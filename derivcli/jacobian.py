@@ -10,11 +10,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from derivcli.compare import DerivativeEntry, Options, Report, Tolerance, compare, within
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.parsing import ParsedExpression, PointSpec, parse_expression, split_components
-from derivcli.plan import Mode, derivative_key, make_plan
+from derivcli.plan import Mode, Plan, derivative_key, make_plan
+from derivcli.results import DerivativeEntry, Report, Tolerance, within
+
+if TYPE_CHECKING:
+    from derivcli.compare import Options
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +84,7 @@ def jacobian(
         )
     chosen = tuple(wrt) or tuple(variables)
     rows = tuple(
-        compare(make_plan(mode=Mode.PARTIAL, expression=component, points=points, wrt=chosen), options)
+        _compare(make_plan(mode=Mode.PARTIAL, expression=component, points=points, wrt=chosen), options)
         for component in components
     )
     names = tuple(component.text.strip() for component in components)
@@ -142,3 +146,10 @@ def _matrix(
         abs_error=tuple(tuple(entry.abs_error for entry in row) for row in entries),
         agree=all(entry.agree for row in entries for entry in row),
     )
+
+
+def _compare(plan: Plan, options: Options) -> Report:
+    """Both witnesses on one component (SymPy and torch are imported only when a Jacobian is computed)."""
+    from derivcli.compare import compare
+
+    return compare(plan, options)

@@ -22,13 +22,16 @@ from __future__ import annotations
 
 import contextlib
 import math
+import mmap
 import os
 import resource
 import signal
+import struct
 import sys
+import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
@@ -58,8 +61,71 @@ class Limits:
     memory_bytes: int | None = DEFAULT_MEMORY
 
 
-# Set in the worker process: where step() reports to.
-_report: Callable[[str, bool], None] | None = None
+class StepBoard:
+    """Shared memory where the worker posts its current step and the parent reads the time it spent.
+
+    Writing a step is a few stores into memory, not a message: ``deriv batch``
+    posts a dozen steps per line. Layout: the seconds spent in budgeted steps
+    already finished, the monotonic time the current budgeted step began (0
+    when the current step is not budgeted), then the step's name.
+    """
+
+    _HEADER: Final = struct.Struct("=ddI")
+    _SIZE: Final = 4096
+
+    def __init__(self) -> None:
+        self._memory = mmap.mmap(-1, self._SIZE)
+
+    def reset(self) -> None:
+        """Start a new call: nothing spent, no budgeted step running."""
+        self.post("starting", budgeted=False, spent=0.0)
+
+    def post(self, name: str, *, budgeted: bool, spent: float | None = None) -> None:
+        """Record that step ``name`` starts now."""
+        now = time.monotonic()
+        if spent is None:
+            spent = self.spent(now)
+        encoded = name.encode("utf-8", "replace")[: self._SIZE - self._HEADER.size]
+        self._memory[self._HEADER.size : self._HEADER.size + len(encoded)] = encoded
+        self._HEADER.pack_into(self._memory, 0, spent, now if budgeted else 0.0, len(encoded))
+
+    def spent(self, now: float) -> float:
+        """Seconds spent in budgeted steps so far, the running one included."""
+        finished, began, _ = self._HEADER.unpack_from(self._memory, 0)
+        return float(finished + (now - began if began else 0.0))
+
+    def budgeted(self) -> bool:
+        """True while a budgeted step runs."""
+        return bool(self._HEADER.unpack_from(self._memory, 0)[1])
+
+    def name(self) -> str:
+        """The current step's name."""
+        length = self._HEADER.unpack_from(self._memory, 0)[2]
+        start = self._HEADER.size
+        return self._memory[start : start + length].decode("utf-8", "replace")
+
+
+def _import_all(modules: tuple[str, ...]) -> None:
+    """Import modules (in a thread, while the worker computes)."""
+    import importlib
+
+    for module in modules:
+        importlib.import_module(module)
+
+
+# Set in the worker process (or in-process runs): where emit() sends to.
+_emit: Callable[[Any], None] | None = None
+
+
+def emit(event: Any) -> None:
+    """Hand an event (a grid chunk, progress) to the caller's ``on_event``, across the process boundary."""
+    if _emit is not None:
+        _emit(event)
+
+
+# Set in the worker process: where step() posts to.
+_board: StepBoard | None = None
+_on_step: Callable[[bool], None] | None = None
 _current_step = "starting"
 
 
@@ -67,8 +133,11 @@ def step(name: str, *, budgeted: bool = True) -> None:
     """Say which step of the work starts now (a no-op outside a worker)."""
     global _current_step
     _current_step = name
-    if _report is not None:
-        _report(name, budgeted)
+    if _board is not None:
+        was_budgeted = _board.budgeted()
+        _board.post(name, budgeted=budgeted)
+        if _on_step is not None and was_budgeted != budgeted:
+            _on_step(budgeted)
 
 
 def current_step() -> str:
@@ -102,14 +171,46 @@ class Worker:
         self._pid: int | None = None
         self._requests: Connection | None = None
         self._replies: Connection | None = None
+        self._board = StepBoard()
+        self._loader: threading.Thread | None = None
 
-    def run(self, function: Callable[..., T], *args: Any, limits: Limits, **kwargs: Any) -> T:
-        """Call ``function(*args, **kwargs)`` in the worker; raise what it raised, or a budget error."""
+    def run(
+        self,
+        function: Callable[..., T],
+        *args: Any,
+        limits: Limits,
+        preload: Sequence[str] = (),
+        on_event: Callable[[Any], None] | None = None,
+        **kwargs: Any,
+    ) -> T:
+        """Call ``function(*args, **kwargs)`` in the worker; raise what it raised, or a budget error.
+
+        ``preload`` names modules this process will need for the result (to
+        unpickle and render it); they are imported in a thread while the worker
+        computes. ``on_event`` receives, in this process, whatever the function
+        passes to :func:`emit` (chunks of a grid, progress), in order.
+        """
         if not fork_is_safe():
-            return function(*args, **kwargs)
+            global _emit
+            _emit = on_event
+            try:
+                return function(*args, **kwargs)
+            finally:
+                _emit = None
         requests, replies = self._start()
-        requests.send((function, args, kwargs, limits))
-        return self._await(replies, limits)
+        self._board.reset()
+        requests.send((function, args, kwargs, limits, on_event is not None))
+        loader = None
+        if preload:
+            loader = threading.Thread(target=_import_all, args=(tuple(preload),), daemon=True)
+            loader.start()
+            self._loader = loader
+        try:
+            value: T = self._await(replies, limits, on_event)
+        finally:
+            if loader is not None:
+                loader.join()
+        return value
 
     def close(self) -> None:
         """Let the worker exit (it ends when its request pipe closes)."""
@@ -125,6 +226,9 @@ class Worker:
         """The pipes of a live worker, forking one if there is none."""
         if self._pid is not None and self._requests is not None and self._replies is not None:
             return self._requests, self._replies
+        if self._loader is not None:
+            # A fork while another thread holds the import lock would leave the child stuck on it.
+            self._loader.join()
         from multiprocessing.connection import Pipe
 
         request_read, request_write = Pipe(duplex=False)
@@ -136,47 +240,47 @@ class Worker:
         if pid == 0:  # pragma: no cover - runs in the child; covered through the parent's calls
             request_write.close()
             reply_read.close()
-            _serve(request_read, reply_write)
+            _serve(request_read, reply_write, self._board)
         request_read.close()
         reply_write.close()
         self._pid, self._requests, self._replies = pid, request_write, reply_read
         return request_write, reply_read
 
-    def _await(self, replies: Connection, limits: Limits) -> Any:
-        """Read step reports until the result comes, killing the worker when the budget runs out."""
-        remaining = limits.seconds
-        step_name, budgeted = "starting", False
-        last = time.monotonic()
+    def _await(self, replies: Connection, limits: Limits, on_event: Callable[[Any], None] | None) -> Any:
+        """Wait for the result, killing the worker once its budgeted steps have used up the budget."""
         while True:
+            # Only budgeted time counts, so waiting for what is left of the budget can never overshoot.
+            remaining = limits.seconds - self._board.spent(time.monotonic())
+            if remaining <= 0:
+                step_name = self._board.name()
+                self._kill()
+                raise _out_of_time(limits, step_name)
             try:
-                ready = replies.poll(max(0.0, remaining) if budgeted else None)
+                ready = replies.poll(remaining)
             except BaseException:
                 # Interrupted (Ctrl-C): the worker must not outlive the command.
                 self._kill()
                 raise
-            now = time.monotonic()
-            if budgeted:
-                remaining -= now - last
-            last = now
             if not ready:
-                self._kill()
-                raise _out_of_time(limits, step_name)
+                continue
             try:
                 message = replies.recv()
             except (EOFError, OSError):
-                raise self._died(limits, step_name) from None
+                raise self._died(limits, self._board.name()) from None
             tag = message[0]
-            if tag == "step":
-                step_name, budgeted = message[1], message[2]
-            elif tag == "value":
+            if tag == "event":
+                if on_event is not None:
+                    on_event(message[1])
+                continue
+            if tag == "value":
                 return message[1]
-            elif tag == "error":
+            if tag == "error":
                 raise message[1]
-            elif tag == "memory":
+            if tag == "memory":
                 self._kill()
                 raise _out_of_memory(limits, message[1])
-            else:  # "bug": an unexpected exception in the worker
-                raise WorkerBugError(message[1], message[2])
+            # "bug": an unexpected exception in the worker
+            raise WorkerBugError(message[1], message[2])
 
     def _died(self, limits: Limits, step_name: str) -> DerivError | WorkerBugError:
         """Explain a worker that vanished without answering (killed by a limit, or crashed)."""
@@ -191,7 +295,9 @@ class Worker:
         if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGSEGV:
             # Running out of address space can surface as a crash inside C code.
             return _out_of_memory(limits, step_name)
-        return WorkerBugError(f"the worker process ended unexpectedly while {step_name} (status {status})", "")
+        return WorkerBugError(
+            f"the worker process ended unexpectedly while {step_name} (status {status})", ""
+        )
 
     def _kill(self) -> None:
         """Stop the worker now and reap it."""
@@ -232,9 +338,16 @@ def close_default() -> None:
         _default = None
 
 
-def run(function: Callable[..., T], *args: Any, limits: Limits, **kwargs: Any) -> T:
-    """Run ``function`` in this process's worker under ``limits`` (see :class:`Worker`)."""
-    return default_worker().run(function, *args, limits=limits, **kwargs)
+def run(
+    function: Callable[..., T],
+    *args: Any,
+    limits: Limits,
+    preload: Sequence[str] = (),
+    on_event: Callable[[Any], None] | None = None,
+    **kwargs: Any,
+) -> T:
+    """Run ``function`` in this process's worker under ``limits`` (see :meth:`Worker.run`)."""
+    return default_worker().run(function, *args, limits=limits, preload=preload, on_event=on_event, **kwargs)
 
 
 def _out_of_time(limits: Limits, step_name: str) -> DerivError:
@@ -255,9 +368,9 @@ def _out_of_memory(limits: Limits, step_name: str) -> DerivError:
     )
 
 
-def _serve(requests: Connection, replies: Connection) -> NoReturn:  # pragma: no cover - child process
+def _serve(requests: Connection, replies: Connection, board: StepBoard) -> NoReturn:  # pragma: no cover
     """The worker's loop: run each request, reply with its value or its error, exit when the pipe closes."""
-    global _report
+    global _board, _on_step, _emit
     # Ctrl-C reaches the whole process group: the parent handles it and kills this process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
@@ -267,26 +380,28 @@ def _serve(requests: Connection, replies: Connection) -> NoReturn:  # pragma: no
         torch.set_num_threads(1)
     cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
 
-    def report(name: str, budgeted: bool) -> None:
+    def limit_cpu(budgeted: bool) -> None:
+        # A backstop for the parent's clock: the kernel stops a budgeted step that overruns by far.
         soft = resource.RLIM_INFINITY
         if budgeted and limits.seconds != math.inf:
             used = resource.getrusage(resource.RUSAGE_SELF)
             soft = int(used.ru_utime + used.ru_stime + limits.seconds) + CPU_GRACE_SECONDS
         if cpu_hard == resource.RLIM_INFINITY or soft <= cpu_hard:
             resource.setrlimit(resource.RLIMIT_CPU, (soft, cpu_hard))
-        replies.send(("step", name, budgeted))
 
-    _report = report
+    _board, _on_step = board, limit_cpu
     limits = Limits()
     while True:
         try:
-            function, args, kwargs, limits = requests.recv()
+            function, args, kwargs, limits, wants_events = requests.recv()
         except (EOFError, OSError):
             os._exit(0)
         _limit_memory(limits.memory_bytes)
+        limit_cpu(False)
+        _emit = (lambda event: replies.send(("event", event))) if wants_events else None
         reply: tuple[Any, ...]
         try:
-            report("starting", False)
+            step("starting", budgeted=False)
             reply = ("value", function(*args, **kwargs))
         except DerivError as error:
             reply = ("error", error)
@@ -341,13 +456,3 @@ def _die_with_parent() -> None:  # pragma: no cover - child process
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() == 1:
         os._exit(0)
-
-
-@contextlib.contextmanager
-def budgeted(name: str) -> Iterator[None]:
-    """Mark a block as a budgeted step, returning to an unbudgeted one after it."""
-    step(name)
-    try:
-        yield
-    finally:
-        step(f"after {name}", budgeted=False)

@@ -297,7 +297,9 @@ class _TreeTranslator:
         return _apply_unary(TORCH_FUNCTIONS[node.name], args[0])
 
 
-def _flat_chain(steps: list[tuple[Callable[[Any, Any], Any], TorchFunction | float]]) -> TorchFunction | float:
+def _flat_chain(
+    steps: list[tuple[Callable[[Any, Any], Any], TorchFunction | float]],
+) -> TorchFunction | float:
     """A long sum or product as one loop (nested closures would recurse once per term)."""
     first = steps[0][1]
     rest = steps[1:]

@@ -21,7 +21,10 @@ from typing import Final
 import torch
 
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.gridplan import DerivativeStats as DerivativeStats
 from derivcli.gridplan import GridChunk, flat_to_coordinates
+from derivcli.gridplan import GridPoint as GridPoint
+from derivcli.gridplan import KinkStats as KinkStats
 from derivcli.numeric import DTYPES, Tensor, TorchFunction, resolve_device
 
 #: Points per chunk on the CPU. Measured with bench/grid.py on a 2-core x86-64
@@ -54,48 +57,6 @@ class KinkProbe:
     function: str
     label: str
     compiled: TorchFunction
-
-
-@dataclass(frozen=True, slots=True)
-class GridPoint:
-    """One grid point with both sides' derivatives there."""
-
-    at: Mapping[str, float]
-    autograd: Mapping[str, float]
-    symbolic: Mapping[str, float]
-
-
-@dataclass(frozen=True, slots=True)
-class KinkStats:
-    """Where the grid meets one kink: points exactly on it, and neighbours on either side of it."""
-
-    kind: str
-    function: str
-    label: str
-    on_grid: int
-    crossings: int
-    on_grid_examples: tuple[GridPoint, ...]
-    crossing_examples: tuple[tuple[GridPoint, GridPoint], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class DerivativeStats:
-    """The comparison of one derivative over the whole grid.
-
-    Errors are taken over points where both sides are finite; ``disagree``
-    counts points outside tolerance, except where both sides are nan.
-    """
-
-    max_abs_error: float
-    max_abs_error_at: GridPoint | None
-    max_rel_error: float
-    max_rel_error_at: GridPoint | None
-    disagree: int
-    both_nan: int
-    autograd_non_finite: int
-    symbolic_non_finite: int
-    one_side_finite: int = 0
-    one_side_finite_at: GridPoint | None = None
 
 
 @dataclass(frozen=True, slots=True)

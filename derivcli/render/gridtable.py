@@ -12,8 +12,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from derivcli.grid import GridReport
-from derivcli.numeric.grid import GridPoint
+from derivcli.gridplan import GridPoint, GridReport
 from derivcli.render.table import format_error, format_float
 
 

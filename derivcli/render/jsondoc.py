@@ -18,12 +18,12 @@ if TYPE_CHECKING:
     # Annotations only: an error document under --json must not import SymPy through compare.
     from derivcli.batch import BatchResult
     from derivcli.check import CheckReport
-    from derivcli.results import AutogradOnly, DerivativeEntry, PointReport, Report
     from derivcli.graph import GraphReport
     from derivcli.grid import GridReport
     from derivcli.jacobian import JacobianReport, Matrix
     from derivcli.numeric.graph import TensorState
     from derivcli.numeric.grid import GridPoint, KinkStats
+    from derivcli.results import AutogradOnly, DerivativeEntry, PointReport, Report
 
 JsonNumber = float | str
 
@@ -104,7 +104,7 @@ def error_document(error: DerivError) -> dict[str, Any]:
 
 
 def autograd_only_document(result: AutogradOnly, error: DerivError) -> dict[str, Any]:
-    """The document of eval/partial --json when the symbolic side ran out of time: the error and autograd alone."""
+    """The --json document of eval and partial when the symbolic side ran out of time."""
     return {
         **error_document(error),
         "input": result.input,
@@ -315,8 +315,8 @@ def matrix_document(matrix: Matrix) -> dict[str, Any]:
 
 def hessian_document(report: Report) -> dict[str, Any]:
     """``deriv hessian --json``: the core document (keys "x,y"), plus the matrices and their symmetry."""
-    from derivcli.compare import Tolerance
     from derivcli.jacobian import asymmetry, hessian_matrices, is_symmetric
+    from derivcli.results import Tolerance
 
     document = report_document(report)
     tolerance = Tolerance(report.rtol, report.atol)
