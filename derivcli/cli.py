@@ -30,7 +30,7 @@ from derivcli.errors import DerivError, ErrorKind, ExitStatus
 from derivcli.gridplan import DEFAULT_NUM, GridChunk, GridPlan, GridReport, make_grid_plan
 from derivcli.parsing import parse_count, parse_expression, parse_point, parse_range
 from derivcli.plan import Mode, check_device, make_plan, split_names
-from derivcli.render.messages import error_lines
+from derivcli.render.messages import error_lines, printable
 from derivcli.worker import DEFAULT_TIMEOUT, check_timeout, close_default
 
 if TYPE_CHECKING:
@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from derivcli.plan import Plan
 
 T = TypeVar("T")
+#: Usage errors quote what was typed; longer quotes are cut.
+MAX_USAGE_MESSAGE = 200
 
 EXIT_STATUS_EPILOG = (
     "Exit status: 0 success; 1 autograd and symbolic disagree (with --strict) or a deriv check fails; "
@@ -80,13 +82,18 @@ class ExpressionCommand(TyperCommand):
         try:
             return super().parse_args(ctx, args)
         except TyperException as error:
+            error_text = error.format_message()
             if wants_json:
-                error_text = error.format_message()
                 document = {"error": {"kind": ErrorKind.USAGE.value, "message": error_text, "column": None}}
                 from derivcli.render.jsondoc import dumps
 
                 sys.stdout.write(dumps(document) + "\n")
-            raise
+            # One line, as every other error: the message (a hostile option can be thousands of
+            # characters long, so it is cut) and where to read more.
+            if len(error_text) > MAX_USAGE_MESSAGE:
+                error_text = error_text[:MAX_USAGE_MESSAGE] + f"... ({len(error_text):,} characters)"
+            typer.echo(f"deriv: error: {printable(error_text)} (see 'deriv {self.name} --help')", err=True)
+            raise typer.Exit(ExitStatus.BAD_INPUT) from None
 
 
 def move_dash_expression(

@@ -682,6 +682,9 @@ class _Builder:
         while isinstance(current, ast.BinOp) and isinstance(current.op, chain_ops):
             items.append((isinstance(current.op, (ast.Sub, ast.Div)), current.right))
             current = current.left
+            # +(a*b)*c is the chain a*b*c, as (a*b)*c is: a unary plus must not change the tree's shape.
+            while isinstance(current, ast.UnaryOp) and isinstance(current.op, ast.UAdd):
+                current = current.operand
         items.append((False, current))
         items.reverse()
         built = tuple((flag, self.build(operand, depth + 1)) for flag, operand in items)
