@@ -1,0 +1,93 @@
+"""--timeout end to end: inputs that would run SymPy for hours end within their budget."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+
+import pytest
+from typer.testing import CliRunner
+
+from derivcli import worker
+from derivcli.cli import app
+from derivcli.errors import ExitStatus
+from tests.conftest import Outcome
+
+Run = Callable[..., Outcome]
+
+pytestmark = pytest.mark.skipif(not worker.fork_is_safe(), reason="the time budget needs fork")
+
+#: diff() of this computes pi to hundreds of millions of digits (SymPy decides the sign of a sine).
+HANGS_IN_DIFF = "x*sin(3+exp(exp(exp(3))))"
+#: Differentiates at once, but the exact value of cos(3 + exp(exp(exp(3)))) needs the same pi.
+HANGS_IN_EVALUATION = "sin(x+exp(exp(exp(3))))"
+
+
+def test_a_hanging_derivative_ends_within_its_budget(deriv: Run) -> None:
+    began = time.monotonic()
+    outcome = deriv("eval", HANGS_IN_DIFF, "--at", "x=3", "--timeout", "1", "--json")
+    assert time.monotonic() - began < 30
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    error = outcome.json()["error"]
+    assert (error["kind"], error["step"]) == ("timeout", "differentiating with respect to x")
+    assert error["message"] == (
+        "the symbolic side ran out of its 1 s time budget while differentiating with respect to x"
+        " (raise the budget with --timeout)"
+    )
+    assert "Traceback" not in outcome.stderr
+
+
+def test_autograd_answers_alone_when_exact_evaluation_runs_out(deriv: Run) -> None:
+    outcome = deriv("eval", HANGS_IN_EVALUATION, "--at", "x=3", "--timeout", "1", "--json")
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    document = outcome.json()
+    assert document["error"]["kind"] == "timeout"
+    assert document["error"]["step"] == "evaluating exactly at point 1 (x=3)"
+    (point,) = document["autograd"]
+    assert point["at"] == {"x": 3.0}
+    # exp(exp(exp(3))) overflows float64, so torch's honest answer is nan.
+    assert point["derivatives"] == {"x": "nan"}
+
+
+def test_autograd_alone_as_a_table(deriv: Run) -> None:
+    outcome = deriv("partial", "sin(x+exp(exp(exp(3))))*y", "--at", "x=3,y=2", "--timeout", "1")
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    assert "(autograd only: no symbolic result)" in outcome.stdout
+    assert "∂/∂y" in outcome.stdout
+    (message,) = outcome.stderr.splitlines()
+    assert message.startswith(
+        "deriv: error: the symbolic side ran out of its 1 s time budget while evaluating"
+    )
+
+
+def test_a_grid_that_would_hang_ends_within_its_budget(deriv: Run) -> None:
+    outcome = deriv("grid", HANGS_IN_DIFF, "--range", "x=0:1", "--timeout", "1", "--json")
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    assert outcome.json()["error"]["step"] == "differentiating"
+
+
+def test_a_batch_line_that_would_hang_costs_its_budget_and_the_batch_goes_on() -> None:
+    lines = [
+        {"expr": "x**2", "at": 3},
+        {"expr": HANGS_IN_DIFF, "at": 3, "id": "slow"},
+        {"expr": "x**3", "at": 2},
+    ]
+    result = CliRunner().invoke(
+        app, ["batch", "--timeout", "1"], input="".join(json.dumps(line) + "\n" for line in lines)
+    )
+    assert result.exit_code == ExitStatus.BAD_INPUT
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [answer["line"] for answer in answers] == [1, 2, 3]
+    assert answers[1]["id"] == "slow"
+    assert answers[1]["error"]["kind"] == "timeout"
+    assert answers[0]["points"][0]["derivatives"]["x"]["autograd"] == 6.0
+    assert answers[2]["points"][0]["derivatives"]["x"]["autograd"] == 12.0
+    assert result.stderr.startswith("deriv batch: 2 ok, 1 error, 3 lines in ")
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "1e9"])
+def test_timeouts_that_are_not_budgets_are_refused(deriv: Run, value: str) -> None:
+    outcome = deriv("eval", "x", "--at", "1", "--timeout", value)
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    assert outcome.stderr.startswith("deriv: error: --timeout must be a number of seconds above 0")

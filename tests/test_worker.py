@@ -1,0 +1,170 @@
+"""The worker process: time budget, memory cap, errors carried across, events, replacement."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+from typing import Any
+
+import pytest
+
+from derivcli import worker
+from derivcli.errors import DerivError, ErrorKind
+from derivcli.worker import Limits, Worker, WorkerBugError
+
+pytestmark = pytest.mark.skipif(not worker.fork_is_safe(), reason="the worker needs fork")
+
+
+def _sleep_in(step_name: str, seconds: float, *, budgeted: bool) -> str:
+    worker.step(step_name, budgeted=budgeted)
+    time.sleep(seconds)
+    return "done"
+
+
+def _c_level_loop() -> int:
+    worker.step("summing forever")
+    # sum() over a range runs inside C: no signal handler runs until it returns.
+    return sum(range(10**13))
+
+
+def _raise_deriv_error() -> None:
+    raise DerivError(ErrorKind.BAD_POINT, "x is given twice", source="x=1,x=2", column=5, length=1)
+
+
+def _raise_bug() -> None:
+    raise ValueError("boom")
+
+
+def _allocate(gib: int) -> int:
+    worker.step("allocating")
+    return len(bytearray(gib * 2**30))
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def _emit_three() -> str:
+    for number in range(3):
+        worker.emit(("event", number))
+    return "after events"
+
+
+@pytest.fixture
+def pool() -> Any:
+    """A fresh worker, closed after the test."""
+    instance = Worker()
+    yield instance
+    instance.close()
+
+
+def test_a_value_comes_back(pool: Worker) -> None:
+    assert pool.run(_sleep_in, "napping", 0.01, budgeted=True, limits=Limits(seconds=5)) == "done"
+
+
+def test_a_budgeted_step_past_the_budget_is_stopped_and_named(pool: Worker) -> None:
+    began = time.monotonic()
+    with pytest.raises(DerivError) as caught:
+        pool.run(_sleep_in, "differentiating", 30, budgeted=True, limits=Limits(seconds=0.5))
+    assert time.monotonic() - began < 10
+    assert caught.value.kind is ErrorKind.TIMEOUT
+    assert caught.value.step == "differentiating"
+    assert caught.value.message == (
+        "the symbolic side ran out of its 0.5 s time budget while differentiating (raise the budget with --timeout)"
+    )
+
+
+def test_unbudgeted_steps_do_not_spend_the_budget(pool: Worker) -> None:
+    # Numeric work (autograd over a big grid) may take longer than the symbolic budget.
+    assert pool.run(_sleep_in, "running autograd", 1.0, budgeted=False, limits=Limits(seconds=0.3)) == "done"
+
+
+def test_a_loop_inside_c_is_stopped(pool: Worker) -> None:
+    began = time.monotonic()
+    with pytest.raises(DerivError) as caught:
+        pool.run(_c_level_loop, limits=Limits(seconds=0.5))
+    assert (caught.value.kind, caught.value.step) == (ErrorKind.TIMEOUT, "summing forever")
+    assert time.monotonic() - began < 10
+
+
+def test_a_stopped_worker_is_replaced(pool: Worker) -> None:
+    first = pool.run(_pid, limits=Limits())
+    assert pool.run(_pid, limits=Limits()) == first  # one worker serves many calls
+    with pytest.raises(DerivError):
+        pool.run(_sleep_in, "stuck", 30, budgeted=True, limits=Limits(seconds=0.2))
+    second = pool.run(_pid, limits=Limits())
+    assert second not in (first, os.getpid())
+
+
+def test_deriv_errors_cross_with_every_field(pool: Worker) -> None:
+    with pytest.raises(DerivError) as caught:
+        pool.run(_raise_deriv_error, limits=Limits())
+    error = caught.value
+    assert (error.kind, error.message, error.source, error.column, error.length) == (
+        ErrorKind.BAD_POINT,
+        "x is given twice",
+        "x=1,x=2",
+        5,
+        1,
+    )
+
+
+def test_a_bug_arrives_named_with_its_traceback(pool: Worker) -> None:
+    with pytest.raises(WorkerBugError) as caught:
+        pool.run(_raise_bug, limits=Limits())
+    assert str(caught.value) == "ValueError: boom"
+    assert "_raise_bug" in caught.value.details
+
+
+def test_memory_beyond_the_cap_is_refused(pool: Worker) -> None:
+    with pytest.raises(DerivError) as caught:
+        pool.run(_allocate, 16, limits=Limits(memory_bytes=2 * 2**30))
+    assert caught.value.kind is ErrorKind.OUT_OF_MEMORY
+    assert caught.value.message == "the worker process ran out of its memory budget of 2 GiB while allocating"
+
+
+def test_events_arrive_in_order_before_the_value(pool: Worker) -> None:
+    seen: list[Any] = []
+    assert pool.run(_emit_three, limits=Limits(), on_event=seen.append) == "after events"
+    assert seen == [("event", 0), ("event", 1), ("event", 2)]
+
+
+def test_without_fork_the_call_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(worker, "fork_is_safe", lambda: False)
+    seen: list[Any] = []
+    assert Worker().run(_emit_three, limits=Limits(), on_event=seen.append) == "after events"
+    assert len(seen) == 3
+    assert Worker().run(_pid, limits=Limits()) == os.getpid()
+
+
+def test_deriv_error_pickles_with_its_step() -> None:
+    error = DerivError(ErrorKind.TIMEOUT, "out of time", step="simplifying")
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.kind, copy.message, copy.step) == (ErrorKind.TIMEOUT, "out of time", "simplifying")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "accepted"), [(10.0, True), (0.001, True), (0.0, False), (-1.0, False), (float("nan"), False)]
+)
+def test_check_timeout(seconds: float, accepted: bool) -> None:
+    if accepted:
+        assert worker.check_timeout(seconds) == seconds
+    else:
+        with pytest.raises(DerivError) as caught:
+            worker.check_timeout(seconds)
+        assert caught.value.kind is ErrorKind.BAD_OPTION
+
+
+def test_step_board_counts_only_budgeted_time() -> None:
+    board = worker.StepBoard()
+    board.reset()
+    board.post("a", budgeted=True, spent=1.5)
+    assert board.name() == "a"
+    assert board.budgeted()
+    assert board.spent(time.monotonic()) >= 1.5
+    board.post("b", budgeted=False)
+    frozen = board.spent(time.monotonic())
+    time.sleep(0.05)
+    assert board.spent(time.monotonic()) == frozen
+    assert not board.budgeted()
