@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 from derivcli import worker
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.parsing import ParsedExpression, PointSpec, parse_expression, parse_point
-from derivcli.plan import DTYPE_NAMES, Mode, Plan, check_device, make_plan, split_names
+from derivcli.plan import DEFAULT_TIMEOUT, DTYPE_NAMES, Mode, Plan, check_device, make_plan, split_names
 
 if TYPE_CHECKING:
     from derivcli.results import Report
@@ -40,7 +40,7 @@ class BatchResult:
     error: DerivError | None
 
 
-def run_batch(lines: Iterable[str], *, timeout: float = worker.DEFAULT_TIMEOUT) -> Iterator[BatchResult]:
+def run_batch(lines: Iterable[str], *, timeout: float = DEFAULT_TIMEOUT) -> Iterator[BatchResult]:
     """Answer each line in order; errors are results too, never exceptions.
 
     Lines are read and parsed here; each is computed in the worker process

@@ -22,16 +22,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO, TypeVar
 
 import typer
-from typer.core import TyperCommand
+from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import TyperException
 
 from derivcli import __version__
 from derivcli.errors import DerivError, ErrorKind, ExitStatus
-from derivcli.gridplan import DEFAULT_NUM, GridChunk, GridPlan, GridReport, make_grid_plan
+from derivcli.gridplan import DEFAULT_NUM, make_grid_plan
 from derivcli.parsing import parse_count, parse_expression, parse_point, parse_range
-from derivcli.plan import Mode, check_device, make_plan, split_names
+from derivcli.plan import DEFAULT_TIMEOUT, Mode, check_device, check_timeout, make_plan, split_names
 from derivcli.render.messages import error_lines, printable
-from derivcli.worker import DEFAULT_TIMEOUT, check_timeout, close_default
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -39,6 +38,8 @@ if TYPE_CHECKING:
     from derivcli.check import CheckReport
     from derivcli.compare import AutogradOnly, Options, Report
     from derivcli.graph import GraphReport
+    from derivcli.gridplan import GridChunk, GridPlan
+    from derivcli.gridresults import GridReport
     from derivcli.jacobian import JacobianReport
     from derivcli.parsing import PointSpec
     from derivcli.plan import Plan
@@ -71,12 +72,61 @@ def _complete_device(incomplete: str) -> list[str]:
     return [name for name in ("cpu", "cuda", "mps", "auto") if name.startswith(incomplete)]
 
 
-class ExpressionCommand(TyperCommand):
+def _parse_for_completion(command: Any, ctx: Any, args: list[str]) -> list[str]:
+    """Parse a command line as shell completion needs it: which parameters were given, values unconverted.
+
+    Converting values is what Typer does next, and it builds pydantic adapters
+    for that (about 60 ms of imports); completion never uses the values, and a
+    Tab press should cost little more than ``import typer``.
+    """
+    from typer._click.core import ParameterSource
+
+    parser = command.make_parser(ctx)
+    opts, rest, _ = parser.parse_args(args=args)
+    for param in command.get_params(ctx):
+        if param.name is None:
+            continue
+        given = param.name in opts
+        ctx.params.setdefault(param.name, opts.get(param.name))
+        ctx.set_parameter_source(
+            param.name, ParameterSource.COMMANDLINE if given else ParameterSource.DEFAULT
+        )
+    ctx.args = rest
+    ctx._opt_prefixes.update(parser._opt_prefixes)
+    return list(rest)
+
+
+class DerivGroup(TyperGroup):
+    """deriv's top level: as Typer's, with a completion parse that skips value conversion."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Parse the top-level options; under completion, without converting values."""
+        if not ctx.resilient_parsing:
+            return list(super().parse_args(ctx, args))
+        rest = _parse_for_completion(self, ctx, args)
+        if rest:
+            ctx._protected_args, ctx.args = rest[:1], rest[1:]
+        return list(ctx.args)
+
+
+class DerivCommand(TyperCommand):
+    """A deriv command: as Typer's, with a completion parse that skips value conversion."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Parse the command's options; under completion, without converting values."""
+        if ctx.resilient_parsing:
+            return _parse_for_completion(self, ctx, args)
+        return list(super().parse_args(ctx, args))
+
+
+class ExpressionCommand(DerivCommand):
     """A command whose expression argument may start with '-' (``deriv eval "-x**2"``)."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         """Let a leading-minus expression through, and answer usage errors in JSON under --json."""
         args = move_dash_expression(args, self.params, help_options=ctx.help_option_names)
+        if ctx.resilient_parsing:
+            return _parse_for_completion(self, ctx, args)
         # Click consumes the list it is given: decide about JSON before it does.
         wants_json = "--json" in args
         try:
@@ -143,6 +193,7 @@ def move_dash_expression(
 
 app = typer.Typer(
     name="deriv",
+    cls=DerivGroup,
     help=(
         "Derivatives computed two independent ways, symbolically (SymPy) and by automatic "
         "differentiation (PyTorch), side by side."
@@ -444,7 +495,9 @@ def _guarded(action: Callable[[], ExitStatus], *, json_output: bool) -> NoReturn
         _internal_error(error, json_output=json_output)
     finally:
         # The worker ends with the command (a later command in this process forks a fresh one).
-        close_default()
+        worker = sys.modules.get("derivcli.worker")
+        if worker is not None:
+            worker.close_default()
     raise typer.Exit(status)
 
 
@@ -535,6 +588,7 @@ def jacobian_command(
 
 @app.command(
     "batch",
+    cls=DerivCommand,
     epilog="Exit status: 0 when every line succeeded; 2 when any line was an error (its result says why) "
     "or the input cannot be read; 3 when a line met a bug in deriv (the batch still goes on);"
     " 130 interrupted.",
@@ -1074,6 +1128,7 @@ def graph_command(
 
 @app.command(
     "check",
+    cls=DerivCommand,
     epilog=EXIT_STATUS_EPILOG + " For check, 2 also when the file cannot be loaded or its code raises.",
     help="Check a custom torch.autograd.Function against an expression: forward, backward with "
     "grad_output=1 and with other upstream gradients, batched inputs, gradcheck and gradgradcheck.\n\n"

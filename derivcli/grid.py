@@ -14,9 +14,9 @@ import sympy
 
 from derivcli import numeric, symbolic, worker
 from derivcli.compare import dtype_value, format_number, resolve_tolerance
-from derivcli.gridplan import AxisReport as AxisReport
 from derivcli.gridplan import GridPlan
-from derivcli.gridplan import GridReport as GridReport
+from derivcli.gridresults import AxisReport as AxisReport
+from derivcli.gridresults import GridReport as GridReport
 from derivcli.numeric.grid import (
     AxisValues,
     ChunkSink,

@@ -65,6 +65,8 @@ CHARACTER_MAP: Final[Mapping[str, str]] = {
 
 MAX_EXPRESSION_LENGTH: Final = 10_000
 MAX_DEPTH: Final = 100
+#: Distinct variables of one expression (a Hessian of 100 variables already has 10,000 entries).
+MAX_VARIABLES: Final = 100
 MAX_SIGNIFICANT_DIGITS: Final = 1_000
 #: Exact integers and rationals larger than this many bits are refused (about 30,000 digits).
 MAX_EXACT_BITS: Final = 100_000
@@ -272,6 +274,11 @@ def parse_expression(
     tree = _parse_ast(text, code, code_origin, what)
     builder = _Builder(text, code, code_origin, what=what, allow_variables=allow_variables)
     node = builder.build(tree.body, depth=0)
+    if len(builder.variables) > MAX_VARIABLES:
+        raise DerivError(
+            ErrorKind.TOO_LARGE,
+            f"{what} has {len(builder.variables):,} distinct variables; the limit is {MAX_VARIABLES}",
+        )
     return ParsedExpression(text=text, tree=node, variables=tuple(builder.variables))
 
 

@@ -211,3 +211,19 @@ def _resolve_point(spec: PointSpec, *, variables: Sequence[str]) -> Mapping[str,
             f"no value for variable{plural} {', '.join(missing)} in --at {spec.text!r}; write --at {example}",
         )
     return {name: values[name] for name in variables}
+
+
+#: Default time budget of the symbolic steps of one command or batch line, in seconds.
+DEFAULT_TIMEOUT: Final = 10.0
+#: Longest budget accepted: a day.
+MAX_TIMEOUT: Final = 86_400.0
+
+
+def check_timeout(seconds: float, *, option: str = "--timeout") -> float:
+    """Refuse a time budget that is not a finite number of seconds above zero (and at most a day)."""
+    if not (0 < seconds <= MAX_TIMEOUT):
+        raise DerivError(
+            ErrorKind.BAD_OPTION,
+            f"{option} must be a number of seconds above 0 and at most {MAX_TIMEOUT:,.0f}, got {seconds:g}",
+        )
+    return seconds

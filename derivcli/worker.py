@@ -36,16 +36,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.plan import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
 T = TypeVar("T")
 
-#: Default time budget of the symbolic steps of one command or batch line, in seconds.
-DEFAULT_TIMEOUT: Final = 10.0
-#: Longest budget accepted: a day.
-MAX_TIMEOUT: Final = 86_400.0
 #: Default cap on the worker's address space, in bytes (torch and SymPy loaded take about 0.8 GiB).
 DEFAULT_MEMORY: Final = 8 * 2**30
 #: CPU seconds granted beyond the wall-clock budget before the kernel stops a budgeted step itself.
@@ -143,16 +140,6 @@ def step(name: str, *, budgeted: bool = True) -> None:
 def current_step() -> str:
     """The step this process said it started last."""
     return _current_step
-
-
-def check_timeout(seconds: float, *, option: str = "--timeout") -> float:
-    """Refuse a time budget that is not a finite number of seconds above zero (and at most a day)."""
-    if not (0 < seconds <= MAX_TIMEOUT):
-        raise DerivError(
-            ErrorKind.BAD_OPTION,
-            f"{option} must be a number of seconds above 0 and at most {MAX_TIMEOUT:,.0f}, got {seconds:g}",
-        )
-    return seconds
 
 
 def fork_is_safe() -> bool:

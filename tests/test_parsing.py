@@ -439,3 +439,15 @@ def test_node_text_prints_a_tree_that_parses_back_to_itself(text: str, printed: 
     tree = parse_expression(text).tree
     assert node_text(tree) == printed
     assert _shape(parse_expression(printed).tree) == _shape(tree)
+
+
+def test_more_than_the_limit_of_distinct_variables_is_refused() -> None:
+    from derivcli.parsing import MAX_VARIABLES
+
+    assert len(parse_expression("+".join(f"v{index}" for index in range(MAX_VARIABLES))).variables) == 100
+    with pytest.raises(DerivError) as caught:
+        parse_expression("+".join(f"v{index}" for index in range(MAX_VARIABLES + 1)))
+    assert (caught.value.kind, caught.value.message) == (
+        ErrorKind.TOO_LARGE,
+        "expression has 101 distinct variables; the limit is 100",
+    )

@@ -61,31 +61,6 @@ def shape(node: object) -> object:
     return node
 
 
-def flat(node: Node) -> Node:
-    """The tree with a sum that starts with a sum (a product with a product) merged into one chain.
-
-    Only a unary plus makes the parser build that nesting: ``+(x*y)*z`` is the
-    product of ``x*y`` and ``z``, which node_text prints as ``(x*y)*z``, a flat
-    product once parsed (same value, same evaluation order).
-    """
-    if isinstance(node, Negate):
-        return Negate(flat(node.operand), node.column)
-    if isinstance(node, Power):
-        return Power(flat(node.base), flat(node.exponent), node.column, node.text)
-    if isinstance(node, Call):
-        return Call(node.name, tuple(flat(arg) for arg in node.args), node.column)
-    if isinstance(node, Sum):
-        terms = [(flag, flat(term)) for flag, term in node.terms]
-        first = terms[0][1]
-        return Sum((*(first.terms if isinstance(first, Sum) else terms[:1]), *terms[1:]), node.column)
-    if isinstance(node, Product):
-        factors = [(flag, flat(factor)) for flag, factor in node.factors]
-        first = factors[0][1]
-        head = first.factors if isinstance(first, Product) else factors[:1]
-        return Product((*head, *factors[1:]), node.column)
-    return node
-
-
 def variables_in_order(node: Node) -> tuple[str, ...]:
     """Variable names in order of first appearance, left to right as printed."""
     seen: dict[str, None] = {}
@@ -318,13 +293,10 @@ def test_subtracting_a_literal_zero_is_not_division_by_zero() -> None:
     assert shape(tree) == shape(Sum(((False, Variable("x", 0)), (True, Number(Fraction(0), "0", 0))), 0))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="node_text prints a chain nested through unary plus, +(x*y)*z, as (x*y)*z, which parses flat",
-)
-@pytest.mark.parametrize("text", ["+(x*y)*z", "+(x-y)+z"])
+@pytest.mark.parametrize("text", ["+(x*y)*z", "+(x-y)+z", "-(+(2x)*(2x))"])
 def test_unary_plus_nesting_survives_node_text(text: str) -> None:
-    # Found by bench/fuzz_parser.py on '-(+(2x)*(2x))'; same value either way, but not the same tree.
+    # Found by bench/fuzz_parser.py on '-(+(2x)*(2x))' (node_text printed '(2*x)*(2*x)', which
+    # parsed flat); fixed in 2425c56 ("unary plus keeps chains flat"): kept as a regression test.
     tree = parse_expression(text).tree
     assert shape(parse_expression(node_text(tree)).tree) == shape(tree)
 
@@ -489,11 +461,10 @@ def test_parse_expression_returns_a_tree_or_refuses(text: str) -> None:
         check_refusal(error, text)
         return
     assert parsed.text == text
-    # Whatever is accepted prints back to an expression that parses to the same tree
-    # (up to the unary-plus nesting of test_unary_plus_nesting_survives_node_text).
+    # Whatever is accepted prints back to an expression that parses to the same tree.
     printed = node_text(parsed.tree)
     again = parse_expression(printed)
-    assert shape(flat(again.tree)) == shape(flat(parsed.tree)), (text, printed)
+    assert shape(again.tree) == shape(parsed.tree), (text, printed)
     assert again.variables == parsed.variables
 
 

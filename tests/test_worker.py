@@ -11,6 +11,7 @@ import pytest
 
 from derivcli import worker
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.plan import check_timeout
 from derivcli.worker import Limits, Worker, WorkerBugError
 
 pytestmark = pytest.mark.skipif(not worker.fork_is_safe(), reason="the worker needs fork")
@@ -150,10 +151,10 @@ def test_deriv_error_pickles_with_its_step() -> None:
 )
 def test_check_timeout(seconds: float, accepted: bool) -> None:
     if accepted:
-        assert worker.check_timeout(seconds) == seconds
+        assert check_timeout(seconds) == seconds
     else:
         with pytest.raises(DerivError) as caught:
-            worker.check_timeout(seconds)
+            check_timeout(seconds)
         assert caught.value.kind is ErrorKind.BAD_OPTION
 
 

@@ -21,10 +21,10 @@ from typing import Final
 import torch
 
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.gridplan import DerivativeStats as DerivativeStats
 from derivcli.gridplan import GridChunk, flat_to_coordinates
-from derivcli.gridplan import GridPoint as GridPoint
-from derivcli.gridplan import KinkStats as KinkStats
+from derivcli.gridresults import DerivativeStats as DerivativeStats
+from derivcli.gridresults import GridPoint as GridPoint
+from derivcli.gridresults import KinkStats as KinkStats
 from derivcli.numeric import DTYPES, Tensor, TorchFunction, resolve_device
 
 #: Points per chunk on the CPU. Measured with bench/grid.py on a 2-core x86-64
