@@ -695,11 +695,12 @@ class _Builder:
         items.append((False, current))
         items.reverse()
         built = tuple((flag, self.build(operand, depth + 1)) for flag, operand in items)
+        if chain_ops[0] is ast.Add:
+            # In a sum the flag means subtraction: x - 0 is fine.
+            return Sum(built, self.column(node))
         for (divide, operand), (_, item) in zip(items, built, strict=True):
             if divide and isinstance(item, Number) and item.value == 0:
                 raise self.fail(ErrorKind.BAD_NUMBER, "division by zero", operand)
-        if chain_ops[0] is ast.Add:
-            return Sum(built, self.column(node))
         return Product(built, self.column(node))
 
     def operator_error(self, node: ast.BinOp) -> DerivError:

@@ -8,9 +8,7 @@ test sends every case (plus lines that are not JSON at all) through ``deriv
 batch`` in a single stream.
 
 A case whose ``kind`` is None is one deriv legitimately computes (a large but
-finite number): it must succeed cleanly instead. A case with ``bug`` set does
-not fail cleanly today on the command line: it is a strict xfail, so fixing the
-bug makes it fail until the mark is removed.
+finite number): it must succeed cleanly instead.
 """
 
 from __future__ import annotations
@@ -40,10 +38,6 @@ class Case:
     kind: str | None
     #: The kind on the command line where it differs from ``deriv batch`` (which takes the text as is).
     argv_kind: str | None = None
-    #: Why the command line does not fail cleanly today (a strict xfail there).
-    bug: str | None = None
-    #: Why ``eval --json`` names the wrong kind today though it fails cleanly (a strict xfail there).
-    kind_bug: str | None = None
 
     def expected_argv_kind(self) -> str | None:
         return self.argv_kind if self.argv_kind is not None else self.kind
@@ -408,13 +402,8 @@ def assert_one_error_message(stderr: str) -> None:
         assert line.isprintable(), f"unprintable character on stderr: {line!r}"
 
 
-def _argv_params(cases: tuple[Case, ...], *, json_output: bool = False) -> list[Any]:
-    params = []
-    for case in cases:
-        bug = case.bug or (case.kind_bug if json_output else None)
-        marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
-        params.append(pytest.param(case, id=case.id, marks=marks))
-    return params
+def _argv_params(cases: tuple[Case, ...]) -> list[Any]:
+    return [pytest.param(case, id=case.id) for case in cases]
 
 
 ARGV_CASES: Final = tuple(case for case in CASES if case.on_argv())
@@ -441,9 +430,7 @@ def test_refused_cleanly_on_the_command_line(case: Case, tmp_path: Path) -> None
     assert_one_error_message(run.stderr)
 
 
-@pytest.mark.parametrize(
-    "case", _argv_params(tuple(case for case in ARGV_CASES if case.id in JSON_SUBSET), json_output=True)
-)
+@pytest.mark.parametrize("case", _argv_params(tuple(case for case in ARGV_CASES if case.id in JSON_SUBSET)))
 def test_error_kind_under_json(case: Case, tmp_path: Path) -> None:
     canary = tmp_path / "CANARY"
     run = _deriv(["eval", _with_canary(case.text, canary), "--at", "x=1", "--json"], cwd=tmp_path)
