@@ -14,7 +14,7 @@ import json
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from derivcli import worker
 from derivcli.errors import DerivError, ErrorKind
@@ -30,6 +30,35 @@ MAX_LINE: Final = 100_000
 
 
 @dataclass(frozen=True, slots=True)
+class LongLine:
+    """A line longer than :data:`MAX_LINE`, read past without keeping it (only its length)."""
+
+    length: int
+
+
+def bounded_lines(stream: TextIO, *, limit: int = MAX_LINE) -> Iterator[str | LongLine]:
+    """The stream's lines without their newlines; a line over ``limit`` characters is never held whole.
+
+    A line of gigabytes with no newline would otherwise be read into memory
+    before its length could be checked.
+    """
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith("\n"):
+            yield line.removesuffix("\n")
+            continue
+        length = len(line)
+        while not line.endswith("\n"):
+            line = stream.readline(2**16)
+            if not line:
+                break
+            length += len(line)
+        yield LongLine(length - line.endswith("\n"))
+
+
+@dataclass(frozen=True, slots=True)
 class BatchResult:
     """One input line's outcome: its number, its id (if given), and a report or an error."""
 
@@ -40,7 +69,7 @@ class BatchResult:
     error: DerivError | None
 
 
-def run_batch(lines: Iterable[str], *, timeout: float = DEFAULT_TIMEOUT) -> Iterator[BatchResult]:
+def run_batch(lines: Iterable[str | LongLine], *, timeout: float = DEFAULT_TIMEOUT) -> Iterator[BatchResult]:
     """Answer each line in order; errors are results too, never exceptions.
 
     Lines are read and parsed here; each is computed in the worker process
@@ -51,6 +80,8 @@ def run_batch(lines: Iterable[str], *, timeout: float = DEFAULT_TIMEOUT) -> Iter
     for number, line in enumerate(lines, start=1):
         problem: Any = None
         try:
+            if isinstance(line, LongLine):
+                raise _too_long(line.length)
             problem = _read_line(line)
             plan, device, dtype = _plan(problem, parsed)
             memory = worker.DEFAULT_MEMORY if device == "cpu" else None
@@ -78,9 +109,7 @@ def _has_id(problem: Any) -> bool:
 def _read_line(line: str) -> dict[str, Any]:
     """The line's JSON object, with only known keys and an expression."""
     if len(line) > MAX_LINE:
-        raise DerivError(
-            ErrorKind.TOO_LONG, f"the line is {len(line):,} characters long; the limit is {MAX_LINE:,}"
-        )
+        raise _too_long(len(line))
     if not line.strip():
         raise DerivError(
             ErrorKind.BAD_LINE,
@@ -98,6 +127,12 @@ def _read_line(line: str) -> dict[str, Any]:
     if not isinstance(problem.get("expr"), str):
         raise DerivError(ErrorKind.BAD_LINE, 'the line needs "expr", the expression as a string')
     return problem
+
+
+def _too_long(length: int) -> DerivError:
+    return DerivError(
+        ErrorKind.TOO_LONG, f"the line is {length:,} characters long; the limit is {MAX_LINE:,}"
+    )
 
 
 def _refuse_constant(name: str) -> float:

@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from derivcli.plan import Plan
 
 T = TypeVar("T")
+#: Steps of the worker that autograd alone would run again (see compare.autograd_only).
+AUTOGRAD_STEPS = frozenset({"reading the points exactly", "translating the expression to torch"})
 #: Usage errors quote what was typed; longer quotes are cut.
 MAX_USAGE_MESSAGE = 200
 
@@ -361,7 +363,8 @@ def _evaluate(request: EvalRequest) -> NoReturn:
         try:
             report = _in_worker(_compare_plan, plan, request, timeout=request.timeout, device=request.device)
         except DerivError as error:
-            if error.kind is ErrorKind.TIMEOUT:
+            # Autograd alone needs the points and the translation: if those ran out, it cannot answer.
+            if error.kind is ErrorKind.TIMEOUT and error.step not in AUTOGRAD_STEPS:
                 _autograd_fallback(plan, request, error)
             raise
         if request.mode is not Mode.HESSIAN:
@@ -633,12 +636,12 @@ def batch_command(
                         ErrorKind.BAD_FILE, f"cannot read {source!r}: {error.strerror}"
                     ) from None
             sink = _open_output(output or "-", streams, option="--output")
-            from derivcli.batch import run_batch
+            from derivcli.batch import bounded_lines, run_batch
             from derivcli.render.jsondoc import batch_line
 
             began = time.monotonic()
             ok = errors = internal = 0
-            for result in run_batch((line.rstrip("\n") for line in lines), timeout=timeout):
+            for result in run_batch(bounded_lines(lines), timeout=timeout):
                 sink.write(batch_line(result) + "\n")
                 # Flushed line by line: a pipeline sees each answer as soon as it exists.
                 sink.flush()

@@ -86,3 +86,25 @@ def test_a_repeated_expression_is_parsed_once() -> None:
         3.0,
         12.0,
     )
+
+
+def test_a_line_over_the_limit_is_never_held_whole() -> None:
+    import io
+
+    from derivcli.batch import MAX_LINE, LongLine, bounded_lines
+
+    stream = io.StringIO("x\n" + "y" * (3 * MAX_LINE) + "\n" + "z" * MAX_LINE + "\nlast")
+    lines = list(bounded_lines(stream))
+    assert lines == ["x", LongLine(3 * MAX_LINE), "z" * MAX_LINE, "last"]
+
+
+def test_a_long_line_is_answered_and_the_batch_goes_on() -> None:
+    from derivcli.batch import LongLine
+
+    results = list(run_batch([LongLine(250_000), '{"expr": "x**2", "at": 3}']))
+    assert results[0].error is not None
+    assert (results[0].error.kind, results[0].error.message) == (
+        ErrorKind.TOO_LONG,
+        "the line is 250,000 characters long; the limit is 100,000",
+    )
+    assert results[1].report is not None

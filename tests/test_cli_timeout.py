@@ -91,3 +91,12 @@ def test_timeouts_that_are_not_budgets_are_refused(deriv: Run, value: str) -> No
     outcome = deriv("eval", "x", "--at", "1", "--timeout", value)
     assert outcome.exit_code == ExitStatus.BAD_INPUT
     assert outcome.stderr.startswith("deriv: error: --timeout must be a number of seconds above 0")
+
+
+def test_a_hanging_point_value_is_not_tried_twice(deriv: Run) -> None:
+    # Autograd alone would have to read the same point: the error comes alone, after one budget.
+    outcome = deriv("eval", "x", "--at", "x=sin(exp(exp(exp(3))))", "--timeout", "1", "--json")
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    document = outcome.json()
+    assert document["error"]["step"] == "reading the points exactly"
+    assert "autograd" not in document
