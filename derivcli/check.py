@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from derivcli import symbolic
+from derivcli import symbolic, worker
 from derivcli.compare import DEFAULT_TOLERANCES, Tolerance, format_number, within
 from derivcli.numeric.check import GRAD_OUTPUT, CheckRun, Probe, load_function, probe
 from derivcli.plan import Plan
@@ -66,8 +66,11 @@ def default_points(variables: Sequence[str]) -> list[str]:
 
 def check_function(spec: str, plan: Plan) -> CheckReport:
     """Load ``FILE.py:NAME`` and check it against the plan's expression at the plan's points."""
+    # The user's file runs as long as it runs: its code is not deriv's symbolic work.
+    worker.step(f"loading {spec}", budgeted=False)
     loaded = load_function(spec)
     tolerance = DEFAULT_TOLERANCES["float64"]
+    worker.step("working out the expected values")
     built = symbolic.build(plan.expression, extra_variables=plan.variables)
     exact_points = [
         {built.symbols[name]: symbolic.point_value(value, name=name) for name, value in point.items()}
@@ -83,8 +86,11 @@ def check_function(spec: str, plan: Plan) -> CheckReport:
         {name: symbolic.evaluate_at(derivative, point).value for name, derivative in derivatives.items()}
         for point in exact_points
     ]
+    worker.step(f"running {loaded.name}", budgeted=False)
     probed = probe(loaded, variables=plan.variables, points=points)
+    worker.step("rewriting the derivatives for display")
     shown = {name: str(symbolic.display_form(derivative)) for name, derivative in derivatives.items()}
+    worker.step("comparing", budgeted=False)
     context = _Context(str(built.expr), shown, points, values, slopes, tolerance)
     return CheckReport(
         function=loaded.name,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from derivcli import symbolic
+from derivcli import symbolic, worker
 from derivcli.compare import DEFAULT_TOLERANCES, within
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.numeric.graph import TensorState, trace_graph
@@ -83,6 +83,8 @@ def graph_at(plan: Plan, *, device: str = "cpu", dtype: str = "float64") -> Grap
             f"deriv graph draws the graph at one point; got {len(plan.points)}: give exactly one --at",
         )
     (assignments,) = plan.points
+    # Tracing autograd at one point takes microseconds: the whole graph counts as symbolic work.
+    worker.step("drawing the graph")
     built = symbolic.build(plan.expression, extra_variables=plan.variables)
     exact_point = {
         built.symbols[name]: symbolic.point_value(assignment, name=name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.skipif(not worker.fork_is_safe(), reason="the time budg
 HANGS_IN_DIFF = "x*sin(3+exp(exp(exp(3))))"
 #: Differentiates at once, but the exact value of cos(3 + exp(exp(exp(3)))) needs the same pi.
 HANGS_IN_EVALUATION = "sin(x+exp(exp(exp(3))))"
+LAB_OPS = Path(__file__).parent / "fixtures" / "lab_ops.py"
 
 
 def test_a_hanging_derivative_ends_within_its_budget(deriv: Run) -> None:
@@ -100,3 +102,24 @@ def test_a_hanging_point_value_is_not_tried_twice(deriv: Run) -> None:
     document = outcome.json()
     assert document["error"]["step"] == "reading the points exactly"
     assert "autograd" not in document
+
+
+@pytest.mark.parametrize(
+    ("args", "step"),
+    [
+        (("jacobian", f"{HANGS_IN_DIFF}, x", "--at", "x=1"), "differentiating with respect to x"),
+        (("graph", HANGS_IN_DIFF, "--at", "x=1"), "drawing the graph"),
+        (("hessian", f"{HANGS_IN_DIFF}*y", "--at", "x=1,y=1"), "differentiating with respect to x, x"),
+        (
+            ("check", str(LAB_OPS) + ":GoodSQ", "--against", "x**2*sin(3+exp(exp(exp(3))))"),
+            "working out the expected values",
+        ),
+    ],
+    ids=["jacobian", "graph", "hessian", "check"],
+)
+def test_every_command_keeps_to_its_budget(deriv: Run, args: tuple[str, ...], step: str) -> None:
+    began = time.monotonic()
+    outcome = deriv(*args, "--timeout", "1", "--json")
+    assert time.monotonic() - began < 30
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    assert outcome.json()["error"]["step"] == step
