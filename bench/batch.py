@@ -3,10 +3,11 @@
 Run: python bench/batch.py [--lines N]
 
 Generates N distinct problems (polynomials and trigonometric expressions,
-half each, seeded), answers them in one process with the batch core (after a
-warm-up), then answers N problems that reuse 20 expressions at new points
-(cached symbolic work), and prints lines per second for each, against the
-target of 200 per second.
+half each, seeded), answers them with the batch core (after a warm-up), then
+answers N problems that reuse 20 expressions at new points (cached symbolic
+work), and prints lines per second for each, against the target of 200 per
+second: with one worker process, and with as many as ``deriv batch`` uses by
+default (one per CPU, at most 4).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import random
 import time
 from collections.abc import Iterator
 
-from derivcli.batch import run_batch
+from derivcli.batch import default_jobs, run_batch
 from derivcli.render.jsondoc import batch_line
 
 FUNCTIONS = ("sin", "cos", "exp", "tanh", "atan")
@@ -36,10 +37,10 @@ def problems(count: int, *, distinct: bool, seed: int = 1) -> Iterator[str]:
         yield json.dumps({"expr": expression, "at": {"x": round(generator.uniform(-2, 2), 3)}, "id": index})
 
 
-def lines_per_second(lines: list[str]) -> tuple[float, int]:
+def lines_per_second(lines: list[str], *, jobs: int) -> tuple[float, int]:
     """Answer every line (formatting included); lines per second and how many were errors."""
     began = time.perf_counter()
-    errors = sum('"error"' in batch_line(result) for result in run_batch(lines))
+    errors = sum('"error"' in batch_line(result) for result in run_batch(lines, jobs=jobs))
     return len(lines) / (time.perf_counter() - began), errors
 
 
@@ -48,10 +49,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1000)
     args = parser.parse_args()
-    lines_per_second(list(problems(20, distinct=True, seed=99)))  # warm-up: first calls into SymPy and torch
-    for label, distinct in (("distinct expressions", True), ("20 expressions repeated", False)):
-        rate, errors = lines_per_second(list(problems(args.lines, distinct=distinct)))
-        print(f"{args.lines:,} lines, {label}: {rate:.0f} lines/s ({errors} errors; target >= 200)")
+    # Both engines imported here first, as deriv batch does with several workers: start-up is not timed.
+    import derivcli.compare  # noqa: F401
+
+    for jobs in sorted({1, default_jobs()}):
+        lines_per_second(list(problems(20, distinct=True, seed=99)), jobs=jobs)  # warm-up
+        for label, distinct in (("distinct expressions", True), ("20 expressions repeated", False)):
+            rate, errors = lines_per_second(list(problems(args.lines, distinct=distinct)), jobs=jobs)
+            print(
+                f"{args.lines:,} lines, {label}, {jobs} worker{'s' if jobs > 1 else ''}:"
+                f" {rate:.0f} lines/s ({errors} errors; target >= 200)"
+            )
 
 
 if __name__ == "__main__":

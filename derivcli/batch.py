@@ -10,8 +10,13 @@ evaluation. Nothing here prints.
 
 from __future__ import annotations
 
+import collections
+import importlib
 import json
 import math
+import os
+import queue
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TextIO
@@ -69,33 +74,124 @@ class BatchResult:
     error: DerivError | None
 
 
-def run_batch(lines: Iterable[str | LongLine], *, timeout: float = DEFAULT_TIMEOUT) -> Iterator[BatchResult]:
+def default_jobs() -> int:
+    """Worker processes for a batch: one per CPU, at most 4 (SymPy work does not share a process)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def run_batch(
+    lines: Iterable[str | LongLine], *, timeout: float = DEFAULT_TIMEOUT, jobs: int = 1
+) -> Iterator[BatchResult]:
     """Answer each line in order; errors are results too, never exceptions.
 
-    Lines are read and parsed here; each is computed in the worker process
-    under ``timeout`` seconds of symbolic work, so that one line that would
-    run forever costs its budget and the batch goes on.
+    Lines are read here; each is computed in a worker process under
+    ``timeout`` seconds of symbolic work, so that a line that would run forever
+    costs its budget and the batch goes on. With ``jobs`` above 1, that many
+    workers compute consecutive lines at once; answers still come in input
+    order, each as soon as it and the lines before it are answered, and a line
+    is never waited for while an earlier answer is ready.
     """
-    parsed: dict[str, ParsedExpression] = {}
-    for number, line in enumerate(lines, start=1):
-        problem: Any = None
-        try:
-            if isinstance(line, LongLine):
-                raise _too_long(line.length)
-            problem = _read_line(line)
-            plan, device, dtype = _plan(problem, parsed)
-            memory = worker.DEFAULT_MEMORY if device == "cpu" else None
-            report = worker.run(
-                _compare, plan, device, dtype, limits=worker.Limits(seconds=timeout, memory_bytes=memory)
-            )
-        except DerivError as error:
-            yield BatchResult(number, _id_of(problem), _has_id(problem), None, error)
-            continue
-        except Exception as error:  # noqa: BLE001 - a bug on one line must not lose the lines after it
-            bug = DerivError(ErrorKind.INTERNAL, f"internal error: {type(error).__name__}: {error}")
-            yield BatchResult(number, _id_of(problem), _has_id(problem), None, bug)
-            continue
-        yield BatchResult(number, _id_of(problem), _has_id(problem), report, None)
+    if jobs <= 1 or not worker.fork_is_safe():
+        for number, line in enumerate(lines, start=1):
+            problem: Any = None
+            try:
+                problem = _problem(line)
+                report = worker.run(_solve, problem, limits=_limits(problem, timeout))
+            except Exception as error:  # noqa: BLE001 - a bug on one line must not lose the lines after it
+                yield _failed(number, problem, error)
+                continue
+            yield BatchResult(number, _id_of(problem), _has_id(problem), report, None)
+        return
+    yield from _run_parallel(lines, timeout=timeout, jobs=jobs)
+
+
+def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int) -> Iterator[BatchResult]:
+    """run_batch with several workers: a window of consecutive lines in flight, answered in order."""
+    # Imported once here, shared by every worker forked below (and by any that replaces one).
+    importlib.import_module("derivcli.compare")
+    pool = [worker.Worker() for _ in range(jobs)]
+    for each in pool:
+        # Forked before the reader thread starts, so no child inherits a lock that thread holds.
+        each.start()
+    incoming: queue.Queue[str | LongLine | None] = queue.Queue(maxsize=4 * jobs)
+    reader = threading.Thread(target=_read_all, args=(lines, incoming), daemon=True)
+    reader.start()
+    free = list(pool)
+    # Each entry: line number, problem (or None), the worker computing it, or the error already known.
+    pending: collections.deque[tuple[int, Any, worker.Worker | None, Exception | None]] = collections.deque()
+    number = 0
+    exhausted = False
+    try:
+        while True:
+            while free and not exhausted:
+                try:
+                    # Block for input only when no answer is owed: a pipeline sees each answer at once.
+                    line = incoming.get(block=not pending)
+                except queue.Empty:
+                    break
+                if line is None:
+                    exhausted = True
+                    break
+                number += 1
+                problem: Any = None
+                try:
+                    problem = _problem(line)
+                    assigned = free.pop()
+                    assigned.submit(_solve, problem, limits=_limits(problem, timeout))
+                    pending.append((number, problem, assigned, None))
+                except Exception as error:  # noqa: BLE001 - answered in its turn, the batch goes on
+                    pending.append((number, problem, None, error))
+            if not pending:
+                if exhausted:
+                    return
+                continue
+            line_number, problem, computing, known = pending.popleft()
+            if computing is None:
+                assert known is not None
+                yield _failed(line_number, problem, known)
+                continue
+            try:
+                report = computing.collect(_limits(problem, timeout))
+            except Exception as error:  # noqa: BLE001 - a bug on one line must not lose the lines after it
+                yield _failed(line_number, problem, error)
+            else:
+                yield BatchResult(line_number, _id_of(problem), _has_id(problem), report, None)
+            finally:
+                free.append(computing)
+    finally:
+        for each in pool:
+            each.close()
+
+
+def _read_all(lines: Iterable[str | LongLine], incoming: queue.Queue[str | LongLine | None]) -> None:
+    """Feed every line to the queue, then None (runs in a thread, so reading never blocks answering)."""
+    try:
+        for line in lines:
+            incoming.put(line)
+    finally:
+        incoming.put(None)
+
+
+def _problem(line: str | LongLine) -> dict[str, Any]:
+    """The problem of one input line, or the DerivError that answers it."""
+    if isinstance(line, LongLine):
+        raise _too_long(line.length)
+    return _read_line(line)
+
+
+def _limits(problem: Mapping[str, Any], timeout: float) -> worker.Limits:
+    """The worker's limits for one problem: no address-space cap on a GPU."""
+    memory = worker.DEFAULT_MEMORY if problem.get("device", "cpu") == "cpu" else None
+    return worker.Limits(seconds=timeout, memory_bytes=memory)
+
+
+def _failed(number: int, problem: Any, error: Exception) -> BatchResult:
+    """A line's error result; anything but a DerivError is a bug in deriv, reported as one."""
+    if not isinstance(error, DerivError):
+        # A bug inside the worker arrives already named (e.g. "ValueError: ...").
+        named = str(error) if isinstance(error, worker.WorkerBugError) else f"{type(error).__name__}: {error}"
+        error = DerivError(ErrorKind.INTERNAL, f"internal error: {named}")
+    return BatchResult(number, _id_of(problem), _has_id(problem), None, error)
 
 
 def _id_of(problem: Any) -> Any:
@@ -172,10 +268,15 @@ def _plan(problem: Mapping[str, Any], parsed: dict[str, ParsedExpression]) -> tu
     return plan, device, dtype
 
 
-def _compare(plan: Plan, device: str, dtype: str) -> Report:
-    """Both witnesses on one problem's plan (run in the worker, whose caches serve the whole batch)."""
+#: Parsed expressions of the batch, by text (in the worker, which serves the whole batch).
+_PARSED: dict[str, ParsedExpression] = {}
+
+
+def _solve(problem: Mapping[str, Any]) -> Report:
+    """Plan and compare one problem, as ``deriv partial --json`` would (run in the worker)."""
     from derivcli.compare import Options, compare
 
+    plan, device, dtype = _plan(problem, _PARSED)
     return compare(plan, Options(device=device, dtype=dtype))
 
 

@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 #: Steps of the worker that autograd alone would run again (see compare.autograd_only).
 AUTOGRAD_STEPS = frozenset({"reading the points exactly", "translating the expression to torch"})
+#: Most worker processes of one deriv batch.
+MAX_JOBS = 64
 #: Usage errors quote what was typed; longer quotes are cut.
 MAX_USAGE_MESSAGE = 200
 
@@ -620,11 +622,24 @@ def batch_command(
             "timeout error and the batch goes on.",
         ),
     ] = DEFAULT_TIMEOUT,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            metavar="N",
+            help="Worker processes computing consecutive lines at once (answers stay in input order) "
+            "[default: one per CPU, at most 4].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """The ``deriv batch`` command."""
 
     def action() -> ExitStatus:
         check_timeout(timeout)
+        if jobs is not None and not 1 <= jobs <= MAX_JOBS:
+            raise DerivError(ErrorKind.BAD_OPTION, f"--jobs must be from 1 to {MAX_JOBS}, got {jobs}")
         with contextlib.ExitStack() as streams:
             if source == "-":
                 lines: TextIO = sys.stdin
@@ -636,12 +651,13 @@ def batch_command(
                         ErrorKind.BAD_FILE, f"cannot read {source!r}: {error.strerror}"
                     ) from None
             sink = _open_output(output or "-", streams, option="--output")
-            from derivcli.batch import bounded_lines, run_batch
+            from derivcli.batch import bounded_lines, default_jobs, run_batch
             from derivcli.render.jsondoc import batch_line
 
             began = time.monotonic()
             ok = errors = internal = 0
-            for result in run_batch(bounded_lines(lines), timeout=timeout):
+            workers = default_jobs() if jobs is None else jobs
+            for result in run_batch(bounded_lines(lines), timeout=timeout, jobs=workers):
                 sink.write(batch_line(result) + "\n")
                 # Flushed line by line: a pipeline sees each answer as soon as it exists.
                 sink.flush()

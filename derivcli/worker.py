@@ -184,20 +184,35 @@ class Worker:
                 return function(*args, **kwargs)
             finally:
                 _emit = None
-        requests, replies = self._start()
-        self._board.reset()
-        requests.send((function, args, kwargs, limits, on_event is not None))
+        self.submit(function, *args, limits=limits, events=on_event is not None, **kwargs)
         loader = None
         if preload:
             loader = threading.Thread(target=_import_all, args=(tuple(preload),), daemon=True)
             loader.start()
             self._loader = loader
         try:
-            value: T = self._await(replies, limits, on_event)
+            value: T = self.collect(limits, on_event=on_event)
         finally:
             if loader is not None:
                 loader.join()
         return value
+
+    def start(self) -> None:
+        """Fork the worker now (before this process starts threads), if it is not running."""
+        self._start()
+
+    def submit(
+        self, function: Callable[..., Any], *args: Any, limits: Limits, events: bool = False, **kwargs: Any
+    ) -> None:
+        """Hand the worker a call without waiting for it (``collect`` waits); needs fork."""
+        requests, _ = self._start()
+        self._board.reset()
+        requests.send((function, args, kwargs, limits, events))
+
+    def collect(self, limits: Limits, *, on_event: Callable[[Any], None] | None = None) -> Any:
+        """The result of the call handed over by ``submit``, under the same limits."""
+        assert self._replies is not None, "collect() without submit()"
+        return self._await(self._replies, limits, on_event)
 
     def close(self) -> None:
         """Let the worker exit (it ends when its request pipe closes)."""
@@ -378,12 +393,15 @@ def _serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRet
 
     _board, _on_step = board, limit_cpu
     limits = Limits()
+    applied_memory: int | bool | None = False  # nothing applied yet
     while True:
         try:
             function, args, kwargs, limits, wants_events = requests.recv()
         except (EOFError, OSError):
             os._exit(0)
-        _limit_memory(limits.memory_bytes)
+        if limits.memory_bytes != applied_memory:
+            _limit_memory(limits.memory_bytes)
+            applied_memory = limits.memory_bytes
         limit_cpu(False)
         _emit = (lambda event: replies.send(("event", event))) if wants_events else None
         reply: tuple[Any, ...]

@@ -74,3 +74,45 @@ def test_answers_are_flushed_line_by_line() -> None:
         process.stdin.close()
         assert process.stdout.read() == ""
         assert process.wait(timeout=60) == 0
+
+
+def test_several_workers_answer_in_input_order() -> None:
+    lines = [json.dumps({"expr": f"x**{power}", "at": 2, "id": power}) for power in range(1, 13)]
+    lines.insert(5, "not json")
+    outcome = run_with_input("--jobs", "3", text="\n".join(lines) + "\n")
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    answers = [json.loads(line) for line in outcome.stdout.splitlines()]
+    assert [answer["line"] for answer in answers] == list(range(1, 14))
+    assert "error" in answers[5]
+    slopes = [
+        answer["points"][0]["derivatives"]["x"]["autograd"] for answer in answers if "error" not in answer
+    ]
+    assert slopes == [power * 2.0 ** (power - 1) for power in range(1, 13)]
+
+
+def test_jobs_out_of_range_is_refused() -> None:
+    outcome = run_with_input("--jobs", "0", text="")
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    assert outcome.stderr.strip() == "deriv: error: --jobs must be from 1 to 64, got 0"
+
+
+def test_an_answer_comes_before_the_next_line_is_written() -> None:
+    # A program that writes one problem and waits for its answer must get it: deriv never waits
+    # for more input while it owes an answer.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "derivcli", "batch", "--jobs", "2"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdin is not None
+    assert process.stdout is not None
+    answers = []
+    for value in (1, 2, 3):
+        process.stdin.write(json.dumps({"expr": "x**2", "at": value}) + "\n")
+        process.stdin.flush()
+        answers.append(json.loads(process.stdout.readline()))
+    process.stdin.close()
+    assert process.wait(timeout=60) == ExitStatus.OK
+    assert [answer["points"][0]["derivatives"]["x"]["autograd"] for answer in answers] == [2.0, 4.0, 6.0]

@@ -72,4 +72,4 @@ def test_completion_skips_value_conversion() -> None:
 
 def test_an_argument_already_given_completes_options() -> None:
     words, _ = complete("deriv batch problems.jsonl --", 3)
-    assert words == ["--output", "--timeout", "--help"]
+    assert words == ["--output", "--timeout", "--jobs", "--help"]
