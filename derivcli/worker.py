@@ -253,12 +253,12 @@ class Worker:
         while True:
             # Only budgeted time counts, so waiting for what is left of the budget can never overshoot.
             remaining = limits.seconds - self._board.spent(time.monotonic())
-            if remaining <= 0:
+            if remaining <= 0 and not replies.poll(0):
                 step_name = self._board.name()
                 self._kill()
                 raise _out_of_time(limits, step_name)
             try:
-                ready = replies.poll(remaining)
+                ready = replies.poll(max(0.0, remaining))
             except BaseException:
                 # Interrupted (Ctrl-C): the worker must not outlive the command.
                 self._kill()
@@ -416,6 +416,8 @@ def _serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRet
             reply = ("error", DerivError(ErrorKind.TOO_DEEP, f"too deeply nested for {current_step()}"))
         except BaseException as error:  # noqa: BLE001 - every failure must reach the parent
             reply = ("bug", f"{type(error).__name__}: {error}", traceback.format_exc())
+        # The clock stops with the work: the parent may collect this reply much later.
+        step("done", budgeted=False)
         with contextlib.suppress(Exception):
             sys.stdout.flush()
             sys.stderr.flush()

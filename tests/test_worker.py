@@ -170,3 +170,11 @@ def test_step_board_counts_only_budgeted_time() -> None:
     time.sleep(0.05)
     assert board.spent(time.monotonic()) == frozen
     assert not board.budgeted()
+
+
+def test_a_result_collected_late_is_not_a_timeout(pool: Worker) -> None:
+    # deriv batch with several workers may collect an answer long after it was computed.
+    limits = Limits(seconds=0.5)
+    pool.submit(_sleep_in, "quick", 0.01, budgeted=True, limits=limits)
+    time.sleep(1.0)
+    assert pool.collect(limits) == "done"
