@@ -1,8 +1,10 @@
 """The ``deriv`` command line: options in, one core call, rendered output out.
 
 Only parsing and planning (no SymPy, no torch) are imported at start-up, so
-``--help``, ``--version``, completion and refusals of bad input stay fast; the
-engines are imported inside the commands that need them.
+``--help``, ``--version``, completion and refusals of bad input stay fast. A
+command's core runs in the worker process (:mod:`derivcli.worker`) under the
+time budget of ``--timeout``; SymPy and torch are imported there, and this
+process renders the frozen report that comes back.
 """
 
 from __future__ import annotations
