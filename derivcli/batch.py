@@ -105,6 +105,23 @@ def run_batch(
     yield from _run_parallel(lines, timeout=timeout, jobs=jobs)
 
 
+@dataclass(slots=True)
+class _InFlight:
+    """A line taken from the input and not yet answered: its worker, or the error that answers it."""
+
+    number: int
+    problem: Any
+    computing: worker.Worker | None
+    error: Exception | None
+
+
+class _InputFailed:
+    """What the reader thread hands over when reading the input itself failed."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
 def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int) -> Iterator[BatchResult]:
     """run_batch with several workers: a window of consecutive lines in flight, answered in order."""
     # Imported once here, shared by every worker forked below (and by any that replaces one).
@@ -113,14 +130,20 @@ def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int)
     for each in pool:
         # Forked before the reader thread starts, so no child inherits a lock that thread holds.
         each.start()
-    incoming: queue.Queue[str | LongLine | None] = queue.Queue(maxsize=4 * jobs)
+    incoming: queue.Queue[str | LongLine | _InputFailed | None] = queue.Queue(maxsize=4 * jobs)
     reader = threading.Thread(target=_read_all, args=(lines, incoming), daemon=True)
     reader.start()
     free = list(pool)
-    # Each entry: line number, problem (or None), the worker computing it, or the error already known.
-    pending: collections.deque[tuple[int, Any, worker.Worker | None, Exception | None]] = collections.deque()
+    pending: collections.deque[_InFlight] = collections.deque()
     number = 0
     exhausted = False
+
+    def stop_overdue() -> None:
+        # While the oldest line is awaited, the others' budgets still run out.
+        for entry in list(pending)[1:]:
+            if entry.computing is not None and entry.error is None:
+                entry.error = entry.computing.overdue(_limits(entry.problem, timeout))
+
     try:
         while True:
             while free and not exhausted:
@@ -132,42 +155,52 @@ def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int)
                 if line is None:
                     exhausted = True
                     break
+                if isinstance(line, _InputFailed):
+                    raise line.error
                 number += 1
-                problem: Any = None
+                entry = _InFlight(number, None, None, None)
+                pending.append(entry)
                 try:
-                    problem = _problem(line)
-                    assigned = free.pop()
-                    assigned.submit(_solve, problem, limits=_limits(problem, timeout))
-                    pending.append((number, problem, assigned, None))
+                    entry.problem = _problem(line)
+                    entry.computing = free.pop()
+                    entry.computing.submit(_solve, entry.problem, limits=_limits(entry.problem, timeout))
                 except Exception as error:  # noqa: BLE001 - answered in its turn, the batch goes on
-                    pending.append((number, problem, None, error))
+                    entry.error = error
             if not pending:
                 if exhausted:
                     return
                 continue
-            line_number, problem, computing, known = pending.popleft()
-            if computing is None:
-                assert known is not None
-                yield _failed(line_number, problem, known)
-                continue
+            entry = pending.popleft()
             try:
-                report = computing.collect(_limits(problem, timeout))
-            except Exception as error:  # noqa: BLE001 - a bug on one line must not lose the lines after it
-                yield _failed(line_number, problem, error)
-            else:
-                yield BatchResult(line_number, _id_of(problem), _has_id(problem), report, None)
+                if entry.error is not None:
+                    yield _failed(entry.number, entry.problem, entry.error)
+                    continue
+                assert entry.computing is not None
+                try:
+                    report = entry.computing.collect(_limits(entry.problem, timeout), tick=stop_overdue)
+                except Exception as error:  # noqa: BLE001 - a bug on one line must not lose the lines after it
+                    yield _failed(entry.number, entry.problem, error)
+                else:
+                    yield BatchResult(
+                        entry.number, _id_of(entry.problem), _has_id(entry.problem), report, None
+                    )
             finally:
-                free.append(computing)
+                if entry.computing is not None:
+                    free.append(entry.computing)
     finally:
         for each in pool:
             each.close()
 
 
-def _read_all(lines: Iterable[str | LongLine], incoming: queue.Queue[str | LongLine | None]) -> None:
+def _read_all(
+    lines: Iterable[str | LongLine], incoming: queue.Queue[str | LongLine | _InputFailed | None]
+) -> None:
     """Feed every line to the queue, then None (runs in a thread, so reading never blocks answering)."""
     try:
         for line in lines:
             incoming.put(line)
+    except BaseException as error:  # noqa: BLE001 - handed to the main thread, which reports it
+        incoming.put(_InputFailed(error))
     finally:
         incoming.put(None)
 

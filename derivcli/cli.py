@@ -504,7 +504,8 @@ def _guarded(action: Callable[[], ExitStatus], *, json_output: bool) -> NoReturn
         # The worker ends with the command (a later command in this process forks a fresh one).
         worker = sys.modules.get("derivcli.worker")
         if worker is not None:
-            worker.close_default()
+            # The process ends next: no need to wait for the worker to be reaped.
+            worker.close_default(wait=False)
     raise typer.Exit(status)
 
 
@@ -644,10 +645,12 @@ def batch_command(
             raise DerivError(ErrorKind.BAD_OPTION, f"--jobs must be from 1 to {MAX_JOBS}, got {jobs}")
         with contextlib.ExitStack() as streams:
             if source == "-":
-                lines: TextIO = sys.stdin
+                lines: TextIO = _stdin_text()
             else:
                 try:
-                    lines = streams.enter_context(open(source, encoding="utf-8", errors="replace"))
+                    lines = streams.enter_context(
+                        open(source, encoding="utf-8", errors="replace", newline="\n")
+                    )
                 except OSError as error:
                     raise DerivError(
                         ErrorKind.BAD_FILE, f"cannot read {source!r}: {error.strerror}"
@@ -1246,6 +1249,17 @@ def _check_plot(path: str, *, dimensions: int) -> None:
             ErrorKind.UNSUPPORTED,
             "--plot needs matplotlib: pip install 'deriv[plot]' (or pip install matplotlib)",
         )
+
+
+def _stdin_text() -> TextIO:
+    """Standard input as UTF-8 text: a bad byte reads as U+FFFD (refused in its line) instead of crashing."""
+    if sys.stdin is None:
+        raise DerivError(ErrorKind.BAD_FILE, "cannot read standard input: it is closed")
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:
+        return sys.stdin
+    # Lines end at "\n" only, as for jq and wc -l: a stray "\r" stays inside its line.
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="\n")
 
 
 def _open_output(path: str, outputs: contextlib.ExitStack, *, option: str) -> TextIO:

@@ -48,6 +48,8 @@ DEFAULT_MEMORY: Final = 8 * 2**30
 #: CPU seconds granted beyond the wall-clock budget before the kernel stops a budgeted step itself.
 CPU_GRACE_SECONDS: Final = 2
 _PR_SET_PDEATHSIG: Final = 1
+#: Longest wait between two ``tick`` calls of :meth:`Worker.collect`, in seconds.
+TICK_SECONDS: Final = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,29 +207,70 @@ class Worker:
         self, function: Callable[..., Any], *args: Any, limits: Limits, events: bool = False, **kwargs: Any
     ) -> None:
         """Hand the worker a call without waiting for it (``collect`` waits); needs fork."""
+        message = (function, args, kwargs, limits, events)
         requests, _ = self._start()
         self._board.reset()
-        requests.send((function, args, kwargs, limits, events))
+        try:
+            requests.send(message)
+        except OSError:
+            # The worker died between calls: a fresh one gets the call.
+            self._pid = None
+            self.close()
+            requests, _ = self._start()
+            self._board.reset()
+            requests.send(message)
 
-    def collect(self, limits: Limits, *, on_event: Callable[[Any], None] | None = None) -> Any:
-        """The result of the call handed over by ``submit``, under the same limits."""
-        assert self._replies is not None, "collect() without submit()"
-        return self._await(self._replies, limits, on_event)
+    def collect(
+        self,
+        limits: Limits,
+        *,
+        on_event: Callable[[Any], None] | None = None,
+        tick: Callable[[], None] | None = None,
+    ) -> Any:
+        """The result of the call handed over by ``submit``, under the same limits.
 
-    def close(self) -> None:
-        """Let the worker exit (it ends when its request pipe closes)."""
+        ``tick``, if given, is called at least every :data:`TICK_SECONDS` while
+        waiting (``deriv batch`` checks its other workers' budgets there).
+        """
+        if self._replies is None:
+            raise WorkerBugError("collect() without a call in progress", "")
+        return self._await(self._replies, limits, on_event, tick)
+
+    def close(self, *, wait: bool = True) -> None:
+        """End the worker, which has nothing left to do: kill it, and reap it unless ``wait`` is False."""
         for connection in (self._requests, self._replies):
             if connection is not None:
                 connection.close()
-        if self._pid is not None:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(self._pid, os.WNOHANG)
+        pid = self._pid
         self._pid = self._requests = self._replies = None
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            if wait:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+
+    def overdue(self, limits: Limits) -> DerivError | None:
+        """If the running call has used up its budget (and no reply waits), kill the worker and say so."""
+        if self._replies is None or limits.seconds - self._board.spent(time.monotonic()) > 0:
+            return None
+        if self._replies.poll(0):
+            return None
+        self._kill()
+        return _out_of_time(limits, self._board.name())
 
     def _start(self) -> tuple[Connection, Connection]:
-        """The pipes of a live worker, forking one if there is none."""
+        """The pipes of a live worker, forking one if there is none (or if the last one died idle)."""
         if self._pid is not None and self._requests is not None and self._replies is not None:
-            return self._requests, self._replies
+            try:
+                ended, _ = os.waitpid(self._pid, os.WNOHANG)
+            except ChildProcessError:
+                ended = self._pid
+            if not ended:
+                return self._requests, self._replies
+            # Killed while idle (by the OOM killer, say): replace it.
+            self._pid = None
+            self.close()
         if self._loader is not None:
             # A fork while another thread holds the import lock would leave the child stuck on it.
             self._loader.join()
@@ -240,40 +283,57 @@ class Worker:
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child; covered through the parent's calls
-            request_write.close()
-            reply_read.close()
-            _serve(request_read, reply_write, self._board)
+            # The child must never return into the parent's code, whatever happens in it.
+            try:
+                request_write.close()
+                reply_read.close()
+                _serve(request_read, reply_write, self._board)
+            except BaseException:  # noqa: BLE001 - reported, then the child ends
+                with contextlib.suppress(BaseException):
+                    traceback.print_exc()
+            finally:
+                os._exit(70)
         request_read.close()
         reply_write.close()
         self._pid, self._requests, self._replies = pid, request_write, reply_read
         return request_write, reply_read
 
-    def _await(self, replies: Connection, limits: Limits, on_event: Callable[[Any], None] | None) -> Any:
+    def _await(
+        self,
+        replies: Connection,
+        limits: Limits,
+        on_event: Callable[[Any], None] | None,
+        tick: Callable[[], None] | None = None,
+    ) -> Any:
         """Wait for the result, killing the worker once its budgeted steps have used up the budget."""
         while True:
-            # Only budgeted time counts, so waiting for what is left of the budget can never overshoot.
-            remaining = limits.seconds - self._board.spent(time.monotonic())
-            if remaining <= 0 and not replies.poll(0):
-                step_name = self._board.name()
-                self._kill()
-                raise _out_of_time(limits, step_name)
             try:
-                ready = replies.poll(max(0.0, remaining))
+                # Only budgeted time counts, so waiting for what is left of the budget can never overshoot.
+                remaining = limits.seconds - self._board.spent(time.monotonic())
+                if remaining <= 0 and not replies.poll(0):
+                    self._kill()
+                    # Read once the worker is dead: the name can no longer change under us.
+                    raise _out_of_time(limits, self._board.name())
+                wait = max(0.0, remaining) if tick is None else min(max(0.0, remaining), TICK_SECONDS)
+                if not replies.poll(wait):
+                    if tick is not None:
+                        tick()
+                    continue
+                try:
+                    message = replies.recv()
+                except (EOFError, OSError):
+                    raise self._died(limits) from None
+                tag = message[0]
+                if tag == "event":
+                    if on_event is not None:
+                        on_event(message[1])
+                    continue
+            except (DerivError, WorkerBugError):
+                raise
             except BaseException:
-                # Interrupted (Ctrl-C): the worker must not outlive the command.
+                # Interrupted (Ctrl-C), or a failing event handler: the worker must not outlive the call.
                 self._kill()
                 raise
-            if not ready:
-                continue
-            try:
-                message = replies.recv()
-            except (EOFError, OSError):
-                raise self._died(limits, self._board.name()) from None
-            tag = message[0]
-            if tag == "event":
-                if on_event is not None:
-                    on_event(message[1])
-                continue
             if tag == "value":
                 return message[1]
             if tag == "error":
@@ -284,33 +344,35 @@ class Worker:
             # "bug": an unexpected exception in the worker
             raise WorkerBugError(message[1], message[2])
 
-    def _died(self, limits: Limits, step_name: str) -> DerivError | WorkerBugError:
-        """Explain a worker that vanished without answering (killed by a limit, or crashed)."""
+    def _died(self, limits: Limits) -> DerivError | WorkerBugError:
+        """Explain a worker that vanished without answering (stopped by a limit, killed, or crashed)."""
         pid = self._pid
-        self.close()
         status = 0
         if pid is not None:
+            # The status first: closing would otherwise reap the child and lose it.
             with contextlib.suppress(ChildProcessError):
                 _, status = os.waitpid(pid, 0)
-        if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL):
+        self._pid = None
+        self.close()
+        step_name = self._board.name()
+        signalled = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+        if signalled == signal.SIGXCPU:
             return _out_of_time(limits, step_name)
-        if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGSEGV:
-            # Running out of address space can surface as a crash inside C code.
-            return _out_of_memory(limits, step_name)
-        return WorkerBugError(
-            f"the worker process ended unexpectedly while {step_name} (status {status})", ""
+        if signalled == signal.SIGKILL:
+            # deriv's own kills never get here: this one came from outside, most often the OOM killer.
+            return DerivError(
+                ErrorKind.OUT_OF_MEMORY,
+                f"the worker process was killed while {step_name} (most likely out of memory)",
+                step=step_name,
+            )
+        how = (
+            f"signal {signalled}" if signalled is not None else f"status {os.waitstatus_to_exitcode(status)}"
         )
+        return WorkerBugError(f"the worker process ended ({how}) while {step_name}", "")
 
     def _kill(self) -> None:
         """Stop the worker now and reap it."""
-        pid = self._pid
-        if pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
-        self._pid = None
-        self.close()
+        self.close(wait=True)
 
 
 class WorkerBugError(Exception):
@@ -332,11 +394,11 @@ def default_worker() -> Worker:
     return _default
 
 
-def close_default() -> None:
-    """End this process's worker, if it has one."""
+def close_default(*, wait: bool = True) -> None:
+    """End this process's worker, if it has one (``wait``: reap it too)."""
     global _default
     if _default is not None:
-        _default.close()
+        _default.close(wait=wait)
         _default = None
 
 
@@ -381,14 +443,18 @@ def _serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRet
         # The parent may have run OpenMP work; GNU OpenMP's pool does not survive fork.
         torch.set_num_threads(1)
     cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    # A worker stopped by a limit must not write a core file of a gigabyte.
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
 
     def limit_cpu(budgeted: bool) -> None:
         # A backstop for the parent's clock: the kernel stops a budgeted step that overruns by far.
-        soft = resource.RLIM_INFINITY
+        soft = cpu_hard  # RLIM_INFINITY, or the most the environment (ulimit -t) allows
         if budgeted and limits.seconds != math.inf:
             used = resource.getrusage(resource.RUSAGE_SELF)
-            soft = int(used.ru_utime + used.ru_stime + limits.seconds) + CPU_GRACE_SECONDS
-        if cpu_hard == resource.RLIM_INFINITY or soft <= cpu_hard:
+            wanted = int(used.ru_utime + used.ru_stime + limits.seconds) + CPU_GRACE_SECONDS
+            soft = wanted if cpu_hard == resource.RLIM_INFINITY else min(wanted, cpu_hard)
+        with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_CPU, (soft, cpu_hard))
 
     _board, _on_step = board, limit_cpu
@@ -403,7 +469,7 @@ def _serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRet
             _limit_memory(limits.memory_bytes)
             applied_memory = limits.memory_bytes
         limit_cpu(False)
-        _emit = (lambda event: replies.send(("event", event))) if wants_events else None
+        _emit = (lambda event: _send_or_exit(replies, ("event", event))) if wants_events else None
         reply: tuple[Any, ...]
         try:
             step("starting", budgeted=False)
@@ -423,10 +489,20 @@ def _serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRet
             sys.stderr.flush()
         try:
             replies.send(reply)
+        except OSError:
+            os._exit(0)  # the parent is gone or stopped listening
         except MemoryError:
-            replies.send(("memory", current_step()))
+            _send_or_exit(replies, ("memory", current_step()))
         except Exception as error:  # noqa: BLE001 - an unpicklable value is a bug to report, not to hang on
-            replies.send(("bug", f"cannot send the result: {type(error).__name__}: {error}", ""))
+            _send_or_exit(replies, ("bug", f"cannot send the result: {type(error).__name__}: {error}", ""))
+
+
+def _send_or_exit(replies: Connection, message: tuple[Any, ...]) -> None:  # pragma: no cover - child
+    """Send a message to the parent, or end quietly if it is no longer listening."""
+    try:
+        replies.send(message)
+    except OSError:
+        os._exit(0)
 
 
 def _limit_memory(memory_bytes: int | None) -> None:  # pragma: no cover - child process

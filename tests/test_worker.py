@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import faulthandler
+import json
 import os
 import pickle
+import resource
+import signal
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -178,3 +184,51 @@ def test_a_result_collected_late_is_not_a_timeout(pool: Worker) -> None:
     pool.submit(_sleep_in, "quick", 0.01, budgeted=True, limits=limits)
     time.sleep(1.0)
     assert pool.collect(limits) == "done"
+
+
+def _die_by(signal_number: int) -> None:
+    worker.step("crashing")
+    faulthandler.disable()  # pytest's handler would print the crash's stack
+    os.kill(os.getpid(), signal_number)
+    time.sleep(10)
+
+
+def test_a_worker_killed_while_idle_is_replaced(pool: Worker) -> None:
+    first = pool.run(_pid, limits=Limits())
+    os.kill(first, signal.SIGKILL)
+    time.sleep(0.2)
+    second = pool.run(_pid, limits=Limits())
+    assert second != first
+
+
+def test_a_worker_killed_from_outside_is_most_likely_out_of_memory(pool: Worker) -> None:
+    with pytest.raises(DerivError) as caught:
+        pool.run(_die_by, signal.SIGKILL, limits=Limits())
+    assert (caught.value.kind, caught.value.message) == (
+        ErrorKind.OUT_OF_MEMORY,
+        "the worker process was killed while crashing (most likely out of memory)",
+    )
+    assert pool.run(_pid, limits=Limits()) != os.getpid()
+
+
+def test_a_crashed_worker_is_a_bug_with_its_signal(pool: Worker) -> None:
+    with pytest.raises(WorkerBugError) as caught:
+        pool.run(_die_by, signal.SIGSEGV, limits=Limits())
+    assert str(caught.value) == f"the worker process ended (signal {int(signal.SIGSEGV)}) while crashing"
+
+
+def test_a_finite_cpu_limit_of_the_environment_is_respected() -> None:
+    # Under `ulimit -t` the worker may not raise its CPU limit to infinity.
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (1000, 1000))
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "derivcli", "eval", "x**2", "--at", "x=3", "--json"],
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        timeout=120,
+        check=False,
+    )
+    assert (completed.returncode, completed.stderr) == (0, "")
+    assert json.loads(completed.stdout)["points"][0]["derivatives"]["x"]["autograd"] == 6.0
