@@ -29,10 +29,8 @@ from typer.exceptions import TyperException
 
 from derivcli import __version__
 from derivcli.errors import DerivError, ErrorKind, ExitStatus
-from derivcli.gridplan import DEFAULT_NUM, make_grid_plan
-from derivcli.parsing import parse_count, parse_expression, parse_point, parse_range
-from derivcli.plan import DEFAULT_TIMEOUT, Mode, check_device, check_timeout, make_plan, split_names
 from derivcli.render.messages import error_lines, printable
+from derivcli.settings import DEFAULT_NUM, DEFAULT_TIMEOUT, Mode, check_timeout
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -563,10 +561,13 @@ def jacobian_command(
     """The ``deriv jacobian`` command."""
 
     def action() -> ExitStatus:
+        from derivcli.jacobian import parse_components
+        from derivcli.parsing import parse_point
+        from derivcli.plan import check_device, split_names
+
         _check_tolerances(rtol, atol)
         check_timeout(timeout)
         check_device(device)
-        from derivcli.jacobian import parse_components
 
         parse_components(expr)
         points = [parse_point(text) for text in at or []]
@@ -687,6 +688,9 @@ def batch_command(
 
 def _eval_plan(request: EvalRequest) -> Plan:
     """Every cheap check, then the parsed plan: no SymPy or torch is imported here."""
+    from derivcli.parsing import parse_expression, parse_point
+    from derivcli.plan import check_device, make_plan, split_names
+
     _check_tolerances(request.rtol, request.atol)
     check_timeout(request.timeout)
     if not (request.simplify_timeout > 0 and request.simplify_timeout != float("inf")):
@@ -978,6 +982,10 @@ class GridRequest:
 
 def _grid(request: GridRequest) -> GridReport:
     """Check everything cheap, open the outputs, compute chunk by chunk, render the summary."""
+    from derivcli.gridplan import make_grid_plan
+    from derivcli.parsing import parse_count, parse_expression, parse_range
+    from derivcli.plan import check_device, split_names
+
     _check_tolerances(request.rtol, request.atol)
     check_timeout(request.timeout)
     check_device(request.device)
@@ -1108,6 +1116,9 @@ def graph_command(
     """The ``deriv graph`` command."""
 
     def action() -> ExitStatus:
+        from derivcli.parsing import parse_expression, parse_point
+        from derivcli.plan import check_device, make_plan, split_names
+
         check_timeout(timeout)
         check_device(device)
         parsed = parse_expression(expr)
@@ -1189,6 +1200,9 @@ def check_command(
     """The ``deriv check`` command."""
 
     def action() -> ExitStatus:
+        from derivcli.parsing import parse_expression, parse_point
+        from derivcli.plan import make_plan
+
         check_timeout(timeout)
         parsed = parse_expression(against, what="--against expression")
         if not parsed.variables:

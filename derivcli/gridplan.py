@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.parsing import MAX_GRID_POINTS, Assignment, ParsedExpression, RangeSpec
+from derivcli.settings import DEFAULT_NUM as DEFAULT_NUM
 
 if TYPE_CHECKING:
     import numpy as np
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 
 #: Points per axis when neither ``--num`` nor the range says: odd, so that a
 #: range symmetric about 0 has 0 on the grid (where relu and abs have their kinks).
-DEFAULT_NUM: Final = 101
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,6 @@ so mistakes such as a missing value are refused in milliseconds.
 
 from __future__ import annotations
 
-import enum
 import itertools
 import re
 from collections.abc import Mapping, Sequence
@@ -16,6 +15,10 @@ from typing import Final
 
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.parsing import Assignment, ParsedExpression, PointSpec, name_problem
+from derivcli.settings import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+from derivcli.settings import MAX_TIMEOUT as MAX_TIMEOUT
+from derivcli.settings import Mode as Mode
+from derivcli.settings import check_timeout as check_timeout
 
 #: Devices deriv accepts; whether one is available is asked of torch later.
 DEVICE_PATTERN: Final = re.compile(r"cpu|auto|mps|cuda(:\d+)?")
@@ -42,14 +45,6 @@ def split_names(values: Sequence[str], *, option: str) -> tuple[str, ...]:
                 raise DerivError(ErrorKind.BAD_OPTION, f"{option} {name}: {problem[1]}")
             names.append(name)
     return tuple(names)
-
-
-class Mode(enum.StrEnum):
-    """Which command asked: ``eval`` one variable, ``partial`` several, ``hessian`` every second partial."""
-
-    EVAL = "eval"
-    PARTIAL = "partial"
-    HESSIAN = "hessian"
 
 
 #: Highest derivative order accepted (each order differentiates the graph again).
@@ -211,19 +206,3 @@ def _resolve_point(spec: PointSpec, *, variables: Sequence[str]) -> Mapping[str,
             f"no value for variable{plural} {', '.join(missing)} in --at {spec.text!r}; write --at {example}",
         )
     return {name: values[name] for name in variables}
-
-
-#: Default time budget of the symbolic steps of one command or batch line, in seconds.
-DEFAULT_TIMEOUT: Final = 10.0
-#: Longest budget accepted: a day.
-MAX_TIMEOUT: Final = 86_400.0
-
-
-def check_timeout(seconds: float, *, option: str = "--timeout") -> float:
-    """Refuse a time budget that is not a finite number of seconds above zero (and at most a day)."""
-    if not (0 < seconds <= MAX_TIMEOUT):
-        raise DerivError(
-            ErrorKind.BAD_OPTION,
-            f"{option} must be a number of seconds above 0 and at most {MAX_TIMEOUT:,.0f}, got {seconds:g}",
-        )
-    return seconds

@@ -17,7 +17,6 @@ import pytest
 
 from derivcli import worker
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.plan import check_timeout
 from derivcli.worker import Limits, Worker, WorkerBugError
 
 pytestmark = pytest.mark.skipif(not worker.fork_is_safe(), reason="the worker needs fork")
@@ -150,18 +149,6 @@ def test_deriv_error_pickles_with_its_step() -> None:
     error = DerivError(ErrorKind.TIMEOUT, "out of time", step="simplifying")
     copy = pickle.loads(pickle.dumps(error))
     assert (copy.kind, copy.message, copy.step) == (ErrorKind.TIMEOUT, "out of time", "simplifying")
-
-
-@pytest.mark.parametrize(
-    ("seconds", "accepted"), [(10.0, True), (0.001, True), (0.0, False), (-1.0, False), (float("nan"), False)]
-)
-def test_check_timeout(seconds: float, accepted: bool) -> None:
-    if accepted:
-        assert check_timeout(seconds) == seconds
-    else:
-        with pytest.raises(DerivError) as caught:
-            check_timeout(seconds)
-        assert caught.value.kind is ErrorKind.BAD_OPTION
 
 
 def test_step_board_counts_only_budgeted_time() -> None:
