@@ -138,34 +138,41 @@ def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int)
     number = 0
     exhausted = False
 
-    def stop_overdue() -> None:
-        # While the oldest line is awaited, the others' budgets still run out.
-        for entry in list(pending)[1:]:
+    def take_lines(*, block: bool) -> None:
+        # Give waiting lines to free workers; block for input only when no answer is owed and
+        # the caller may wait, so that a pipeline sees each answer as soon as it exists.
+        nonlocal number, exhausted
+        while free and not exhausted:
+            try:
+                line = incoming.get(block=block and not pending)
+            except queue.Empty:
+                return
+            if line is None:
+                exhausted = True
+                return
+            if isinstance(line, _InputFailed):
+                raise line.error
+            number += 1
+            entry = _InFlight(number, None, None, None)
+            pending.append(entry)
+            try:
+                entry.problem = _problem(line)
+                entry.computing = free.pop()
+                entry.computing.submit(_solve, entry.problem, limits=_limits(entry.problem, timeout))
+            except Exception as error:  # noqa: BLE001 - answered in its turn, the batch goes on
+                entry.error = error
+
+    def between_waits() -> None:
+        # While the oldest line is awaited, the other lines' budgets still run out, and lines that
+        # arrive meanwhile go to idle workers.
+        for entry in pending:
             if entry.computing is not None and entry.error is None:
                 entry.error = entry.computing.overdue(_limits(entry.problem, timeout))
+        take_lines(block=False)
 
     try:
         while True:
-            while free and not exhausted:
-                try:
-                    # Block for input only when no answer is owed: a pipeline sees each answer at once.
-                    line = incoming.get(block=not pending)
-                except queue.Empty:
-                    break
-                if line is None:
-                    exhausted = True
-                    break
-                if isinstance(line, _InputFailed):
-                    raise line.error
-                number += 1
-                entry = _InFlight(number, None, None, None)
-                pending.append(entry)
-                try:
-                    entry.problem = _problem(line)
-                    entry.computing = free.pop()
-                    entry.computing.submit(_solve, entry.problem, limits=_limits(entry.problem, timeout))
-                except Exception as error:  # noqa: BLE001 - answered in its turn, the batch goes on
-                    entry.error = error
+            take_lines(block=True)
             if not pending:
                 if exhausted:
                     return
@@ -177,7 +184,7 @@ def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int)
                     continue
                 assert entry.computing is not None
                 try:
-                    report = entry.computing.collect(_limits(entry.problem, timeout), tick=stop_overdue)
+                    report = entry.computing.collect(_limits(entry.problem, timeout), tick=between_waits)
                 except Exception as error:  # noqa: BLE001 - a bug on one line must not lose the lines after it
                     yield _failed(entry.number, entry.problem, error)
                 else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -123,3 +123,19 @@ def test_every_command_keeps_to_its_budget(deriv: Run, args: tuple[str, ...], st
     assert time.monotonic() - began < 30
     assert outcome.exit_code == ExitStatus.BAD_INPUT
     assert outcome.json()["error"]["step"] == step
+
+
+def test_a_line_arriving_while_another_is_awaited_starts_at_once() -> None:
+    from derivcli.batch import run_batch
+
+    def trickle() -> Iterator[str]:
+        yield json.dumps({"expr": HANGS_IN_DIFF, "at": 3})
+        time.sleep(0.3)
+        yield json.dumps({"expr": HANGS_IN_DIFF, "at": 4})
+
+    began = time.monotonic()
+    results = list(run_batch(trickle(), timeout=3, jobs=2))
+    elapsed = time.monotonic() - began
+    assert [result.error.kind for result in results if result.error is not None] == ["timeout", "timeout"]
+    # One after the other, the two budgets alone would take 6 s.
+    assert elapsed < 5.5
