@@ -712,13 +712,6 @@ def _eval_plan(request: EvalRequest) -> Plan:
     )
 
 
-def _compute(request: EvalRequest) -> Report:
-    """The report of an eval, partial or hessian request (computed in the worker process)."""
-    return _in_worker(
-        _compare_plan, _eval_plan(request), request, timeout=request.timeout, device=request.device
-    )
-
-
 def _compare_plan(plan: Plan, request: EvalRequest) -> Report:
     """Both witnesses on a plan (run in the worker: this is where SymPy and torch are imported)."""
     from derivcli.compare import compare

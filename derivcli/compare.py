@@ -59,19 +59,7 @@ def compare(plan: Plan, options: Options) -> Report:
     autograd = None
     device = options.device
     if exact_points:
-        # Constant parts are folded exactly, in SymPy: that is symbolic work on the budget.
-        worker.step("translating the expression to torch")
-        function = numeric.compile_tree(plan.expression)
-        worker.step("running autograd", budgeted=False)
-        autograd = numeric.autograd_at_points(
-            function,
-            variables=plan.variables,
-            wrt=plan.wrt,
-            points=float_points,
-            device=options.device,
-            dtype=options.dtype,
-            derivatives=keys,
-        )
+        function, autograd = _autograd(plan, keys, float_points, options)
         device = autograd.device
 
     reports = []
@@ -182,18 +170,7 @@ def autograd_only(plan: Plan, options: Options) -> AutogradOnly:
     symbols = {name: sympy.Symbol(name, real=True) for name in plan.variables}
     _, float_points = _points(plan, symbols, options.dtype)
     keys = plan.derivatives or tuple((name,) for name in plan.wrt)
-    worker.step("translating the expression to torch")
-    function = numeric.compile_tree(plan.expression)
-    worker.step("running autograd", budgeted=False)
-    result = numeric.autograd_at_points(
-        function,
-        variables=plan.variables,
-        wrt=plan.wrt,
-        points=float_points,
-        device=options.device,
-        dtype=options.dtype,
-        derivatives=keys,
-    )
+    _, result = _autograd(plan, keys, float_points, options)
     return AutogradOnly(
         input=plan.expression.text,
         variables=plan.variables,
@@ -213,6 +190,29 @@ def autograd_only(plan: Plan, options: Options) -> AutogradOnly:
             for index, assignments in enumerate(plan.points)
         ),
     )
+
+
+def _autograd(
+    plan: Plan,
+    keys: tuple[tuple[str, ...], ...],
+    float_points: Sequence[Mapping[str, float]],
+    options: Options,
+) -> tuple[numeric.TorchFunction, numeric.AutogradValues]:
+    """The expression translated to torch, and autograd's values and derivatives at every point."""
+    # Constant parts are folded exactly, in SymPy: that is symbolic work on the budget.
+    worker.step("translating the expression to torch")
+    function = numeric.compile_tree(plan.expression)
+    worker.step("running autograd", budgeted=False)
+    result = numeric.autograd_at_points(
+        function,
+        variables=plan.variables,
+        wrt=plan.wrt,
+        points=float_points,
+        device=options.device,
+        dtype=options.dtype,
+        derivatives=keys,
+    )
+    return function, result
 
 
 def _dtype_point(
