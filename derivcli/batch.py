@@ -96,7 +96,8 @@ def run_batch(
             problem: Any = None
             try:
                 problem = _problem(line)
-                report = worker.run(_solve, problem, limits=_limits(problem, timeout))
+                limits = worker.Limits.for_device(timeout, problem.get("device", "cpu"))
+                report = worker.run(_solve, problem, limits=limits)
             except Exception as error:  # noqa: BLE001 - a bug on one line must not lose the lines after it
                 yield _failed(number, problem, error)
                 continue
@@ -110,9 +111,10 @@ class _InFlight:
     """A line taken from the input and not yet answered: its worker, or the error that answers it."""
 
     number: int
-    problem: Any
-    computing: worker.Worker | None
-    error: Exception | None
+    problem: Any = None
+    computing: worker.Worker | None = None
+    error: Exception | None = None
+    limits: worker.Limits | None = None
 
 
 class _InputFailed:
@@ -153,12 +155,13 @@ def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int)
             if isinstance(line, _InputFailed):
                 raise line.error
             number += 1
-            entry = _InFlight(number, None, None, None)
+            entry = _InFlight(number)
             pending.append(entry)
             try:
                 entry.problem = _problem(line)
+                entry.limits = worker.Limits.for_device(timeout, entry.problem.get("device", "cpu"))
                 entry.computing = free.pop()
-                entry.computing.submit(_solve, entry.problem, limits=_limits(entry.problem, timeout))
+                entry.computing.submit(_solve, entry.problem, limits=entry.limits)
             except Exception as error:  # noqa: BLE001 - answered in its turn, the batch goes on
                 entry.error = error
 
@@ -166,8 +169,8 @@ def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int)
         # While the oldest line is awaited, the other lines' budgets still run out, and lines that
         # arrive meanwhile go to idle workers.
         for entry in pending:
-            if entry.computing is not None and entry.error is None:
-                entry.error = entry.computing.overdue(_limits(entry.problem, timeout))
+            if entry.computing is not None and entry.limits is not None and entry.error is None:
+                entry.error = entry.computing.overdue(entry.limits)
         take_lines(block=False)
 
     try:
@@ -183,8 +186,9 @@ def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int)
                     yield _failed(entry.number, entry.problem, entry.error)
                     continue
                 assert entry.computing is not None
+                assert entry.limits is not None
                 try:
-                    report = entry.computing.collect(_limits(entry.problem, timeout), tick=between_waits)
+                    report = entry.computing.collect(entry.limits, tick=between_waits)
                 except Exception as error:  # noqa: BLE001 - a bug on one line must not lose the lines after it
                     yield _failed(entry.number, entry.problem, error)
                 else:
@@ -217,12 +221,6 @@ def _problem(line: str | LongLine) -> dict[str, Any]:
     if isinstance(line, LongLine):
         raise _too_long(line.length)
     return _read_line(line)
-
-
-def _limits(problem: Mapping[str, Any], timeout: float) -> worker.Limits:
-    """The worker's limits for one problem: no address-space cap on a GPU."""
-    memory = worker.DEFAULT_MEMORY if problem.get("device", "cpu") == "cpu" else None
-    return worker.Limits(seconds=timeout, memory_bytes=memory)
 
 
 def _failed(number: int, problem: Any, error: Exception) -> BatchResult:

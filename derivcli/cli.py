@@ -770,14 +770,12 @@ def _in_worker(
     on_event: Callable[[Any], None] | None = None,
 ) -> T:
     """Run a core function in the worker process under the time budget and the memory cap."""
-    from derivcli.worker import DEFAULT_MEMORY, Limits, run
+    from derivcli.worker import Limits, run
 
-    # GPU drivers reserve address space far beyond what they use: no address-space cap there.
-    memory = DEFAULT_MEMORY if device == "cpu" else None
     return run(
         function,
         *args,
-        limits=Limits(seconds=timeout, memory_bytes=memory),
+        limits=Limits.for_device(timeout, device),
         preload=preload,
         on_event=on_event,
     )

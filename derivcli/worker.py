@@ -59,6 +59,14 @@ class Limits:
     seconds: float = DEFAULT_TIMEOUT
     memory_bytes: int | None = DEFAULT_MEMORY
 
+    @classmethod
+    def for_device(cls, seconds: float, device: object) -> Limits:
+        """The limits of work on ``device``: no address-space cap off the CPU.
+
+        GPU drivers reserve address space far beyond what they use.
+        """
+        return cls(seconds=seconds, memory_bytes=DEFAULT_MEMORY if device == "cpu" else None)
+
 
 class StepBoard:
     """Shared memory where the worker posts its current step and the parent reads the time it spent.
