@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from derivcli import worker
-from derivcli.errors import DerivError, ErrorKind
+from derivcli.errors import DerivError, ErrorKind, internal_message
 from derivcli.parsing import ParsedExpression, PointSpec, parse_expression, parse_point
 from derivcli.plan import DEFAULT_TIMEOUT, DTYPE_NAMES, Mode, Plan, check_device, make_plan, split_names
 
@@ -226,9 +226,7 @@ def _problem(line: str | LongLine) -> dict[str, Any]:
 def _failed(number: int, problem: Any, error: Exception) -> BatchResult:
     """A line's error result; anything but a DerivError is a bug in deriv, reported as one."""
     if not isinstance(error, DerivError):
-        # A bug inside the worker arrives already named (e.g. "ValueError: ...").
-        named = str(error) if isinstance(error, worker.WorkerBugError) else f"{type(error).__name__}: {error}"
-        error = DerivError(ErrorKind.INTERNAL, f"internal error: {named}")
+        error = DerivError(ErrorKind.INTERNAL, internal_message(error))
     return BatchResult(number, _id_of(problem), _has_id(problem), None, error)
 
 

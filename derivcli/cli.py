@@ -28,7 +28,7 @@ from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import TyperException
 
 from derivcli import __version__
-from derivcli.errors import DerivError, ErrorKind, ExitStatus
+from derivcli.errors import DerivError, ErrorKind, ExitStatus, WorkerBugError, internal_message
 from derivcli.render.messages import error_lines, printable
 from derivcli.settings import DEFAULT_NUM, DEFAULT_TIMEOUT, Mode, check_timeout
 
@@ -510,14 +510,11 @@ def _guarded(action: Callable[[], ExitStatus], *, json_output: bool) -> NoReturn
 def _internal_error(error: Exception, *, json_output: bool) -> NoReturn:
     """Report a bug in deriv: one line on stderr (and JSON under --json), exit status 3."""
     if os.environ.get("DERIV_DEBUG"):
-        # A bug inside the worker process carries its traceback as text.
-        details = getattr(error, "details", "")
-        if details:
-            sys.stderr.write(details)
+        if isinstance(error, WorkerBugError):
+            # A bug inside the worker process carries its traceback as text.
+            sys.stderr.write(error.details)
         raise error
-    # A bug inside the worker process arrives already named (e.g. "ValueError: ...").
-    named = str(error) if hasattr(error, "details") else f"{type(error).__name__}: {error}"
-    message = f"internal error: {named}"
+    message = internal_message(error)
     if json_output:
         from derivcli.render.jsondoc import dumps
 

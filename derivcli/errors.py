@@ -87,6 +87,23 @@ class DerivError(Exception):
         return f"DerivError({self.kind.value!r}, {self.message!r}, column={self.column!r})"
 
 
+class WorkerBugError(Exception):
+    """An unexpected exception inside the worker process, carried over with its traceback text.
+
+    Its message already names the original exception, e.g. ``ValueError: boom``.
+    """
+
+    def __init__(self, message: str, details: str) -> None:
+        super().__init__(message)
+        self.details = details
+
+
+def internal_message(error: Exception) -> str:
+    """The one-line text of a bug in deriv, e.g. ``internal error: ValueError: boom``."""
+    named = str(error) if isinstance(error, WorkerBugError) else f"{type(error).__name__}: {error}"
+    return f"internal error: {named}"
+
+
 def _rebuild(
     kind: ErrorKind, message: str, source: str | None, column: int | None, length: int, step: str | None
 ) -> DerivError:

@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
-from derivcli.errors import DerivError, ErrorKind
+from derivcli.errors import DerivError, ErrorKind, WorkerBugError
 from derivcli.plan import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
@@ -381,14 +381,6 @@ class Worker:
     def _kill(self) -> None:
         """Stop the worker now and reap it."""
         self.close(wait=True)
-
-
-class WorkerBugError(Exception):
-    """An unexpected exception inside the worker, carried over with its traceback text."""
-
-    def __init__(self, message: str, details: str) -> None:
-        super().__init__(message)
-        self.details = details
 
 
 _default: Worker | None = None

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from derivcli import worker
-from derivcli.errors import DerivError, ErrorKind
-from derivcli.worker import Limits, Worker, WorkerBugError
+from derivcli.errors import DerivError, ErrorKind, WorkerBugError, internal_message
+from derivcli.worker import Limits, Worker
 
 pytestmark = pytest.mark.skipif(not worker.fork_is_safe(), reason="the worker needs fork")
 
@@ -121,6 +121,8 @@ def test_a_bug_arrives_named_with_its_traceback(pool: Worker) -> None:
     with pytest.raises(WorkerBugError) as caught:
         pool.run(_raise_bug, limits=Limits())
     assert str(caught.value) == "ValueError: boom"
+    assert internal_message(caught.value) == "internal error: ValueError: boom"
+    assert internal_message(KeyError("k")) == "internal error: KeyError: 'k'"
     assert "_raise_bug" in caught.value.details
 
 
