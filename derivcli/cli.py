@@ -45,8 +45,6 @@ if TYPE_CHECKING:
     from derivcli.plan import Plan
 
 T = TypeVar("T")
-#: Steps of the worker that autograd alone would run again (see compare.autograd_only).
-AUTOGRAD_STEPS = frozenset({"reading the points exactly", "translating the expression to torch"})
 #: Most worker processes of one deriv batch.
 MAX_JOBS = 64
 #: Usage errors quote what was typed; longer quotes are cut.
@@ -366,6 +364,8 @@ def _evaluate(request: EvalRequest) -> NoReturn:
             report = _in_worker(_compare_plan, plan, request, timeout=request.timeout, device=request.device)
         except DerivError as error:
             # Autograd alone needs the points and the translation: if those ran out, it cannot answer.
+            from derivcli.results import AUTOGRAD_STEPS
+
             if error.kind is ErrorKind.TIMEOUT and error.step not in AUTOGRAD_STEPS:
                 _autograd_fallback(plan, request, error)
             raise

@@ -21,6 +21,7 @@ from derivcli.errors import ErrorKind
 from derivcli.parsing import Assignment, ParsedExpression
 from derivcli.plan import Plan, derivative_key
 from derivcli.results import DEFAULT_TOLERANCES as DEFAULT_TOLERANCES
+from derivcli.results import READING_POINTS, TRANSLATING
 from derivcli.results import AutogradOnly as AutogradOnly
 from derivcli.results import AutogradPoint as AutogradPoint
 from derivcli.results import DerivativeEntry as DerivativeEntry
@@ -153,7 +154,7 @@ def _points(
     plan: Plan, symbols: Mapping[str, sympy.Symbol], dtype: str
 ) -> tuple[list[dict[sympy.Symbol, sympy.Expr]], list[dict[str, float]]]:
     """Each point exactly, and rounded once to the dtype (a coordinate it cannot hold is refused)."""
-    worker.step("reading the points exactly")
+    worker.step(READING_POINTS)
     exact_points = [
         {symbols[name]: symbolic.point_value(assignment, name=name) for name, assignment in point.items()}
         for point in plan.points
@@ -200,7 +201,7 @@ def _autograd(
 ) -> tuple[numeric.TorchFunction, numeric.AutogradValues]:
     """The expression translated to torch, and autograd's values and derivatives at every point."""
     # Constant parts are folded exactly, in SymPy: that is symbolic work on the budget.
-    worker.step("translating the expression to torch")
+    worker.step(TRANSLATING)
     function = numeric.compile_tree(plan.expression)
     worker.step("running autograd", budgeted=False)
     result = numeric.autograd_at_points(

@@ -12,6 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+#: The worker steps that autograd alone needs as well (see compare.autograd_only): when one of
+#: them ran out of time, trying autograd alone would only run out again.
+READING_POINTS: Final = "reading the points exactly"
+TRANSLATING: Final = "translating the expression to torch"
+AUTOGRAD_STEPS: Final = frozenset({READING_POINTS, TRANSLATING})
+
 
 @dataclass(frozen=True, slots=True)
 class Tolerance:
