@@ -133,23 +133,15 @@ def emit(event: Any) -> None:
 # Set in the worker process: where step() posts to.
 _board: StepBoard | None = None
 _on_step: Callable[[bool], None] | None = None
-_current_step = "starting"
 
 
 def step(name: str, *, budgeted: bool = True) -> None:
     """Say which step of the work starts now (a no-op outside a worker)."""
-    global _current_step
-    _current_step = name
     if _board is not None:
         was_budgeted = _board.budgeted()
         _board.post(name, budgeted=budgeted)
         if _on_step is not None and was_budgeted != budgeted:
             _on_step(budgeted)
-
-
-def current_step() -> str:
-    """The step this process said it started last."""
-    return _current_step
 
 
 def fork_is_safe() -> bool:
@@ -477,9 +469,9 @@ def _serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRet
         except DerivError as error:
             reply = ("error", error)
         except MemoryError:
-            reply = ("memory", current_step())
+            reply = ("memory", board.name())
         except RecursionError:
-            reply = ("error", DerivError(ErrorKind.TOO_DEEP, f"too deeply nested for {current_step()}"))
+            reply = ("error", DerivError(ErrorKind.TOO_DEEP, f"too deeply nested for {board.name()}"))
         except BaseException as error:  # noqa: BLE001 - every failure must reach the parent
             reply = ("bug", f"{type(error).__name__}: {error}", traceback.format_exc())
         # The clock stops with the work: the parent may collect this reply much later.
@@ -492,7 +484,7 @@ def _serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRet
         except OSError:
             os._exit(0)  # the parent is gone or stopped listening
         except MemoryError:
-            _send_or_exit(replies, ("memory", current_step()))
+            _send_or_exit(replies, ("memory", board.name()))
         except Exception as error:  # noqa: BLE001 - an unpicklable value is a bug to report, not to hang on
             _send_or_exit(replies, ("bug", f"cannot send the result: {type(error).__name__}: {error}", ""))
 
