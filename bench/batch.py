@@ -50,7 +50,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1000)
     args = parser.parse_args()
     # Both engines imported here first, as deriv batch does with several workers: start-up is not timed.
-    import derivcli.compare  # noqa: F401
+    import derivcli.core.compare  # noqa: F401
 
     for jobs in sorted({1, default_jobs()}):
         lines_per_second(list(problems(20, distinct=True, seed=99)), jobs=jobs)  # warm-up

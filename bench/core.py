@@ -20,10 +20,10 @@ from collections.abc import Callable
 import sympy
 import torch
 
-from derivcli import numeric, symbolic
-from derivcli.compare import Options, compare
+from derivcli.core import numeric, symbolic
+from derivcli.core.compare import Options, compare
+from derivcli.model.plan import Mode, make_plan
 from derivcli.parsing import parse_expression, parse_point
-from derivcli.plan import Mode, make_plan
 
 Tensor = torch.Tensor
 

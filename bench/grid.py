@@ -59,9 +59,9 @@ from pathlib import Path
 import sympy
 import torch
 
-from derivcli.grid import GridOptions, GridReport, run_grid
-from derivcli.gridplan import GridChunk, make_grid_plan
-from derivcli.numeric.grid import CPU_CHUNK
+from derivcli.core.grid import GridOptions, GridReport, run_grid
+from derivcli.core.numeric.grid import CPU_CHUNK
+from derivcli.model.gridplan import GridChunk, make_grid_plan
 from derivcli.parsing import parse_count, parse_expression, parse_range
 
 Tensor = torch.Tensor

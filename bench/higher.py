@@ -19,10 +19,10 @@ from collections.abc import Callable
 
 import torch
 
-from derivcli.compare import Options, Report, compare
-from derivcli.jacobian import hessian_matrices
+from derivcli.core.compare import Options, Report, compare
+from derivcli.core.jacobian import hessian_matrices
+from derivcli.model.plan import Mode, make_plan
 from derivcli.parsing import parse_expression, parse_point
-from derivcli.plan import Mode, make_plan
 
 NAMES = [f"x{index}" for index in range(10)]
 POLYNOMIAL = " + ".join(

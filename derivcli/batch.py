@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from derivcli import worker
 from derivcli.errors import DerivError, ErrorKind, internal_message
+from derivcli.model.plan import DEFAULT_TIMEOUT, DTYPE_NAMES, Mode, Plan, check_device, make_plan, split_names
 from derivcli.parsing import ParsedExpression, PointSpec, parse_expression, parse_point
-from derivcli.plan import DEFAULT_TIMEOUT, DTYPE_NAMES, Mode, Plan, check_device, make_plan, split_names
 
 if TYPE_CHECKING:
-    from derivcli.results import Report
+    from derivcli.model.eval import Report
 
 KEYS: Final = ("expr", "at", "wrt", "order", "device", "dtype", "id")
 #: Lines longer than this are refused before JSON parsing (an expression is at most 10,000 characters).
@@ -127,7 +127,7 @@ class _InputFailed:
 def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int) -> Iterator[BatchResult]:
     """run_batch with several workers: a window of consecutive lines in flight, answered in order."""
     # Imported once here, shared by every worker forked below (and by any that replaces one).
-    importlib.import_module("derivcli.compare")
+    importlib.import_module("derivcli.core.compare")
     pool = [worker.Worker() for _ in range(jobs)]
     for each in pool:
         # Forked before the reader thread starts, so no child inherits a lock that thread holds.
@@ -310,7 +310,7 @@ _PARSED: dict[str, ParsedExpression] = {}
 
 def _solve(problem: Mapping[str, Any]) -> Report:
     """Plan and compare one problem, as ``deriv partial --json`` would (run in the worker)."""
-    from derivcli.compare import Options, compare
+    from derivcli.core.compare import Options, compare
 
     plan, device, dtype = _plan(problem, _PARSED)
     return compare(plan, Options(device=device, dtype=dtype))

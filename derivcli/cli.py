@@ -29,20 +29,20 @@ from typer.exceptions import TyperException
 
 from derivcli import __version__
 from derivcli.errors import DerivError, ErrorKind, ExitStatus, WorkerBugError, internal_message
+from derivcli.model.setup import DEFAULT_NUM, DEFAULT_TIMEOUT, Mode, check_timeout
 from derivcli.render.messages import error_lines, printable
-from derivcli.settings import DEFAULT_NUM, DEFAULT_TIMEOUT, Mode, check_timeout
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from derivcli.check import CheckReport
-    from derivcli.compare import AutogradOnly, Options, Report
-    from derivcli.graph import GraphReport
-    from derivcli.gridplan import GridChunk, GridPlan
-    from derivcli.gridresults import GridReport
-    from derivcli.jacobian import JacobianReport
+    from derivcli.core.check import CheckReport
+    from derivcli.core.compare import AutogradOnly, Options, Report
+    from derivcli.core.graph import GraphReport
+    from derivcli.core.jacobian import JacobianReport
+    from derivcli.model.grid import GridReport
+    from derivcli.model.gridplan import GridChunk, GridPlan
+    from derivcli.model.plan import Plan
     from derivcli.parsing import PointSpec
-    from derivcli.plan import Plan
 
 T = TypeVar("T")
 #: Most worker processes of one deriv batch.
@@ -364,7 +364,7 @@ def _evaluate(request: EvalRequest) -> NoReturn:
             report = _in_worker(_compare_plan, plan, request, timeout=request.timeout, device=request.device)
         except DerivError as error:
             # Autograd alone needs the points and the translation: if those ran out, it cannot answer.
-            from derivcli.results import AUTOGRAD_STEPS
+            from derivcli.model.eval import AUTOGRAD_STEPS
 
             if error.kind is ErrorKind.TIMEOUT and error.step not in AUTOGRAD_STEPS:
                 _autograd_fallback(plan, request, error)
@@ -558,9 +558,9 @@ def jacobian_command(
     """The ``deriv jacobian`` command."""
 
     def action() -> ExitStatus:
-        from derivcli.jacobian import parse_components
+        from derivcli.core.jacobian import parse_components
+        from derivcli.model.plan import check_device, split_names
         from derivcli.parsing import parse_point
-        from derivcli.plan import check_device, split_names
 
         _check_tolerances(rtol, atol)
         check_timeout(timeout)
@@ -685,8 +685,8 @@ def batch_command(
 
 def _eval_plan(request: EvalRequest) -> Plan:
     """Every cheap check, then the parsed plan: no SymPy or torch is imported here."""
+    from derivcli.model.plan import check_device, make_plan, split_names
     from derivcli.parsing import parse_expression, parse_point
-    from derivcli.plan import check_device, make_plan, split_names
 
     _check_tolerances(request.rtol, request.atol)
     check_timeout(request.timeout)
@@ -711,14 +711,14 @@ def _eval_plan(request: EvalRequest) -> Plan:
 
 def _compare_plan(plan: Plan, request: EvalRequest) -> Report:
     """Both witnesses on a plan (run in the worker: this is where SymPy and torch are imported)."""
-    from derivcli.compare import compare
+    from derivcli.core.compare import compare
 
     return compare(plan, _compare_options(request))
 
 
 def _compare_options(request: EvalRequest) -> Options:
     """The compare options of a request."""
-    from derivcli.compare import Options
+    from derivcli.core.compare import Options
 
     return Options(
         device=request.device,
@@ -733,7 +733,7 @@ def _compare_options(request: EvalRequest) -> Options:
 
 def _autograd_plan(plan: Plan, request: EvalRequest) -> AutogradOnly:
     """Autograd alone on a plan (run in the worker)."""
-    from derivcli.compare import autograd_only
+    from derivcli.core.compare import autograd_only
 
     return autograd_only(plan, _compare_options(request))
 
@@ -782,22 +782,22 @@ def _jacobian_report(
     expr: str, points: list[PointSpec], names: list[str], options: dict[str, Any]
 ) -> JacobianReport:
     """The Jacobian (run in the worker)."""
-    from derivcli.compare import Options
-    from derivcli.jacobian import jacobian
+    from derivcli.core.compare import Options
+    from derivcli.core.jacobian import jacobian
 
     return jacobian(expr, points=points, wrt=names, options=Options(**options))
 
 
 def _graph_report(plan: Plan, device: str, dtype: str) -> GraphReport:
     """The autograd graph at one point (run in the worker)."""
-    from derivcli.graph import graph_at
+    from derivcli.core.graph import graph_at
 
     return graph_at(plan, device=device, dtype=dtype)
 
 
 def _check_report(function: str, plan: Plan) -> CheckReport:
     """A custom Function checked against its expression (run in the worker, which imports the user's file)."""
-    from derivcli.check import check_function
+    from derivcli.core.check import check_function
 
     return check_function(function, plan)
 
@@ -970,9 +970,9 @@ class GridRequest:
 
 def _grid(request: GridRequest) -> GridReport:
     """Check everything cheap, open the outputs, compute chunk by chunk, render the summary."""
-    from derivcli.gridplan import make_grid_plan
+    from derivcli.model.gridplan import make_grid_plan
+    from derivcli.model.plan import check_device, split_names
     from derivcli.parsing import parse_count, parse_expression, parse_range
-    from derivcli.plan import check_device, split_names
 
     _check_tolerances(request.rtol, request.atol)
     check_timeout(request.timeout)
@@ -1104,8 +1104,8 @@ def graph_command(
     """The ``deriv graph`` command."""
 
     def action() -> ExitStatus:
+        from derivcli.model.plan import check_device, make_plan, split_names
         from derivcli.parsing import parse_expression, parse_point
-        from derivcli.plan import check_device, make_plan, split_names
 
         check_timeout(timeout)
         check_device(device)
@@ -1188,8 +1188,8 @@ def check_command(
     """The ``deriv check`` command."""
 
     def action() -> ExitStatus:
+        from derivcli.model.plan import make_plan
         from derivcli.parsing import parse_expression, parse_point
-        from derivcli.plan import make_plan
 
         check_timeout(timeout)
         parsed = parse_expression(against, what="--against expression")
@@ -1197,7 +1197,7 @@ def check_command(
             raise DerivError(
                 ErrorKind.MISSING_VALUE, f"--against {against!r} has no variables: the Function has inputs"
             )
-        from derivcli.check import default_points
+        from derivcli.core.check import default_points
 
         texts = at or default_points(parsed.variables)
         plan = make_plan(mode=Mode.PARTIAL, expression=parsed, points=[parse_point(text) for text in texts])
@@ -1222,7 +1222,7 @@ def _grid_report(
     plan: GridPlan, options: dict[str, Any], send_chunks: bool, send_progress: bool
 ) -> GridReport:
     """The grid (run in the worker): chunks and progress go back to the command as events."""
-    from derivcli.grid import GridOptions, run_grid
+    from derivcli.core.grid import GridOptions, run_grid
     from derivcli.worker import emit
 
     def progress(done: int, total: int) -> None:

@@ -6,7 +6,7 @@ import math
 
 import sympy
 
-from derivcli.activations import relu, sigmoid, softplus
+from derivcli.core.activations import relu, sigmoid, softplus
 
 x = sympy.Symbol("x", real=True)
 

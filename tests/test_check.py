@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from derivcli.check import FAIL, NOT_APPLICABLE, PASS, CheckReport, check_function, default_points
+from derivcli.core.check import FAIL, NOT_APPLICABLE, PASS, CheckReport, check_function, default_points
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.model.plan import Mode, make_plan
 from derivcli.parsing import parse_expression, parse_point
-from derivcli.plan import Mode, make_plan
 
 OPS = Path(__file__).parent / "fixtures" / "lab_ops.py"
 

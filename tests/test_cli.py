@@ -315,12 +315,12 @@ def test_exact_integers_near_the_limit(deriv: Run) -> None:
 
 
 def test_internal_error_is_one_line_and_json(deriv: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    import derivcli.compare
+    import derivcli.core.compare
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(derivcli.compare, "compare", broken)
+    monkeypatch.setattr(derivcli.core.compare, "compare", broken)
     outcome = deriv("eval", "x", "--at", "1", "--json")
     assert outcome.exit_code == ExitStatus.INTERNAL_ERROR
     assert outcome.json() == {

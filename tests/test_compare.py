@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from derivcli.compare import Options, Report, Tolerance, compare, errors_between, within
+from derivcli.core.compare import Options, Report, Tolerance, compare, errors_between, within
 from derivcli.errors import DerivError
+from derivcli.model.plan import Mode, make_plan
 from derivcli.parsing import parse_expression, parse_point
-from derivcli.plan import Mode, make_plan
 
 
 def report(text: str, *points: str, mode: Mode = Mode.EVAL, **options: object) -> Report:

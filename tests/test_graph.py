@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from derivcli.core.graph import GraphReport, graph_at, operation_of, walk_tree
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.graph import GraphReport, graph_at, operation_of, walk_tree
+from derivcli.model.plan import Mode, make_plan
 from derivcli.parsing import node_text, parse_expression, parse_point
-from derivcli.plan import Mode, make_plan
 
 
 def graph(text: str, *at: str) -> GraphReport:

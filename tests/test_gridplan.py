@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.gridplan import DEFAULT_NUM, GridPlan, flat_to_coordinates, make_grid_plan
+from derivcli.model.gridplan import DEFAULT_NUM, GridPlan, flat_to_coordinates, make_grid_plan
 from derivcli.parsing import parse_expression, parse_range
 
 

@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 import pytest
 
-from derivcli import numeric
-from derivcli.compare import Options, Report, Tolerance, compare
-from derivcli.jacobian import asymmetry, hessian_matrices, is_symmetric, jacobian
+from derivcli.core import numeric
+from derivcli.core.compare import Options, Report, Tolerance, compare
+from derivcli.core.jacobian import asymmetry, hessian_matrices, is_symmetric, jacobian
+from derivcli.model.plan import Mode, make_plan
 from derivcli.parsing import parse_expression, parse_point
-from derivcli.plan import Mode, make_plan
 
 X = 0.7
 

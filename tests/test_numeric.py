@@ -8,7 +8,7 @@ import pytest
 import sympy
 import torch
 
-from derivcli import numeric, symbolic
+from derivcli.core import numeric, symbolic
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.parsing import parse_expression
 

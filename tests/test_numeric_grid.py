@@ -10,9 +10,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derivcli import numeric, symbolic
-from derivcli.gridplan import GridChunk
-from derivcli.numeric.grid import (
+from derivcli.core import numeric, symbolic
+from derivcli.core.numeric.grid import (
     CPU_CHUNK,
     AxisValues,
     GridStats,
@@ -21,6 +20,7 @@ from derivcli.numeric.grid import (
     default_chunk_size,
     evaluate_grid,
 )
+from derivcli.model.gridplan import GridChunk
 from derivcli.parsing import parse_expression
 
 

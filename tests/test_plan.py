@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.model.plan import Mode, check_device, make_plan, split_names
 from derivcli.parsing import parse_expression, parse_point
-from derivcli.plan import Mode, check_device, make_plan, split_names
 
 
 def plan_for(mode: Mode, text: str, *points: str, wrt: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]

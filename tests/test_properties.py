@@ -8,7 +8,7 @@ Three families, each driven by Hypothesis:
   :func:`~derivcli.parsing.node_text` prints a parsed tree back to text that
   parses to the same tree;
 * on random expressions built from domain-safe pieces, at random points in
-  ``[-3, 3]``, every derivative entry of :func:`~derivcli.compare.compare`
+  ``[-3, 3]``, every derivative entry of :func:`~derivcli.core.compare.compare`
   agrees or carries a note saying why not (float64, and float32 at fewer examples);
 * random text (all of Unicode, a grammar-biased alphabet, byte-ish strings)
   makes :func:`parse_expression` and :func:`parse_point` return or raise
@@ -27,8 +27,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from derivcli.compare import Options, compare
+from derivcli.core.compare import Options, compare
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.model.plan import Mode, make_plan
 from derivcli.parsing import (
     FUNCTION_ARITY,
     Call,
@@ -45,7 +46,6 @@ from derivcli.parsing import (
     parse_expression,
     parse_point,
 )
-from derivcli.plan import Mode, make_plan
 
 # ---------------------------------------------------------------------------
 # Shapes: trees without columns and source texts

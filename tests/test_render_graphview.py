@@ -6,9 +6,9 @@ import io
 
 from rich.console import Console
 
-from derivcli.graph import GraphReport, graph_at
+from derivcli.core.graph import GraphReport, graph_at
+from derivcli.model.plan import Mode, make_plan
 from derivcli.parsing import parse_expression, parse_point
-from derivcli.plan import Mode, make_plan
 from derivcli.render.graphview import _dot_quote, graph_dot, print_graph
 
 

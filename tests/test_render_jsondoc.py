@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from derivcli.compare import DerivativeEntry, PointReport, Report
+from derivcli.core.compare import DerivativeEntry, PointReport, Report
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.render.jsondoc import dumps, error_document, json_number, report_document
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from derivcli.gridplan import GridChunk
+from derivcli.model.gridplan import GridChunk
 from derivcli.render.plot import (
     PlotCollector,
     PlotUnavailableError,

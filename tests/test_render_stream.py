@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.gridplan import GridChunk
+from derivcli.model.gridplan import GridChunk
 from derivcli.render.stream import CsvWriter, JsonLinesWriter, csv_header
 
 

@@ -7,9 +7,9 @@ import io
 
 from rich.console import Console
 
-from derivcli.compare import Options, compare
+from derivcli.core.compare import Options, compare
+from derivcli.model.plan import Mode, make_plan
 from derivcli.parsing import parse_expression, parse_point
-from derivcli.plan import Mode, make_plan
 from derivcli.render.table import format_error, format_float, print_report
 
 

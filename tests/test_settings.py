@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.settings import DEFAULT_TIMEOUT, MAX_TIMEOUT, Mode, check_timeout
+from derivcli.model.setup import DEFAULT_TIMEOUT, MAX_TIMEOUT, Mode, check_timeout
 
 
 @pytest.mark.parametrize(
@@ -39,6 +39,8 @@ def test_modes_are_the_command_names() -> None:
 
 def test_settings_import_only_the_error_family() -> None:
     # The command line imports this module to build --help: it must stay this light.
-    probe = "import sys, derivcli.settings; print(sorted(m for m in sys.modules if m.startswith('derivcli')))"
+    probe = (
+        "import sys, derivcli.model.setup; print(sorted(m for m in sys.modules if m.startswith('derivcli')))"
+    )
     completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert completed.stdout.strip() == "['derivcli', 'derivcli.errors', 'derivcli.settings']"
+    assert completed.stdout.strip() == "['derivcli', 'derivcli.errors', 'derivcli.model', 'derivcli.model.setup']"

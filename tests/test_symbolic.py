@@ -7,10 +7,10 @@ import math
 import pytest
 import sympy
 
-from derivcli import symbolic
+from derivcli.core import symbolic
+from derivcli.core.symbolic import Finding, ValueStatus
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.parsing import parse_expression, parse_point
-from derivcli.symbolic import Finding, ValueStatus
 
 
 def build(text: str) -> symbolic.SymbolicExpression:

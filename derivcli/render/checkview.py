@@ -10,7 +10,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from derivcli.check import FAIL, PASS, CheckReport
+from derivcli.core.check import FAIL, PASS, CheckReport
 from derivcli.render.table import format_error
 
 

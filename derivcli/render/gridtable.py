@@ -12,7 +12,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from derivcli.gridresults import GridPoint, GridReport
+from derivcli.model.grid import GridPoint, GridReport
 from derivcli.render.table import format_error, format_float
 
 

@@ -17,13 +17,13 @@ from derivcli.errors import DerivError
 if TYPE_CHECKING:
     # Annotations only: an error document under --json must not import SymPy through compare.
     from derivcli.batch import BatchResult
-    from derivcli.check import CheckReport
-    from derivcli.graph import GraphReport
-    from derivcli.grid import GridReport
-    from derivcli.jacobian import JacobianReport, Matrix
-    from derivcli.numeric.graph import TensorState
-    from derivcli.numeric.grid import GridPoint, KinkStats
-    from derivcli.results import AutogradOnly, DerivativeEntry, PointReport, Report
+    from derivcli.core.check import CheckReport
+    from derivcli.core.graph import GraphReport
+    from derivcli.core.grid import GridReport
+    from derivcli.core.jacobian import JacobianReport, Matrix
+    from derivcli.core.numeric.graph import TensorState
+    from derivcli.core.numeric.grid import GridPoint, KinkStats
+    from derivcli.model.eval import AutogradOnly, DerivativeEntry, PointReport, Report
 
 JsonNumber = float | str
 
@@ -315,8 +315,8 @@ def matrix_document(matrix: Matrix) -> dict[str, Any]:
 
 def hessian_document(report: Report) -> dict[str, Any]:
     """``deriv hessian --json``: the core document (keys "x,y"), plus the matrices and their symmetry."""
-    from derivcli.jacobian import asymmetry, hessian_matrices, is_symmetric
-    from derivcli.results import Tolerance
+    from derivcli.core.jacobian import asymmetry, hessian_matrices, is_symmetric
+    from derivcli.model.eval import Tolerance
 
     document = report_document(report)
     tolerance = Tolerance(report.rtol, report.atol)

@@ -10,9 +10,9 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from derivcli.jacobian import JacobianReport, Matrix, asymmetry, hessian_matrices, is_symmetric
+from derivcli.core.jacobian import JacobianReport, Matrix, asymmetry, hessian_matrices, is_symmetric
+from derivcli.model.eval import Report, Tolerance
 from derivcli.render.table import format_error, format_float, report_renderable
-from derivcli.results import Report, Tolerance
 
 
 def _matrix_table(matrix: Matrix, *, unicode: bool) -> Table:

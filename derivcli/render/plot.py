@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from numpy.typing import NDArray
 
-    from derivcli.gridplan import GridChunk
+    from derivcli.model.gridplan import GridChunk
 
 #: Points kept for a plot: more than a screen or a page can show.
 DEFAULT_LIMIT: Final = 20_000

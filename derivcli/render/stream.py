@@ -21,7 +21,7 @@ from derivcli.errors import DerivError, ErrorKind
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from derivcli.gridplan import GridChunk
+    from derivcli.model.gridplan import GridChunk
 
 #: The columns after the variables: f, then per derivative these three.
 DERIVATIVE_COLUMNS = ("autograd", "symbolic", "abs_error")

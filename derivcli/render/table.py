@@ -14,7 +14,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from derivcli.results import AutogradOnly, Report
+from derivcli.model.eval import AutogradOnly, Report
 
 
 def format_float(value: float) -> str:

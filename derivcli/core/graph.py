@@ -1,6 +1,6 @@
 """``deriv graph``: the backward graph torch builds for an expression, with each node's local derivative.
 
-:func:`graph_at` traces the graph at one point (:mod:`derivcli.numeric.graph`)
+:func:`graph_at` traces the graph at one point (:mod:`derivcli.core.numeric.graph`)
 and explains every node from the symbolic side: which forward operation made
 it, and the derivative of that operation with respect to each of its inputs,
 as a formula and as a number at the point. Nothing here prints.
@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 import sympy
 
-from derivcli import symbolic, worker
-from derivcli.compare import DEFAULT_TOLERANCES, within
+from derivcli import worker
+from derivcli.core import symbolic
+from derivcli.core.compare import DEFAULT_TOLERANCES, within
+from derivcli.core.numeric.graph import TensorState, trace_graph
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.numeric.graph import TensorState, trace_graph
+from derivcli.model.plan import Plan
 from derivcli.parsing import Call, Negate, Node, Power, Product, Sum, Variable, has_variable, node_text
-from derivcli.plan import Plan
 
 
 @dataclass(frozen=True, slots=True)

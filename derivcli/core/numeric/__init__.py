@@ -19,11 +19,11 @@ import sympy
 import torch
 import torch.nn.functional
 
-from derivcli import symbolic
-from derivcli.activations import relu, sigmoid, softplus
+from derivcli.core import symbolic
+from derivcli.core.activations import relu, sigmoid, softplus
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.model.plan import check_device
 from derivcli.parsing import Call, Negate, Node, ParsedExpression, Power, Product, Sum, Variable, has_variable
-from derivcli.plan import check_device
 
 Tensor = torch.Tensor
 TorchFunction = Callable[[Mapping[str, Tensor]], Tensor]

@@ -1,6 +1,6 @@
 """The results every output form is rendered from: frozen dataclasses and the arithmetic of agreement.
 
-Kept apart from :mod:`derivcli.compare` so that rendering a report (and
+Kept apart from :mod:`derivcli.core.compare` so that rendering a report (and
 unpickling one that the worker process computed) imports neither SymPy nor
 torch.
 """

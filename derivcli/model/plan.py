@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Final
 
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.model.setup import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+from derivcli.model.setup import MAX_TIMEOUT as MAX_TIMEOUT
+from derivcli.model.setup import Mode as Mode
+from derivcli.model.setup import check_timeout as check_timeout
 from derivcli.parsing import Assignment, ParsedExpression, PointSpec, name_problem
-from derivcli.settings import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
-from derivcli.settings import MAX_TIMEOUT as MAX_TIMEOUT
-from derivcli.settings import Mode as Mode
-from derivcli.settings import check_timeout as check_timeout
 
 #: Devices deriv accepts; whether one is available is asked of torch later.
 DEVICE_PATTERN: Final = re.compile(r"cpu|auto|mps|cuda(:\d+)?")

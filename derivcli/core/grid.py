@@ -2,7 +2,7 @@
 
 :func:`run_grid` differentiates symbolically once, translates the expression
 (as written) and each symbolic derivative into torch, and hands them to the
-chunked engine in :mod:`derivcli.numeric.grid`; nothing here prints.
+chunked engine in :mod:`derivcli.core.numeric.grid`; nothing here prints.
 """
 
 from __future__ import annotations
@@ -12,12 +12,10 @@ from dataclasses import dataclass
 
 import sympy
 
-from derivcli import numeric, symbolic, worker
-from derivcli.compare import dtype_value, format_number, resolve_tolerance
-from derivcli.gridplan import GridPlan
-from derivcli.gridresults import AxisReport as AxisReport
-from derivcli.gridresults import GridReport as GridReport
-from derivcli.numeric.grid import (
+from derivcli import worker
+from derivcli.core import numeric, symbolic
+from derivcli.core.compare import dtype_value, format_number, resolve_tolerance
+from derivcli.core.numeric.grid import (
     AxisValues,
     ChunkSink,
     DerivativeStats,
@@ -27,6 +25,9 @@ from derivcli.numeric.grid import (
     ProgressCallback,
     evaluate_grid,
 )
+from derivcli.model.grid import AxisReport as AxisReport
+from derivcli.model.grid import GridReport as GridReport
+from derivcli.model.gridplan import GridPlan
 
 
 @dataclass(frozen=True, slots=True)

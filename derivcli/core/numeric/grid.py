@@ -20,12 +20,12 @@ from typing import Final
 
 import torch
 
+from derivcli.core.numeric import DTYPES, Tensor, TorchFunction, resolve_device
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.gridplan import GridChunk, flat_to_coordinates
-from derivcli.gridresults import DerivativeStats as DerivativeStats
-from derivcli.gridresults import GridPoint as GridPoint
-from derivcli.gridresults import KinkStats as KinkStats
-from derivcli.numeric import DTYPES, Tensor, TorchFunction, resolve_device
+from derivcli.model.grid import DerivativeStats as DerivativeStats
+from derivcli.model.grid import GridPoint as GridPoint
+from derivcli.model.grid import KinkStats as KinkStats
+from derivcli.model.gridplan import GridChunk, flat_to_coordinates
 
 #: Points per chunk on the CPU. Measured with bench/grid.py on a 2-core x86-64
 #: machine at 10**7 float64 points: 2**16 to 2**18 are within 10% of each other and

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from derivcli.numeric import DTYPES, Tensor, compile_tree, resolve_device
+from derivcli.core.numeric import DTYPES, Tensor, compile_tree, resolve_device
 from derivcli.parsing import Node, ParsedExpression
 
 

@@ -22,7 +22,7 @@ from typing import Final
 import mpmath
 import sympy
 
-from derivcli.activations import relu, sigmoid, softplus
+from derivcli.core.activations import relu, sigmoid, softplus
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.parsing import (
     MAX_EXACT_BITS,

@@ -1,6 +1,6 @@
 """``deriv check``: a user's torch.autograd.Function against an expression, check by check.
 
-The Function's numbers come from :mod:`derivcli.numeric.check` (the only
+The Function's numbers come from :mod:`derivcli.core.numeric.check` (the only
 place user code runs); the expected ones are exact values of the expression
 and its symbolic derivative, rounded once. Each check passes or fails with a
 sentence a learner can act on. Nothing here prints.
@@ -12,10 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from derivcli import symbolic, worker
-from derivcli.compare import DEFAULT_TOLERANCES, Tolerance, format_number, within
-from derivcli.numeric.check import GRAD_OUTPUT, CheckRun, Probe, load_function, probe
-from derivcli.plan import Plan
+from derivcli import worker
+from derivcli.core import symbolic
+from derivcli.core.compare import DEFAULT_TOLERANCES, Tolerance, format_number, within
+from derivcli.core.numeric.check import GRAD_OUTPUT, CheckRun, Probe, load_function, probe
+from derivcli.model.plan import Plan
 
 PASS: Final = "pass"
 FAIL: Final = "fail"

@@ -1,7 +1,7 @@
 """Both witnesses side by side: the report that every output form is rendered from.
 
 :func:`compare` runs the symbolic side and the autograd side on a
-:class:`~derivcli.plan.Plan` and returns a frozen :class:`Report`; nothing
+:class:`~derivcli.model.plan.Plan` and returns a frozen :class:`Report`; nothing
 here prints.
 """
 
@@ -16,22 +16,23 @@ from dataclasses import dataclass
 import mpmath
 import sympy
 
-from derivcli import numeric, symbolic, worker
+from derivcli import worker
+from derivcli.core import numeric, symbolic
+from derivcli.core.symbolic import ExactValue, Finding, ValueStatus
 from derivcli.errors import ErrorKind
+from derivcli.model.eval import DEFAULT_TOLERANCES as DEFAULT_TOLERANCES
+from derivcli.model.eval import READING_POINTS, TRANSLATING
+from derivcli.model.eval import AutogradOnly as AutogradOnly
+from derivcli.model.eval import AutogradPoint as AutogradPoint
+from derivcli.model.eval import DerivativeEntry as DerivativeEntry
+from derivcli.model.eval import PointReport as PointReport
+from derivcli.model.eval import Report as Report
+from derivcli.model.eval import Tolerance as Tolerance
+from derivcli.model.eval import errors_between as errors_between
+from derivcli.model.eval import format_number as format_number
+from derivcli.model.eval import within as within
+from derivcli.model.plan import Plan, derivative_key
 from derivcli.parsing import Assignment, ParsedExpression
-from derivcli.plan import Plan, derivative_key
-from derivcli.results import DEFAULT_TOLERANCES as DEFAULT_TOLERANCES
-from derivcli.results import READING_POINTS, TRANSLATING
-from derivcli.results import AutogradOnly as AutogradOnly
-from derivcli.results import AutogradPoint as AutogradPoint
-from derivcli.results import DerivativeEntry as DerivativeEntry
-from derivcli.results import PointReport as PointReport
-from derivcli.results import Report as Report
-from derivcli.results import Tolerance as Tolerance
-from derivcli.results import errors_between as errors_between
-from derivcli.results import format_number as format_number
-from derivcli.results import within as within
-from derivcli.symbolic import ExactValue, Finding, ValueStatus
 
 
 @dataclass(frozen=True, slots=True)

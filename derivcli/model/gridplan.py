@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.model.setup import DEFAULT_NUM as DEFAULT_NUM
 from derivcli.parsing import MAX_GRID_POINTS, Assignment, ParsedExpression, RangeSpec
-from derivcli.settings import DEFAULT_NUM as DEFAULT_NUM
 
 if TYPE_CHECKING:
     import numpy as np

@@ -1,6 +1,6 @@
 """``deriv jacobian`` and the Hessian's matrices: derivatives arranged as matrices, from the core reports.
 
-A Jacobian is one :class:`~derivcli.compare.Report` per component (each
+A Jacobian is one :class:`~derivcli.core.compare.Report` per component (each
 component's gradient is a row); a Hessian is one report whose derivatives are
 every ordered pair of variables. Nothing here prints.
 """
@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.model.eval import DerivativeEntry, Report, Tolerance, within
+from derivcli.model.plan import Mode, Plan, derivative_key, make_plan
 from derivcli.parsing import ParsedExpression, PointSpec, parse_expression, split_components
-from derivcli.plan import Mode, Plan, derivative_key, make_plan
-from derivcli.results import DerivativeEntry, Report, Tolerance, within
 
 if TYPE_CHECKING:
-    from derivcli.compare import Options
+    from derivcli.core.compare import Options
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +150,6 @@ def _matrix(
 
 def _compare(plan: Plan, options: Options) -> Report:
     """Both witnesses on one component (SymPy and torch are imported only when a Jacobian is computed)."""
-    from derivcli.compare import compare
+    from derivcli.core.compare import compare
 
     return compare(plan, options)
