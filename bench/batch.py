@@ -18,8 +18,8 @@ import random
 import time
 from collections.abc import Iterator
 
-from derivcli.batch import default_jobs, run_batch
 from derivcli.render.jsondoc import batch_line
+from derivcli.work.batch import default_jobs, run_batch
 
 FUNCTIONS = ("sin", "cos", "exp", "tanh", "atan")
 

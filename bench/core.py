@@ -22,7 +22,8 @@ import torch
 
 from derivcli.core import numeric, symbolic
 from derivcli.core.compare import Options, compare
-from derivcli.model.plan import Mode, make_plan
+from derivcli.model.plan import make_plan
+from derivcli.model.setup import Mode
 from derivcli.parsing import parse_expression, parse_point
 
 Tensor = torch.Tensor

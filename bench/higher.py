@@ -19,9 +19,11 @@ from collections.abc import Callable
 
 import torch
 
-from derivcli.core.compare import Options, Report, compare
-from derivcli.core.jacobian import hessian_matrices
-from derivcli.model.plan import Mode, make_plan
+from derivcli.core.compare import Options, compare
+from derivcli.core.matrices import hessian_matrices
+from derivcli.model.eval import Report
+from derivcli.model.plan import make_plan
+from derivcli.model.setup import Mode
 from derivcli.parsing import parse_expression, parse_point
 
 NAMES = [f"x{index}" for index in range(10)]
@@ -95,7 +97,8 @@ def main() -> None:
     args = parser.parse_args()
     deriv_hessian(), torch_hessian(), deriv_third(), torch_third()  # warm-up
 
-    (matrix,) = hessian_matrices(deriv_hessian())
+    (hessian,) = hessian_matrices(deriv_hessian())
+    matrix = hessian.matrix
     by_hand = torch_hessian()
     difference = max(abs(matrix.autograd[i][j] - float(by_hand[i, j])) for i in range(10) for j in range(10))
     ours, theirs = median_seconds(deriv_hessian, args.repeat), median_seconds(torch_hessian, args.repeat)

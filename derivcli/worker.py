@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
 from derivcli.errors import DerivError, ErrorKind, WorkerBugError
-from derivcli.model.plan import DEFAULT_TIMEOUT
+from derivcli.model.setup import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from derivcli.batch import run_batch
 from derivcli.errors import ErrorKind
 from derivcli.render.jsondoc import batch_line
+from derivcli.work.batch import run_batch
 
 
 def answers(*lines: str) -> list[dict[str, object]]:
@@ -91,7 +91,7 @@ def test_a_repeated_expression_is_parsed_once() -> None:
 def test_a_line_over_the_limit_is_never_held_whole() -> None:
     import io
 
-    from derivcli.batch import MAX_LINE, LongLine, bounded_lines
+    from derivcli.model.batch import MAX_LINE, LongLine, bounded_lines
 
     stream = io.StringIO("x\n" + "y" * (3 * MAX_LINE) + "\n" + "z" * MAX_LINE + "\nlast")
     lines = list(bounded_lines(stream))
@@ -99,7 +99,7 @@ def test_a_line_over_the_limit_is_never_held_whole() -> None:
 
 
 def test_a_long_line_is_answered_and_the_batch_goes_on() -> None:
-    from derivcli.batch import LongLine
+    from derivcli.model.batch import LongLine
 
     results = list(run_batch([LongLine(250_000), '{"expr": "x**2", "at": 3}']))
     assert results[0].error is not None

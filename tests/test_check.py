@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from derivcli.core.check import FAIL, NOT_APPLICABLE, PASS, CheckReport, check_function, default_points
+from derivcli.core.check import check_function
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.model.plan import Mode, make_plan
+from derivcli.model.check import FAIL, NOT_APPLICABLE, PASS, CheckReport, default_points
+from derivcli.model.plan import make_plan
+from derivcli.model.setup import Mode
 from derivcli.parsing import parse_expression, parse_point
 
 OPS = Path(__file__).parent / "fixtures" / "lab_ops.py"

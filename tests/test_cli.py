@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from derivcli.cli import move_dash_expression
+from derivcli.commands.argv import move_dash_expression
 from derivcli.errors import ExitStatus
 from tests.conftest import Outcome
 

@@ -268,12 +268,12 @@ def test_grid_help_lists_its_options(deriv: Run) -> None:
 
 
 def test_progress_bar_appears_only_after_its_delay(capsys: pytest.CaptureFixture[str]) -> None:
-    from derivcli.cli import _ProgressBar
+    from derivcli.render.progress import ProgressBar
 
-    with _ProgressBar(total=10, delay=3600) as waiting:
+    with ProgressBar(total=10, delay=3600) as waiting:
         waiting(5, 10)
         assert waiting.bar is None
-    with _ProgressBar(total=10, delay=0) as showing:
+    with ProgressBar(total=10, delay=0) as showing:
         showing(5, 10)
         assert showing.bar is not None
         assert showing.bar.tasks[0].completed == 5

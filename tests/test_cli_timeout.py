@@ -127,7 +127,7 @@ def test_every_command_keeps_to_its_budget(deriv: Run, args: tuple[str, ...], st
 
 def test_a_line_arriving_while_another_is_awaited_starts_at_once() -> None:
     import derivcli.core.compare  # noqa: F401 - imported before the clock starts, as a warm batch has it
-    from derivcli.batch import run_batch
+    from derivcli.work.batch import run_batch
 
     def trickle() -> Iterator[str]:
         yield json.dumps({"expr": HANGS_IN_DIFF, "at": 3})

@@ -8,7 +8,8 @@ import pytest
 
 from derivcli.core.compare import Options, Report, Tolerance, compare, errors_between, within
 from derivcli.errors import DerivError
-from derivcli.model.plan import Mode, make_plan
+from derivcli.model.plan import make_plan
+from derivcli.model.setup import Mode
 from derivcli.parsing import parse_expression, parse_point
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from derivcli.core.graph import GraphReport, graph_at, operation_of, walk_tree
+from derivcli.core.graph import graph_at, operation_of
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.model.plan import Mode, make_plan
+from derivcli.model.graph import GraphReport, walk_tree
+from derivcli.model.plan import make_plan
+from derivcli.model.setup import Mode
 from derivcli.parsing import node_text, parse_expression, parse_point
 
 

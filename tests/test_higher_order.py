@@ -8,9 +8,11 @@ from collections.abc import Callable
 import pytest
 
 from derivcli.core import numeric
-from derivcli.core.compare import Options, Report, Tolerance, compare
-from derivcli.core.jacobian import asymmetry, hessian_matrices, is_symmetric, jacobian
-from derivcli.model.plan import Mode, make_plan
+from derivcli.core.compare import Options, compare
+from derivcli.core.matrices import asymmetry, hessian_matrices, is_symmetric, jacobian
+from derivcli.model.eval import Report
+from derivcli.model.plan import make_plan
+from derivcli.model.setup import Mode, Tolerance
 from derivcli.parsing import parse_expression, parse_point
 
 X = 0.7
@@ -107,13 +109,15 @@ HESSIANS: list[tuple[str, str, list[list[float]]]] = [
 @pytest.mark.parametrize(("text", "at", "expected"), HESSIANS)
 def test_hessians(text: str, at: str, expected: list[list[float]]) -> None:
     result = report(text, at, mode=Mode.HESSIAN)
-    (matrix,) = hessian_matrices(result)
+    (hessian,) = hessian_matrices(result)
+    matrix = hessian.matrix
     flat = [value for row in expected for value in row]
     assert [value for row in matrix.autograd for value in row] == pytest.approx(flat, abs=1e-12)
     assert [value for row in matrix.symbolic for value in row] == pytest.approx(flat, abs=1e-12)
     assert matrix.agree
     assert is_symmetric(matrix, Tolerance(1e-9, 1e-12))
     assert asymmetry(matrix) == 0.0
+    assert (hessian.symmetric, hessian.max_asymmetry) == (True, 0.0)
 
 
 def test_jacobian_of_a_3x2_map() -> None:

@@ -40,6 +40,8 @@ def heavy_modules_after(*args: str) -> tuple[list[str], int]:
         ("--help",),
         ("eval", "--help"),
         ("partial", "--help"),
+        ("hessian", "--help"),
+        ("jacobian", "--help"),
         ("--version",),
         ("eval", "__import__('os').getcwd()", "--at", "x=1"),
         ("eval", "x*y", "--at", "x=1"),
@@ -66,21 +68,57 @@ def test_no_heavy_imports(args: tuple[str, ...]) -> None:
     assert status in (0, 2)
 
 
-def test_a_real_evaluation_imports_both_in_the_worker_only() -> None:
-    # The worker process computes; the command's own process only renders the report.
-    modules, status = heavy_modules_after("eval", "x**2", "--at", "1")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("eval", "x**2", "--at", "1"),
+        ("partial", "x*y", "--at", "x=1,y=2", "--json"),
+        ("hessian", "x**2*y", "--at", "x=1,y=2"),
+        ("jacobian", "x*y, x+y", "--at", "x=1,y=2"),
+        ("grid", "x**2", "--range", "x=0:1", "--num", "3"),
+        ("graph", "x**2", "--at", "1"),
+        ("check", "tests/fixtures/lab_ops.py:GoodSQ", "--against", "x**2", "--at", "x=2"),
+    ],
+)
+def test_every_command_computes_in_the_worker_only(args: tuple[str, ...]) -> None:
+    # The worker process computes; the command's own process only checks the request and renders the report.
+    modules, status = heavy_modules_after(*args)
     assert (modules, status) == ([], 0)
 
 
-def test_a_grid_imports_both_in_the_worker_only() -> None:
-    modules, status = heavy_modules_after("grid", "x**2", "--range", "x=0:1", "--num", "3")
-    assert (modules, status) == ([], 0)
+def test_batch_imports_neither_with_one_worker() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(["batch", "--jobs", "1"])],
+        input='{"expr": "x**2", "at": {"x": 3}}\n',
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    line = next(line for line in completed.stderr.splitlines() if line.startswith("MODULES "))
+    assert (json.loads(line.removeprefix("MODULES ")), completed.returncode) == ([], 0)
 
 
-def test_graph_imports_both_to_render() -> None:
-    # The probe does see heavy imports: deriv graph's renderer needs torch's types in the command's process.
-    modules, status = heavy_modules_after("graph", "x**2", "--at", "1")
-    assert (sorted(modules), status) == (["sympy", "torch"], 0)
+def _light_modules() -> list[str]:
+    """Every module of the layers that must stay light: commands, models, renderers, the pipeline."""
+    root = Path(__file__).resolve().parent.parent / "derivcli"
+    names = ["derivcli.cli", "derivcli.pipeline", "derivcli.worker", "derivcli.completion"]
+    for layer in ("commands", "model", "render", "parsing"):
+        folder = root / layer
+        if folder.is_dir():
+            names += sorted(
+                f"derivcli.{layer}.{path.stem}" for path in folder.glob("*.py") if path.stem != "__init__"
+            )
+        else:
+            names.append(f"derivcli.{layer}")
+    return names
+
+
+@pytest.mark.parametrize("module", _light_modules())
+def test_light_module_imports_neither(module: str) -> None:
+    probe = f"import sys, {module}; print([m for m in ('torch', 'sympy', 'mpmath') if m in sys.modules])"
+    completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize("args", [("--help",), ("eval", "__import__('os')", "--at", "1")])

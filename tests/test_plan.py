@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.model.plan import Mode, check_device, make_plan, split_names
+from derivcli.model.plan import make_plan, split_names
+from derivcli.model.setup import Mode, check_device
 from derivcli.parsing import parse_expression, parse_point
 
 

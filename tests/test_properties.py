@@ -29,7 +29,8 @@ from hypothesis import strategies as st
 
 from derivcli.core.compare import Options, compare
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.model.plan import Mode, make_plan
+from derivcli.model.plan import make_plan
+from derivcli.model.setup import Mode
 from derivcli.parsing import (
     FUNCTION_ARITY,
     Call,

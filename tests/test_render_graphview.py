@@ -6,10 +6,12 @@ import io
 
 from rich.console import Console
 
-from derivcli.core.graph import GraphReport, graph_at
-from derivcli.model.plan import Mode, make_plan
+from derivcli.core.graph import graph_at
+from derivcli.model.graph import GraphReport
+from derivcli.model.plan import make_plan
+from derivcli.model.setup import Mode
 from derivcli.parsing import parse_expression, parse_point
-from derivcli.render.graphview import _dot_quote, graph_dot, print_graph
+from derivcli.render.graph import _dot_quote, graph_dot, print_graph
 
 
 def graph(text: str, at: str) -> GraphReport:

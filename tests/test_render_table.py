@@ -8,9 +8,11 @@ import io
 from rich.console import Console
 
 from derivcli.core.compare import Options, compare
-from derivcli.model.plan import Mode, make_plan
+from derivcli.model.plan import make_plan
+from derivcli.model.setup import Mode
 from derivcli.parsing import parse_expression, parse_point
-from derivcli.render.table import format_error, format_float, print_report
+from derivcli.render.eval import print_report
+from derivcli.render.numbers import format_error, format_float
 
 
 def render(text: str, *points: str, mode: Mode = Mode.EVAL, encoding: str = "utf-8") -> str:

@@ -43,4 +43,7 @@ def test_settings_import_only_the_error_family() -> None:
         "import sys, derivcli.model.setup; print(sorted(m for m in sys.modules if m.startswith('derivcli')))"
     )
     completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert completed.stdout.strip() == "['derivcli', 'derivcli.errors', 'derivcli.model', 'derivcli.model.setup']"
+    assert (
+        completed.stdout.strip()
+        == "['derivcli', 'derivcli.errors', 'derivcli.model', 'derivcli.model.setup']"
+    )

@@ -10,59 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
 
 from derivcli import worker
 from derivcli.core import symbolic
-from derivcli.core.compare import DEFAULT_TOLERANCES, Tolerance, format_number, within
 from derivcli.core.numeric.check import GRAD_OUTPUT, CheckRun, Probe, load_function, probe
+from derivcli.model.agreement import within
+from derivcli.model.check import FAIL, NOT_APPLICABLE, PASS, CheckReport, CheckResult
 from derivcli.model.plan import Plan
-
-PASS: Final = "pass"
-FAIL: Final = "fail"
-NOT_APPLICABLE: Final = "not applicable"
-#: Points checked when none are given: positive, not integers, not at a kink of common functions.
-DEFAULT_VALUES: Final = ("0.5", "1.25", "2")
-
-
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    """One check: its name, pass, fail or not applicable, why, and the largest error it saw."""
-
-    name: str
-    status: str
-    message: str
-    max_abs_error: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CheckReport:
-    """The result of ``deriv check``."""
-
-    function: str
-    file: str
-    against: str
-    expression: str
-    variables: tuple[str, ...]
-    derivatives: Mapping[str, str]
-    points: tuple[Mapping[str, float], ...]
-    checks: tuple[CheckResult, ...]
-
-    @property
-    def passed(self) -> bool:
-        """True when no check failed."""
-        return all(check.status != FAIL for check in self.checks)
-
-
-def default_points(variables: Sequence[str]) -> list[str]:
-    """Three ``--at`` texts, each variable taking each default value once."""
-    return [
-        ",".join(
-            f"{name}={DEFAULT_VALUES[(row + column) % len(DEFAULT_VALUES)]}"
-            for column, name in enumerate(variables)
-        )
-        for row in range(len(DEFAULT_VALUES))
-    ]
+from derivcli.model.setup import DType, Tolerance
+from derivcli.model.text import format_number, point_label
 
 
 def check_function(spec: str, plan: Plan) -> CheckReport:
@@ -70,7 +26,7 @@ def check_function(spec: str, plan: Plan) -> CheckReport:
     # The user's file runs as long as it runs: its code is not deriv's symbolic work.
     worker.step(f"loading {spec}", budgeted=False)
     loaded = load_function(spec)
-    tolerance = DEFAULT_TOLERANCES["float64"]
+    tolerance = DType.float64.tolerance
     worker.step("working out the expected values")
     built = symbolic.build(plan.expression, extra_variables=plan.variables)
     exact_points = [
@@ -124,7 +80,7 @@ def _number(value: float | None) -> str:
 
 
 def _at(point: Mapping[str, float]) -> str:
-    return ", ".join(f"{name}={_number(value)}" for name, value in point.items())
+    return point_label(point, text=_number)
 
 
 def _error(got: float | None, expected: float) -> float:

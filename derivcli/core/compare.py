@@ -20,18 +20,16 @@ from derivcli import worker
 from derivcli.core import numeric, symbolic
 from derivcli.core.symbolic import ExactValue, Finding, ValueStatus
 from derivcli.errors import ErrorKind
-from derivcli.model.eval import DEFAULT_TOLERANCES as DEFAULT_TOLERANCES
+from derivcli.model.agreement import errors_between, within
 from derivcli.model.eval import READING_POINTS, TRANSLATING
 from derivcli.model.eval import AutogradOnly as AutogradOnly
 from derivcli.model.eval import AutogradPoint as AutogradPoint
 from derivcli.model.eval import DerivativeEntry as DerivativeEntry
 from derivcli.model.eval import PointReport as PointReport
 from derivcli.model.eval import Report as Report
-from derivcli.model.eval import Tolerance as Tolerance
-from derivcli.model.eval import errors_between as errors_between
-from derivcli.model.eval import format_number as format_number
-from derivcli.model.eval import within as within
 from derivcli.model.plan import Plan, derivative_key
+from derivcli.model.setup import DType, Setup, Tolerance
+from derivcli.model.text import format_number
 from derivcli.parsing import Assignment, ParsedExpression
 
 
@@ -257,11 +255,7 @@ def _tolerance(options: Options) -> Tolerance:
 
 def resolve_tolerance(dtype: str, *, rtol: float | None, atol: float | None) -> Tolerance:
     """The given tolerances, each defaulting to the dtype's."""
-    default = DEFAULT_TOLERANCES[dtype]
-    return Tolerance(
-        rtol=default.rtol if rtol is None else rtol,
-        atol=default.atol if atol is None else atol,
-    )
+    return Setup(dtype=DType(dtype), rtol=rtol, atol=atol).tolerance
 
 
 def _shown_derivatives(

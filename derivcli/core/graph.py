@@ -9,71 +9,19 @@ as a formula and as a number at the point. Nothing here prints.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 import sympy
 
 from derivcli import worker
 from derivcli.core import symbolic
-from derivcli.core.compare import DEFAULT_TOLERANCES, within
-from derivcli.core.numeric.graph import TensorState, trace_graph
+from derivcli.core.numeric.graph import trace_graph
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.model.agreement import within
+from derivcli.model.graph import GradientCheck, GraphNode, GraphReport, LocalDerivative
 from derivcli.model.plan import Plan
+from derivcli.model.setup import DType
 from derivcli.parsing import Call, Negate, Node, Power, Product, Sum, Variable, has_variable, node_text
-
-
-@dataclass(frozen=True, slots=True)
-class LocalDerivative:
-    """The derivative of one node's operation with respect to one of its inputs, at the point."""
-
-    input: str
-    derivative: str
-    exact: str | None
-    value: float
-
-
-@dataclass(frozen=True, slots=True)
-class GraphNode:
-    """A backward node: PyTorch's name, the subexpression it came from, and its local derivatives."""
-
-    index: int
-    name: str
-    expression: str | None
-    variable: str | None
-    value: float | None
-    next: tuple[int, ...]
-    local: tuple[LocalDerivative, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class GradientCheck:
-    """A leaf's ``.grad`` against the symbolic derivative at the point."""
-
-    autograd: float | None
-    symbolic: str
-    exact: str | None
-    symbolic_value: float
-    agree: bool
-
-
-@dataclass(frozen=True, slots=True)
-class GraphReport:
-    """The result of ``deriv graph``."""
-
-    input: str
-    expression: str
-    variables: tuple[str, ...]
-    wrt: tuple[str, ...]
-    at: Mapping[str, float]
-    at_input: Mapping[str, str]
-    device: str
-    dtype: str
-    value: float
-    nodes: tuple[GraphNode, ...]
-    before: Mapping[str, TensorState]
-    after: Mapping[str, TensorState]
-    gradients: Mapping[str, GradientCheck]
 
 
 def graph_at(plan: Plan, *, device: str = "cpu", dtype: str = "float64") -> GraphReport:
@@ -109,7 +57,7 @@ def graph_at(plan: Plan, *, device: str = "cpu", dtype: str = "float64") -> Grap
         )
         for node in traced.nodes
     )
-    tolerance = DEFAULT_TOLERANCES[dtype]
+    tolerance = DType(dtype).tolerance
     gradients = {}
     for name in plan.wrt:
         derivative = symbolic.differentiate(built.expr, built.symbols[name])
@@ -209,19 +157,3 @@ def operation_of(node: Node) -> tuple[Node, tuple[tuple[str, Node], ...]] | None
     else:
         return None
     return template, tuple(inputs)
-
-
-def walk_tree(report: GraphReport) -> Iterator[tuple[int, GraphNode, bool]]:
-    """Depth-first (depth, node, first visit) over the graph from the output, as a tree shows it."""
-    if not report.nodes:
-        return
-    seen: set[int] = set()
-    stack: list[tuple[int, int]] = [(0, 0)]
-    while stack:
-        depth, index = stack.pop()
-        node = report.nodes[index]
-        first = index not in seen
-        seen.add(index)
-        yield depth, node, first
-        if first:
-            stack.extend((depth + 1, child) for child in reversed(node.next))

@@ -14,7 +14,7 @@ import sympy
 
 from derivcli import worker
 from derivcli.core import numeric, symbolic
-from derivcli.core.compare import dtype_value, format_number, resolve_tolerance
+from derivcli.core.compare import dtype_value, resolve_tolerance
 from derivcli.core.numeric.grid import (
     AxisValues,
     ChunkSink,
@@ -28,6 +28,7 @@ from derivcli.core.numeric.grid import (
 from derivcli.model.grid import AxisReport as AxisReport
 from derivcli.model.grid import GridReport as GridReport
 from derivcli.model.gridplan import GridPlan
+from derivcli.model.text import format_number, point_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +130,7 @@ def run_grid(
 
 
 def _point(point: GridPoint) -> str:
-    return ", ".join(f"{name}={format_number(value)}" for name, value in point.at.items())
+    return point_label(point.at, text=format_number)
 
 
 def _sides(point: GridPoint) -> str:

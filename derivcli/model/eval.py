@@ -1,4 +1,4 @@
-"""The results every output form is rendered from: frozen dataclasses and the arithmetic of agreement.
+"""``deriv eval``, ``partial`` and ``hessian``: the checked request, and the report every output comes from.
 
 Kept apart from :mod:`derivcli.core.compare` so that rendering a report (and
 unpickling one that the worker process computed) imports neither SymPy nor
@@ -7,32 +7,23 @@ torch.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
+
+from derivcli.errors import DerivError, ErrorKind
+from derivcli.model.plan import Plan, make_plan, split_names
+from derivcli.model.setup import Mode, Setup
+from derivcli.parsing import parse_expression, parse_point
+
+#: Default time budget of --simplify, in seconds.
+DEFAULT_SIMPLIFY_TIMEOUT: Final = 5.0
 
 #: The worker steps that autograd alone needs as well (see compare.autograd_only): when one of
 #: them ran out of time, trying autograd alone would only run out again.
 READING_POINTS: Final = "reading the points exactly"
 TRANSLATING: Final = "translating the expression to torch"
 AUTOGRAD_STEPS: Final = frozenset({READING_POINTS, TRANSLATING})
-
-
-@dataclass(frozen=True, slots=True)
-class Tolerance:
-    """Agreement holds when ``|autograd - exact| <= atol + rtol * |exact|``."""
-
-    rtol: float
-    atol: float
-
-
-#: Defaults per dtype: loose enough for a few hundred rounding errors in a long
-#: chain of ops, tight enough to catch any wrong derivative formula.
-DEFAULT_TOLERANCES: Final[Mapping[str, Tolerance]] = {
-    "float64": Tolerance(rtol=1e-9, atol=1e-12),
-    "float32": Tolerance(rtol=1e-5, atol=1e-6),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,31 +102,52 @@ class AutogradOnly:
     points: tuple[AutogradPoint, ...]
 
 
-def errors_between(autograd: float, exact: float) -> tuple[float, float]:
-    """Absolute and relative error of autograd against the exact value (nan when undefined)."""
-    if math.isnan(autograd) or math.isnan(exact):
-        return math.nan, math.nan
-    if math.isinf(autograd) or math.isinf(exact):
-        return (0.0, 0.0) if autograd == exact else (math.inf, math.inf)
-    difference = abs(autograd - exact)
-    if exact == 0:
-        return difference, 0.0 if difference == 0 else math.inf
-    return difference, difference / abs(exact)
+@dataclass(frozen=True, slots=True)
+class EvalRequest:
+    """A checked ``eval``, ``partial`` or ``hessian`` run: what to compute, where, and how to judge it."""
+
+    plan: Plan
+    setup: Setup
+    mode: Mode = Mode.EVAL
+    simplify: bool = False
+    simplify_timeout: float = DEFAULT_SIMPLIFY_TIMEOUT
+    fd: bool = False
+    strict: bool = False
 
 
-def within(autograd: float, exact: float, tolerance: Tolerance) -> bool:
-    """True when autograd matches the exact value within tolerance (equal infinities match)."""
-    if math.isnan(autograd) or math.isnan(exact):
-        return False
-    if math.isinf(autograd) or math.isinf(exact):
-        return autograd == exact
-    return abs(autograd - exact) <= tolerance.atol + tolerance.rtol * abs(exact)
-
-
-def format_number(value: float | None, *, missing: str = "unknown") -> str:
-    """Floats as the shortest text that reads back exactly; integers without '.0'; None as ``missing``."""
-    if value is None:
-        return missing
-    if math.isfinite(value) and value == int(value) and abs(value) < 1e16:
-        return str(int(value))
-    return repr(value)
+def eval_request(
+    *,
+    mode: Mode,
+    expression: str,
+    at: Sequence[str],
+    setup: Setup,
+    wrt: Sequence[str] = (),
+    order: int = 1,
+    fd: bool = False,
+    simplify: bool = False,
+    simplify_timeout: float = DEFAULT_SIMPLIFY_TIMEOUT,
+    strict: bool = False,
+) -> EvalRequest:
+    """Check every option and parse the expression and points (no SymPy, no torch), or raise DerivError."""
+    if not (simplify_timeout > 0 and simplify_timeout != float("inf")):
+        raise DerivError(
+            ErrorKind.BAD_OPTION, f"--simplify-timeout must be a finite number > 0, got {simplify_timeout}"
+        )
+    if fd and order > 2:
+        raise DerivError(ErrorKind.BAD_OPTION, "--fd gives first and second derivatives, not order 3 or more")
+    plan = make_plan(
+        mode=mode,
+        expression=parse_expression(expression),
+        points=[parse_point(text) for text in at],
+        wrt=split_names(wrt, option="--wrt"),
+        order=order,
+    )
+    return EvalRequest(
+        plan=plan,
+        setup=setup,
+        mode=mode,
+        simplify=simplify,
+        simplify_timeout=simplify_timeout,
+        fd=fd,
+        strict=strict,
+    )

@@ -1,4 +1,4 @@
-"""The result of ``deriv grid``: frozen dataclasses, apart from the engine.
+"""``deriv grid``: the checked request and the report, frozen dataclasses apart from the engine.
 
 Rendering a grid report (and unpickling the one the worker process computed)
 needs these types, but neither SymPy nor torch.
@@ -6,9 +6,112 @@ needs these types, but neither SymPy nor torch.
 
 from __future__ import annotations
 
+import importlib.util
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+from derivcli.errors import DerivError, ErrorKind
+from derivcli.model.gridplan import GridPlan, make_grid_plan
+from derivcli.model.plan import split_names
+from derivcli.model.setup import Setup
+from derivcli.parsing import parse_count, parse_expression, parse_range
+
+#: Plot formats, by file suffix.
+PLOT_SUFFIXES = (".png", ".svg")
+
+
+@dataclass(frozen=True, slots=True)
+class GridRequest:
+    """A checked ``deriv grid`` run: the grid, the setup, the engine's knobs and where the points go."""
+
+    plan: GridPlan
+    setup: Setup
+    chunk_size: int | None = None
+    compile_chunks: bool = False
+    csv: str | None = None
+    jsonl: str | None = None
+    plot: str | None = None
+    strict: bool = False
+    #: Whether progress is shown (on a terminal): the worker then sends it back as it goes.
+    progress: bool = False
+
+    @property
+    def wants_chunks(self) -> bool:
+        """True when an output (CSV, JSON Lines, a plot) needs every point, chunk by chunk."""
+        return any(path is not None for path in (self.csv, self.jsonl, self.plot))
+
+    @property
+    def points_to_stdout(self) -> bool:
+        """True when CSV or JSON Lines go to stdout (the summary then goes to stderr)."""
+        return "-" in (self.csv, self.jsonl)
+
+
+def grid_request(
+    *,
+    expression: str,
+    ranges: Sequence[str],
+    num: str,
+    wrt: Sequence[str],
+    setup: Setup,
+    json_output: bool = False,
+    chunk_size: str | None = None,
+    compile_chunks: bool = False,
+    csv: str | None = None,
+    jsonl: str | None = None,
+    plot: str | None = None,
+    strict: bool = False,
+    progress: bool = False,
+) -> GridRequest:
+    """Check the ranges, counts and outputs before any work (no SymPy, no torch), or raise DerivError."""
+    plan = make_grid_plan(
+        expression=parse_expression(expression),
+        ranges=[parse_range(text) for text in ranges],
+        num=parse_count(num, option="--num"),
+        wrt=split_names(wrt, option="--wrt"),
+    )
+    chunk = None if chunk_size is None else parse_count(chunk_size, option="--chunk-size")
+    to_stdout = [name for name, path in (("--csv", csv), ("--jsonl", jsonl)) if path == "-"]
+    if len(to_stdout) > 1 or (to_stdout and json_output):
+        taken = [f"{name} -" for name in to_stdout] + (["--json"] if json_output else [])
+        listed = f"{', '.join(taken[:-1])} and {taken[-1]}"
+        raise DerivError(
+            ErrorKind.BAD_OPTION,
+            f"{listed} {'both' if len(taken) == 2 else 'all'} write to stdout: send all but one to a file",
+        )
+    if csv is not None and csv == jsonl and csv != "-":
+        raise DerivError(ErrorKind.BAD_OPTION, f"--csv and --jsonl name the same file {csv!r}")
+    if plot is not None:
+        _check_plot(plot, dimensions=len(plan.axes))
+    return GridRequest(
+        plan=plan,
+        setup=setup,
+        chunk_size=chunk,
+        compile_chunks=compile_chunks,
+        csv=csv,
+        jsonl=jsonl,
+        plot=plot,
+        strict=strict,
+        progress=progress,
+    )
+
+
+def _check_plot(path: str, *, dimensions: int) -> None:
+    """Refuse a plot that cannot be made, before any work is done."""
+    if dimensions > 2:
+        raise DerivError(
+            ErrorKind.BAD_OPTION, f"--plot shows one or two variables; this grid has {dimensions}"
+        )
+    if Path(path).suffix.lower() not in PLOT_SUFFIXES:
+        raise DerivError(
+            ErrorKind.BAD_OPTION, f"--plot {path!r}: cannot tell the format; use a .png or .svg file name"
+        )
+    if importlib.util.find_spec("matplotlib") is None:
+        raise DerivError(
+            ErrorKind.UNSUPPORTED,
+            "--plot needs matplotlib: pip install 'deriv[plot]' (or pip install matplotlib)",
+        )
 
 
 @dataclass(frozen=True, slots=True)

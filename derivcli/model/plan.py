@@ -14,22 +14,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.model.setup import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
-from derivcli.model.setup import MAX_TIMEOUT as MAX_TIMEOUT
-from derivcli.model.setup import Mode as Mode
-from derivcli.model.setup import check_timeout as check_timeout
+from derivcli.model.setup import Mode
 from derivcli.parsing import Assignment, ParsedExpression, PointSpec, name_problem
-
-#: Devices deriv accepts; whether one is available is asked of torch later.
-DEVICE_PATTERN: Final = re.compile(r"cpu|auto|mps|cuda(:\d+)?")
-DTYPE_NAMES: Final = ("float64", "float32")
-
-
-def check_device(spec: str) -> str:
-    """Refuse a malformed device name without importing torch."""
-    if not DEVICE_PATTERN.fullmatch(spec):
-        raise DerivError(ErrorKind.BAD_OPTION, f"unknown device {spec!r}: use cpu, cuda, cuda:N, mps or auto")
-    return spec
 
 
 def split_names(values: Sequence[str], *, option: str) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""The JSON contract, built from result objects in this one place.
+"""The JSON contract: every document deriv prints, built from report objects in this one place.
 
 Documents are strict JSON: non-finite numbers become the strings ``"nan"``,
 ``"inf"`` and ``"-inf"``, never the ``NaN``/``Infinity`` literals that strict
@@ -15,15 +15,13 @@ from typing import TYPE_CHECKING, Any
 from derivcli.errors import DerivError
 
 if TYPE_CHECKING:
-    # Annotations only: an error document under --json must not import SymPy through compare.
-    from derivcli.batch import BatchResult
-    from derivcli.core.check import CheckReport
-    from derivcli.core.graph import GraphReport
-    from derivcli.core.grid import GridReport
-    from derivcli.core.jacobian import JacobianReport, Matrix
-    from derivcli.core.numeric.graph import TensorState
-    from derivcli.core.numeric.grid import GridPoint, KinkStats
+    from derivcli.model.batch import BatchResult
+    from derivcli.model.check import CheckReport
     from derivcli.model.eval import AutogradOnly, DerivativeEntry, PointReport, Report
+    from derivcli.model.graph import GraphReport, TensorState
+    from derivcli.model.grid import GridPoint, GridReport, KinkStats
+    from derivcli.model.hessian import HessianReport
+    from derivcli.model.jacobian import JacobianReport, Matrix
 
 JsonNumber = float | str
 
@@ -313,20 +311,16 @@ def matrix_document(matrix: Matrix) -> dict[str, Any]:
     }
 
 
-def hessian_document(report: Report) -> dict[str, Any]:
+def hessian_document(hessian: HessianReport) -> dict[str, Any]:
     """``deriv hessian --json``: the core document (keys "x,y"), plus the matrices and their symmetry."""
-    from derivcli.core.jacobian import asymmetry, hessian_matrices, is_symmetric
-    from derivcli.model.eval import Tolerance
-
-    document = report_document(report)
-    tolerance = Tolerance(report.rtol, report.atol)
+    document = report_document(hessian.report)
     document["hessian"] = [
         {
-            **matrix_document(matrix),
-            "symmetric": is_symmetric(matrix, tolerance),
-            "max_asymmetry": json_number(asymmetry(matrix)),
+            **matrix_document(entry.matrix),
+            "symmetric": entry.symmetric,
+            "max_asymmetry": json_number(entry.max_asymmetry),
         }
-        for matrix in hessian_matrices(report)
+        for entry in hessian.matrices
     ]
     return document
 

@@ -22,7 +22,7 @@ import torch.nn.functional
 from derivcli.core import symbolic
 from derivcli.core.activations import relu, sigmoid, softplus
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.model.plan import check_device
+from derivcli.model.setup import check_device
 from derivcli.parsing import Call, Negate, Node, ParsedExpression, Power, Product, Sum, Variable, has_variable
 
 Tensor = torch.Tensor

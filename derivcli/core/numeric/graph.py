@@ -16,18 +16,8 @@ from typing import Any
 import torch
 
 from derivcli.core.numeric import DTYPES, Tensor, compile_tree, resolve_device
+from derivcli.model.graph import TensorState
 from derivcli.parsing import Node, ParsedExpression
-
-
-@dataclass(frozen=True, slots=True)
-class TensorState:
-    """A tensor's attributes as the tutorials print them."""
-
-    data: float
-    grad_fn: str | None
-    grad: float | None
-    is_leaf: bool
-    requires_grad: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,8 @@
-"""The human-readable summary of ``deriv grid``: the grid, one row per derivative, kinks and speed.
+"""``deriv grid`` for people: the summary (one row per derivative, kinks, speed), and the grid's outputs.
+
+While the worker computes, each chunk goes to the CSV and JSON Lines writers
+and the plot collector this view opened; then the plot is drawn and the
+summary (or the JSON document) printed.
 
 User text is wrapped in :class:`rich.text.Text`, never parsed as markup.
 """
@@ -6,21 +10,34 @@ User text is wrapped in :class:`rich.text.Text`, never parsed as markup.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from derivcli.model.grid import GridPoint, GridReport
-from derivcli.render.table import format_error, format_float
+from derivcli.errors import ExitStatus
+from derivcli.model.grid import GridPoint, GridReport, GridRequest
+from derivcli.model.gridplan import GridChunk
+from derivcli.model.text import point_label
+from derivcli.render.jsondoc import grid_document
+from derivcli.render.numbers import format_error, format_float
+from derivcli.render.output import Output
+from derivcli.render.progress import ProgressBar
+from derivcli.render.view import BaseView, verdict
+
+if TYPE_CHECKING:
+    from derivcli.render.plot import PlotCollector
 
 
 def _where(point: GridPoint | None) -> str:
     """Coordinates of a point, or a dash where there is none (no error anywhere)."""
     if point is None:
         return "-"
-    return ", ".join(f"{name}={format_float(value)}" for name, value in point.at.items())
+    return point_label(point.at, text=format_float)
 
 
 def _count(number: int, total: int) -> str:
@@ -150,3 +167,73 @@ def print_grid_summary(report: GridReport, console: Console) -> None:
     """Print the grid summary on the given console."""
     unicode = console.encoding.lower().startswith("utf")
     console.print(grid_summary(report, unicode=unicode, width=console.width))
+
+
+class View(BaseView[GridRequest, GridReport]):
+    """``deriv grid``: points streamed to the files asked for, then the plot and the summary or JSON."""
+
+    def __init__(self, request: GridRequest, out: Output) -> None:
+        super().__init__(request, out)
+        plan = request.plan
+        self._sinks: list[Callable[[GridChunk], None]] = []
+        if request.csv is not None or request.jsonl is not None:
+            from derivcli.render.stream import CsvWriter, JsonLinesWriter, csv_header
+
+            if request.csv is not None:
+                # A variable named like a column is refused before any file is created.
+                csv_header(plan.variables, plan.wrt)
+                stream = out.open(request.csv, option="--csv")
+                self._sinks.append(CsvWriter(stream, variables=plan.variables, wrt=plan.wrt))
+            if request.jsonl is not None:
+                stream = out.open(request.jsonl, option="--jsonl")
+                self._sinks.append(JsonLinesWriter(stream, variables=plan.variables, wrt=plan.wrt))
+        self._collector: PlotCollector | None = None
+        if request.plot is not None:
+            from derivcli.render.plot import PlotCollector
+
+            self._collector = PlotCollector(variables=plan.variables, wrt=plan.wrt, shape=plan.shape)
+            self._sinks.append(self._collector)
+        self._progress = ProgressBar(total=plan.points)
+        out.keep(self._progress)
+
+    def receive(self, event: object) -> None:
+        """Progress (done, total) to the bar; a chunk of points to every output."""
+        if isinstance(event, tuple):
+            self._progress(*event)
+            return
+        assert isinstance(event, GridChunk)
+        for sink in self._sinks:
+            sink(event)
+
+    def present(self, report: GridReport) -> ExitStatus:
+        """Close the point files, draw the plot, print the summary or the document."""
+        # The files are complete and the bar gone before anything else is written.
+        self.out.close()
+        if self._collector is not None and self.request.plot is not None:
+            from derivcli.render.plot import write_plot
+
+            write_plot(
+                Path(self.request.plot),
+                self._collector,
+                expression=report.expression,
+                derivatives=report.derivatives,
+                kinks=kink_points(report),
+                dtype=report.dtype,
+            )
+        if self.out.json:
+            self.out.write_json(grid_document(report))
+        else:
+            # With the points on stdout, the summary is a message: it goes to stderr.
+            print_grid_summary(report, self.out.console(messages=self.request.points_to_stdout))
+        return verdict(report.all_agree, strict=self.request.strict)
+
+
+def kink_points(report: GridReport) -> list[dict[str, float]]:
+    """Where the plot marks kinks: grid points on one, and halfway between neighbours on either side."""
+    kinks = [dict(point.at) for kink in report.kinks for point in kink.on_grid_examples]
+    kinks += [
+        {name: (left.at[name] + right.at[name]) / 2 for name in left.at}
+        for kink in report.kinks
+        for left, right in kink.crossing_examples
+    ]
+    return kinks

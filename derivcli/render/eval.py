@@ -1,4 +1,4 @@
-"""The human-readable form of a report: a Rich table with notes under it.
+"""``deriv eval`` and ``partial`` for people: a Rich table with notes under it, or the JSON document.
 
 User text is always wrapped in :class:`rich.text.Text`, so markup such as
 ``[/bold]`` in an expression is printed literally, never interpreted.
@@ -7,33 +7,18 @@ User text is always wrapped in :class:`rich.text.Text`, so markup such as
 from __future__ import annotations
 
 import itertools
-import math
 
 from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from derivcli.model.eval import AutogradOnly, Report
-
-
-def format_float(value: float) -> str:
-    """The shortest text that reads back as exactly this float."""
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return repr(value)
-
-
-def format_error(value: float) -> str:
-    """Errors to three significant digits (exact zero stays 0)."""
-    if value == 0:
-        return "0"
-    if not math.isfinite(value):
-        return format_float(value)
-    return f"{value:.3g}"
-
+from derivcli.errors import DerivError, ExitStatus
+from derivcli.model.eval import AutogradOnly, EvalRequest, Report
+from derivcli.model.text import point_label
+from derivcli.render.jsondoc import autograd_only_document, report_document
+from derivcli.render.numbers import format_error, format_float
+from derivcli.render.view import BaseView, verdict
 
 _MIN_WRAPPED_WIDTH = 16
 
@@ -127,7 +112,7 @@ def _notes(report: Report, *, unicode: bool) -> list[tuple[str, str]]:
     """(where, note) for every entry that carries a note, in table order."""
     found = []
     for point in report.points:
-        label = ", ".join(f"{name}={value}" for name, value in point.at_input.items())
+        label = point_label(point.at_input)
         for name, entry in point.derivatives.items():
             if entry.note:
                 found.append((f"{label}, {_derivative_label(name, report, unicode=unicode)}", entry.note))
@@ -149,7 +134,7 @@ def _rows(report: Report, *, unicode: bool) -> list[list[Text]]:
     rows: list[list[Text]] = []
     note_number = 0
     for point in report.points:
-        label = ", ".join(f"{name}={value}" for name, value in point.at_input.items())
+        label = point_label(point.at_input)
         for index, (name, entry) in enumerate(point.derivatives.items()):
             mark = Text(yes, style="green") if entry.agree else Text(no, style="bold red")
             if entry.note:
@@ -226,7 +211,7 @@ def print_autograd_only(result: AutogradOnly, console: Console) -> None:
     for heading in ("point", "f", "derivative", "autograd"):
         table.add_column(heading, justify="left" if heading in ("point", "derivative") else "right")
     for point in result.points:
-        label = ", ".join(f"{name}={value}" for name, value in point.at_input.items())
+        label = point_label(point.at_input)
         for index, (name, value) in enumerate(point.derivatives.items()):
             table.add_row(
                 label if index == 0 else "",
@@ -235,3 +220,22 @@ def print_autograd_only(result: AutogradOnly, console: Console) -> None:
                 format_float(value),
             )
     console.print(Group(header, table))
+
+
+class View(BaseView[EvalRequest, Report]):
+    """``deriv eval`` and ``partial``: a row per point and derivative, or the JSON document."""
+
+    def present(self, report: Report) -> ExitStatus:
+        """Print the table or the document; exit 1 on a disagreement under --strict."""
+        if self.out.json:
+            self.out.write_json(report_document(report))
+        else:
+            print_report(report, self.out.console())
+        return verdict(report.all_agree, strict=self.request.strict)
+
+    def present_fallback(self, partial: AutogradOnly, error: DerivError) -> None:
+        """Print autograd's answers alone, the symbolic side having run out of time."""
+        if self.out.json:
+            self.out.write_json(autograd_only_document(partial, error))
+        else:
+            print_autograd_only(partial, self.out.console())

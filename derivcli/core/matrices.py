@@ -1,4 +1,4 @@
-"""``deriv jacobian`` and the Hessian's matrices: derivatives arranged as matrices, from the core reports.
+"""Derivatives arranged as matrices: the Jacobian of a vector function, the Hessian and its symmetry.
 
 A Jacobian is one :class:`~derivcli.core.compare.Report` per component (each
 component's gradient is a row); a Hessian is one report whose derivatives are
@@ -9,63 +9,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from derivcli.errors import DerivError, ErrorKind
-from derivcli.model.eval import DerivativeEntry, Report, Tolerance, within
-from derivcli.model.plan import Mode, Plan, derivative_key, make_plan
-from derivcli.parsing import ParsedExpression, PointSpec, parse_expression, split_components
+from derivcli.model.agreement import within
+from derivcli.model.eval import DerivativeEntry, Report
+from derivcli.model.hessian import HessianMatrix
+from derivcli.model.jacobian import JacobianReport, Matrix, parse_components
+from derivcli.model.plan import Plan, derivative_key, make_plan
+from derivcli.model.setup import Mode, Tolerance
+from derivcli.parsing import PointSpec
 
 if TYPE_CHECKING:
     from derivcli.core.compare import Options
-
-
-@dataclass(frozen=True, slots=True)
-class Matrix:
-    """One matrix of derivatives at one point: autograd, symbolic (float64), and their difference."""
-
-    rows: tuple[str, ...]
-    columns: tuple[str, ...]
-    autograd: tuple[tuple[float, ...], ...]
-    symbolic: tuple[tuple[float, ...], ...]
-    abs_error: tuple[tuple[float, ...], ...]
-    agree: bool
-
-
-@dataclass(frozen=True, slots=True)
-class JacobianReport:
-    """The result of ``deriv jacobian``: a report per component and the matrix at each point."""
-
-    input: str
-    components: tuple[str, ...]
-    variables: tuple[str, ...]
-    rows: tuple[Report, ...]
-    matrices: tuple[Matrix, ...]
-
-    @property
-    def all_agree(self) -> bool:
-        """True when every entry of every row agrees."""
-        return all(report.all_agree for report in self.rows)
-
-
-def parse_components(text: str) -> list[ParsedExpression]:
-    """Split ``"x*y, x + y, sin(x)"`` at top-level commas and parse each part (errors point into ``text``)."""
-    components = []
-    for offset, piece in split_components(text):
-        try:
-            components.append(parse_expression(piece))
-        except DerivError as error:
-            column = None if error.column is None else error.column + offset
-            raise DerivError(
-                error.kind, error.message, source=text, column=column, length=error.length
-            ) from None
-    if len(components) < 2:
-        raise DerivError(
-            ErrorKind.BAD_OPTION,
-            "a Jacobian needs two or more components separated by commas, e.g. 'x*y, x + y'",
-        )
-    return components
 
 
 def jacobian(
@@ -99,16 +54,23 @@ def jacobian(
     return JacobianReport(input=text, components=names, variables=chosen, rows=rows, matrices=matrices)
 
 
-def hessian_matrices(report: Report) -> tuple[Matrix, ...]:
+def hessian_matrices(report: Report) -> tuple[HessianMatrix, ...]:
     """The Hessian at each point of a ``deriv hessian`` report (derivatives keyed by ordered pairs)."""
     names = report.wrt
-    return tuple(
+    tolerance = Tolerance(report.rtol, report.atol)
+    matrices = (
         _matrix(
             names,
             names,
             [[point.derivatives[derivative_key((row, column))] for column in names] for row in names],
         )
         for point in report.points
+    )
+    return tuple(
+        HessianMatrix(
+            matrix=matrix, symmetric=is_symmetric(matrix, tolerance), max_asymmetry=asymmetry(matrix)
+        )
+        for matrix in matrices
     )
 
 

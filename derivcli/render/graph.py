@@ -13,9 +13,11 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from derivcli.core.compare import format_number
-from derivcli.core.graph import GraphNode, GraphReport, LocalDerivative, walk_tree
-from derivcli.core.numeric.graph import TensorState
+from derivcli.errors import ExitStatus
+from derivcli.model.graph import GraphNode, GraphReport, GraphRequest, LocalDerivative, TensorState, walk_tree
+from derivcli.model.text import format_number, point_label
+from derivcli.render.jsondoc import graph_document
+from derivcli.render.view import BaseView
 
 
 def _number(value: float | None) -> str:
@@ -92,7 +94,7 @@ def _state_table(
 
 def graph_renderable(report: GraphReport, *, unicode: bool = True) -> Group:
     """Header, tree, the tensors before and after ``.backward()``, and the gradients against SymPy."""
-    at = ", ".join(f"{name}={value}" for name, value in report.at_input.items())
+    at = point_label(report.at_input)
     header = Text()
     header.append(f"f({', '.join(report.variables)}) = ", style="bold")
     header.append(f"{report.expression} at {at}: {_number(report.value)}")
@@ -139,3 +141,18 @@ def graph_dot(report: GraphReport) -> str:
         lines.extend(f"  n{node.index} -> n{child};" for child in node.next)
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+class View(BaseView[GraphRequest, GraphReport]):
+    """``deriv graph``: the tree and the tensors, or the JSON document; DOT text to a file or stdout."""
+
+    def present(self, report: GraphReport) -> ExitStatus:
+        """Write the DOT file if asked, then the tree or the document (not both on stdout)."""
+        dot = self.request.dot
+        if dot is not None:
+            self.out.open(dot, option="--dot").write(graph_dot(report))
+        if self.out.json:
+            self.out.write_json(graph_document(report))
+        elif dot != "-":
+            print_graph(report, self.out.console())
+        return ExitStatus.OK

@@ -10,15 +10,17 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from derivcli.core.check import FAIL, PASS, CheckReport
-from derivcli.render.table import format_error
+from derivcli.errors import ExitStatus
+from derivcli.model.check import FAIL, PASS, CheckReport, CheckRequest
+from derivcli.model.text import point_label
+from derivcli.render.jsondoc import check_document
+from derivcli.render.numbers import format_error
+from derivcli.render.view import BaseView
 
 
 def check_renderable(report: CheckReport, *, unicode: bool = True) -> Group:
     """Header, the checks, and the verdict."""
-    points = "; ".join(
-        ", ".join(f"{name}={value!r}" for name, value in point.items()) for point in report.points
-    )
+    points = "; ".join(point_label(point, text=repr) for point in report.points)
     derivatives = ", ".join(f"d/d{name} = {text}" for name, text in report.derivatives.items())
     header = Text()
     header.append(f"{report.function}", style="bold")
@@ -51,3 +53,15 @@ def print_check(report: CheckReport, console: Console) -> None:
     """Print the check report on the given console."""
     unicode = console.encoding.lower().startswith("utf")
     console.print(check_renderable(report, unicode=unicode))
+
+
+class View(BaseView[CheckRequest, CheckReport]):
+    """``deriv check``: a row per check, or the JSON document; exit 1 when a check fails."""
+
+    def present(self, report: CheckReport) -> ExitStatus:
+        """Print the checks or the document."""
+        if self.out.json:
+            self.out.write_json(check_document(report))
+        else:
+            print_check(report, self.out.console())
+        return ExitStatus.OK if report.passed else ExitStatus.DISAGREEMENT

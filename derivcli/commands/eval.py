@@ -1,0 +1,76 @@
+"""``deriv eval`` (and ``deriv partial``): derivatives at points, symbolically and by autograd."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from derivcli.commands.argv import CommandSpec
+from derivcli.commands.options import (
+    AtolOption,
+    AtOption,
+    DeviceOption,
+    DTypeOption,
+    ExpressionArgument,
+    FdOption,
+    JsonOption,
+    OrderOption,
+    RtolOption,
+    SimplifyOption,
+    SimplifyTimeoutOption,
+    StrictOption,
+    TimeoutOption,
+    WrtOption,
+)
+from derivcli.model.setup import DEFAULT_TIMEOUT, DType, Mode, Setup
+from derivcli.pipeline import Route, run
+
+ROUTE = Route(work="eval", view="eval", fallback=True)
+
+
+def derivatives_command(mode: Mode) -> Callable[..., None]:
+    """The function of ``eval``'s options for ``mode``: ``partial`` takes the same ones."""
+
+    def command(
+        expr: ExpressionArgument,
+        at: AtOption = None,
+        wrt: WrtOption = None,
+        order: OrderOption = 1,
+        fd: FdOption = False,
+        device: DeviceOption = "cpu",
+        dtype: DTypeOption = DType.float64,
+        rtol: RtolOption = None,
+        atol: AtolOption = None,
+        strict: StrictOption = False,
+        json_output: JsonOption = False,
+        simplify: SimplifyOption = False,
+        simplify_timeout: SimplifyTimeoutOption = 5.0,
+        timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    ) -> None:
+        def request() -> object:
+            from derivcli.model.eval import eval_request
+
+            setup = Setup.checked(device=device, dtype=dtype, rtol=rtol, atol=atol, timeout=timeout)
+            return eval_request(
+                mode=mode,
+                expression=expr,
+                at=at or (),
+                wrt=wrt or (),
+                order=order,
+                fd=fd,
+                setup=setup,
+                simplify=simplify,
+                simplify_timeout=simplify_timeout,
+                strict=strict,
+            )
+
+        run(ROUTE, request, json_output=json_output)
+
+    return command
+
+
+SPEC = CommandSpec(
+    "eval",
+    derivatives_command(Mode.EVAL),
+    help="Differentiate a function of one variable, symbolically and by autograd.\n\n"
+    'Example: deriv eval "6*x**2+2*x+4" --at x=3 (add --order 2 for the second derivative)',
+)

@@ -1,0 +1,222 @@
+"""``deriv batch``: the checked request, each input line read into a request of its own, and the results.
+
+A line is ``{"expr": "...", "at": {"x": 3}}`` with optional ``wrt``,
+``order``, ``device``, ``dtype`` and ``id``; it is read exactly as ``deriv
+partial`` reads its options. Nothing here imports SymPy or torch.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any, Final, TextIO
+
+from derivcli.errors import DerivError, ErrorKind, internal_message
+from derivcli.model.eval import EvalRequest, Report
+from derivcli.model.plan import make_plan, split_names
+from derivcli.model.setup import DEFAULT_TIMEOUT, DType, Mode, Setup, check_device, check_timeout
+from derivcli.parsing import ParsedExpression, PointSpec, parse_expression, parse_point
+
+KEYS: Final = ("expr", "at", "wrt", "order", "device", "dtype", "id")
+#: Lines longer than this are refused before JSON parsing (an expression is at most 10,000 characters).
+MAX_LINE: Final = 100_000
+#: Most worker processes of one deriv batch.
+MAX_JOBS: Final = 64
+#: Parsed expressions a worker keeps for the lines after (a batch often repeats its expressions).
+MAX_CACHED_EXPRESSIONS: Final = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRequest:
+    """A checked ``deriv batch`` run: where lines come from and go, each line's budget, how many workers."""
+
+    source: str = "-"
+    output: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    jobs: int | None = None
+
+
+def batch_request(*, source: str, output: str | None, timeout: float, jobs: int | None) -> BatchRequest:
+    """Check the budget and the number of workers, or raise DerivError."""
+    check_timeout(timeout)
+    if jobs is not None and not 1 <= jobs <= MAX_JOBS:
+        raise DerivError(ErrorKind.BAD_OPTION, f"--jobs must be from 1 to {MAX_JOBS}, got {jobs}")
+    return BatchRequest(source=source, output=output, timeout=timeout, jobs=jobs)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSummary:
+    """How a whole batch went: lines answered, lines that were errors (and bugs), and the time taken."""
+
+    ok: int
+    errors: int
+    internal: int
+    elapsed_s: float
+
+    @property
+    def lines(self) -> int:
+        """Every line read."""
+        return self.ok + self.errors
+
+
+@dataclass(frozen=True, slots=True)
+class LongLine:
+    """A line longer than :data:`MAX_LINE`, read past without keeping it (only its length)."""
+
+    length: int
+
+
+def bounded_lines(stream: TextIO, *, limit: int = MAX_LINE) -> Iterator[str | LongLine]:
+    """The stream's lines without their newlines; a line over ``limit`` characters is never held whole.
+
+    A line of gigabytes with no newline would otherwise be read into memory
+    before its length could be checked.
+    """
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith("\n"):
+            yield line.removesuffix("\n")
+            continue
+        length = len(line)
+        while not line.endswith("\n"):
+            line = stream.readline(2**16)
+            if not line:
+                break
+            length += len(line)
+        yield LongLine(length - line.endswith("\n"))
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """One input line's outcome: its number, its id (if given), and a report or an error."""
+
+    line: int
+    id: Any
+    has_id: bool
+    report: Report | None
+    error: DerivError | None
+
+
+def read_problem(line: str | LongLine) -> dict[str, Any]:
+    """The problem of one input line, or the DerivError that answers it."""
+    if isinstance(line, LongLine):
+        raise _too_long(line.length)
+    return _read_line(line)
+
+
+def failed_result(number: int, problem: Any, error: Exception) -> BatchResult:
+    """A line's error result; anything but a DerivError is a bug in deriv, reported as one."""
+    if not isinstance(error, DerivError):
+        error = DerivError(ErrorKind.INTERNAL, internal_message(error))
+    return BatchResult(number, id_of(problem), has_id(problem), None, error)
+
+
+def id_of(problem: Any) -> Any:
+    """The line's "id", or None."""
+    return problem.get("id") if isinstance(problem, dict) else None
+
+
+def has_id(problem: Any) -> bool:
+    """True when the line has an "id" (which may be null)."""
+    return isinstance(problem, dict) and "id" in problem
+
+
+def _read_line(line: str) -> dict[str, Any]:
+    """The line's JSON object, with only known keys and an expression."""
+    if len(line) > MAX_LINE:
+        raise _too_long(len(line))
+    if not line.strip():
+        raise DerivError(
+            ErrorKind.BAD_LINE,
+            'the line is empty; expected a JSON object such as {"expr": "x**2", "at": {"x": 3}}',
+        )
+    try:
+        problem = json.loads(line, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as error:
+        raise DerivError(ErrorKind.BAD_LINE, f"the line is not JSON: {error}") from None
+    if not isinstance(problem, dict):
+        raise DerivError(ErrorKind.BAD_LINE, f"the line is a JSON {type(problem).__name__}, not an object")
+    unknown = [key for key in problem if key not in KEYS]
+    if unknown:
+        raise DerivError(ErrorKind.BAD_LINE, f"unknown key {unknown[0]!r}; the keys are {', '.join(KEYS)}")
+    if not isinstance(problem.get("expr"), str):
+        raise DerivError(ErrorKind.BAD_LINE, 'the line needs "expr", the expression as a string')
+    return problem
+
+
+def _too_long(length: int) -> DerivError:
+    return DerivError(
+        ErrorKind.TOO_LONG, f"the line is {length:,} characters long; the limit is {MAX_LINE:,}"
+    )
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+def line_request(
+    problem: Mapping[str, Any], *, timeout: float, parsed: MutableMapping[str, ParsedExpression]
+) -> EvalRequest:
+    """One line's request, read as ``deriv partial`` reads its options (no heavy imports).
+
+    ``parsed`` caches parsed expressions by text across the lines of a batch.
+    """
+    text = problem["expr"]
+    expression = parsed.get(text)
+    if expression is None:
+        expression = parse_expression(text)
+        if len(parsed) < MAX_CACHED_EXPRESSIONS:
+            parsed[text] = expression
+    device = check_device(_string(problem, "device", "cpu"))
+    dtype = DType.named(_string(problem, "dtype", "float64"), option='"dtype"')
+    order = problem.get("order", 1)
+    if not isinstance(order, int) or isinstance(order, bool):
+        raise DerivError(ErrorKind.BAD_LINE, f'"order" must be a whole number, got {order!r}')
+    wrt = problem.get("wrt", [])
+    if isinstance(wrt, str):
+        wrt = [wrt]
+    if not isinstance(wrt, list) or not all(isinstance(name, str) for name in wrt):
+        raise DerivError(ErrorKind.BAD_LINE, '"wrt" must be a variable name or a list of them')
+    plan = make_plan(
+        mode=Mode.PARTIAL,
+        expression=expression,
+        points=_points(problem.get("at", [])),
+        wrt=split_names(wrt, option="wrt"),
+        order=order,
+    )
+    return EvalRequest(plan=plan, setup=Setup(device=device, dtype=dtype, timeout=timeout), mode=Mode.PARTIAL)
+
+
+def _string(problem: Mapping[str, Any], key: str, default: str) -> str:
+    value = problem.get(key, default)
+    if not isinstance(value, str):
+        raise DerivError(ErrorKind.BAD_LINE, f"{key!r} must be a string, got {value!r}")
+    return value
+
+
+def _points(at: Any) -> list[PointSpec]:
+    """ "at" as one point or a list of points; each point an object of values, or one bare value."""
+    items = at if isinstance(at, list) else [at]
+    return [parse_point(_point_text(item)) for item in items]
+
+
+def _point_text(item: Any) -> str:
+    """A point in ``--at`` syntax: values are numbers or constant expressions as strings."""
+    if isinstance(item, dict):
+        return ",".join(f"{name}={_value_text(name, value)}" for name, value in item.items())
+    return _value_text("at", item)
+
+
+def _value_text(name: str, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise DerivError(
+            ErrorKind.BAD_POINT, f"the value of {name} must be a number or a string, got {value!r}"
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise DerivError(ErrorKind.BAD_POINT, f"the value of {name} is not a finite number")
+    # repr is the shortest text that reads back as the same float, so the point is that float exactly.
+    return value if isinstance(value, str) else repr(value)

@@ -1,0 +1,84 @@
+"""``deriv check``: the request, and the report of a custom Function checked against an expression."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from derivcli.errors import DerivError, ErrorKind
+from derivcli.model.plan import Plan, make_plan
+from derivcli.model.setup import Mode, Setup
+from derivcli.parsing import parse_expression, parse_point
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRequest:
+    """A checked ``deriv check`` run: the Function's ``FILE.py:NAME``, the expression and its points.
+
+    The Function runs in float64 on the CPU; the setup carries the time budget.
+    """
+
+    function: str
+    plan: Plan
+    setup: Setup
+
+
+PASS: Final = "pass"
+FAIL: Final = "fail"
+NOT_APPLICABLE: Final = "not applicable"
+#: Points checked when none are given: positive, not integers, not at a kink of common functions.
+DEFAULT_VALUES: Final = ("0.5", "1.25", "2")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One check: its name, pass, fail or not applicable, why, and the largest error it saw."""
+
+    name: str
+    status: str
+    message: str
+    max_abs_error: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """The result of ``deriv check``."""
+
+    function: str
+    file: str
+    against: str
+    expression: str
+    variables: tuple[str, ...]
+    derivatives: Mapping[str, str]
+    points: tuple[Mapping[str, float], ...]
+    checks: tuple[CheckResult, ...]
+
+    @property
+    def passed(self) -> bool:
+        """True when no check failed."""
+        return all(check.status != FAIL for check in self.checks)
+
+
+def default_points(variables: Sequence[str]) -> list[str]:
+    """Three ``--at`` texts, each variable taking each default value once."""
+    return [
+        ",".join(
+            f"{name}={DEFAULT_VALUES[(row + column) % len(DEFAULT_VALUES)]}"
+            for column, name in enumerate(variables)
+        )
+        for row in range(len(DEFAULT_VALUES))
+    ]
+
+
+def check_request(*, function: str, against: str, at: Sequence[str], timeout: float) -> CheckRequest:
+    """Check the expression and the points (no SymPy, no torch; the user's file is not read), or raise."""
+    setup = Setup.checked(timeout=timeout)
+    parsed = parse_expression(against, what="--against expression")
+    if not parsed.variables:
+        raise DerivError(
+            ErrorKind.MISSING_VALUE, f"--against {against!r} has no variables: the Function has inputs"
+        )
+    texts = at or default_points(parsed.variables)
+    plan = make_plan(mode=Mode.PARTIAL, expression=parsed, points=[parse_point(text) for text in texts])
+    return CheckRequest(function=function, plan=plan, setup=setup)

@@ -1,0 +1,71 @@
+"""``deriv batch``'s input and output: lines read with a bound, one JSON line written per answer.
+
+Each answer is written and flushed as soon as it exists, so a pipeline sees
+it at once; the summary goes to stderr, since stdout carries the data.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Iterator
+from typing import TextIO
+
+from derivcli.errors import DerivError, ErrorKind, ExitStatus
+from derivcli.model.batch import BatchRequest, BatchResult, BatchSummary, LongLine, bounded_lines
+from derivcli.render.jsondoc import batch_line
+from derivcli.render.output import Output
+from derivcli.render.view import BaseView
+
+
+def stdin_text() -> TextIO:
+    """Standard input as UTF-8 text: a bad byte reads as U+FFFD (refused in its line) instead of crashing."""
+    if sys.stdin is None:
+        raise DerivError(ErrorKind.BAD_FILE, "cannot read standard input: it is closed")
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:
+        return sys.stdin
+    # Lines end at "\n" only, as for jq and wc -l: a stray "\r" stays inside its line.
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="\n")
+
+
+def summary_line(summary: BatchSummary) -> str:
+    """``deriv batch: 3 ok, 1 error, 4 lines in 0.52 s``."""
+    plural = "" if summary.errors == 1 else "s"
+    lines = summary.lines
+    return (
+        f"deriv batch: {summary.ok:,} ok, {summary.errors:,} error{plural}, {lines:,}"
+        f" line{'' if lines == 1 else 's'} in {summary.elapsed_s:.2f} s"
+    )
+
+
+class View(BaseView[BatchRequest, BatchSummary]):
+    """The input opened first (a missing file creates no output), then the output; a line per answer."""
+
+    def __init__(self, request: BatchRequest, out: Output) -> None:
+        super().__init__(request, out)
+        if request.source == "-":
+            stream = stdin_text()
+        else:
+            try:
+                stream = open(request.source, encoding="utf-8", errors="replace", newline="\n")  # noqa: SIM115
+            except OSError as error:
+                raise DerivError(
+                    ErrorKind.BAD_FILE, f"cannot read {request.source!r}: {error.strerror}"
+                ) from None
+            out.keep(stream)
+        self.lines: Iterator[str | LongLine] = bounded_lines(stream)
+        self._sink = out.open(request.output or "-", option="--output")
+
+    def receive(self, event: object) -> None:
+        """Write one line's answer and flush it."""
+        assert isinstance(event, BatchResult)
+        self._sink.write(batch_line(event) + "\n")
+        self._sink.flush()
+
+    def present(self, report: BatchSummary) -> ExitStatus:
+        """The summary on stderr; exit 3 if a line met a bug, 2 if any line was an error, else 0."""
+        sys.stderr.write(summary_line(report) + "\n")
+        if report.internal:
+            return ExitStatus.INTERNAL_ERROR
+        return ExitStatus.BAD_INPUT if report.errors else ExitStatus.OK

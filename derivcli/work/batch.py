@@ -1,0 +1,206 @@
+"""``deriv batch``'s scheduler: input lines handed to worker processes, answers given back in input order.
+
+This is the one work module that runs in the command's own process: it
+starts the workers and hands each line to them, where :func:`solve_line`
+reads it and computes it exactly as ``deriv partial --json`` would. A line
+that cannot be read or computed becomes an error result and the batch goes
+on. Parsed expressions, symbolic derivatives and torch translations are
+cached in each worker, so a repeated expression costs only its evaluation.
+"""
+
+from __future__ import annotations
+
+import collections
+import importlib
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from derivcli import worker
+from derivcli.errors import ErrorKind
+from derivcli.model.batch import (
+    BatchRequest,
+    BatchResult,
+    BatchSummary,
+    LongLine,
+    failed_result,
+    has_id,
+    id_of,
+    line_request,
+    read_problem,
+)
+from derivcli.model.eval import Report
+from derivcli.model.setup import DEFAULT_TIMEOUT
+from derivcli.parsing import ParsedExpression
+
+
+def run(
+    request: BatchRequest, lines: Iterable[str | LongLine], receive: Callable[[BatchResult], None]
+) -> BatchSummary:
+    """Answer every line, handing each result to ``receive`` in input order; count how it went."""
+    began = time.monotonic()
+    ok = errors = internal = 0
+    jobs = default_jobs() if request.jobs is None else request.jobs
+    for result in run_batch(lines, timeout=request.timeout, jobs=jobs):
+        receive(result)
+        if result.error is None:
+            ok += 1
+        else:
+            errors += 1
+            internal += result.error.kind is ErrorKind.INTERNAL
+    return BatchSummary(ok=ok, errors=errors, internal=internal, elapsed_s=time.monotonic() - began)
+
+
+def default_jobs() -> int:
+    """Worker processes for a batch: one per CPU, at most 4 (SymPy work does not share a process)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def run_batch(
+    lines: Iterable[str | LongLine], *, timeout: float = DEFAULT_TIMEOUT, jobs: int = 1
+) -> Iterator[BatchResult]:
+    """Answer each line in order; errors are results too, never exceptions.
+
+    Lines are read here; each is computed in a worker process under
+    ``timeout`` seconds of symbolic work, so that a line that would run forever
+    costs its budget and the batch goes on. With ``jobs`` above 1, that many
+    workers compute consecutive lines at once; answers still come in input
+    order, each as soon as it and the lines before it are answered, and a line
+    is never waited for while an earlier answer is ready.
+    """
+    if jobs <= 1 or not worker.fork_is_safe():
+        for number, line in enumerate(lines, start=1):
+            problem: Any = None
+            try:
+                problem = read_problem(line)
+                limits = worker.Limits.for_device(timeout, problem.get("device", "cpu"))
+                report = worker.run(solve_line, problem, timeout, limits=limits)
+            except Exception as error:  # noqa: BLE001 - a bug on one line must not lose the lines after it
+                yield failed_result(number, problem, error)
+                continue
+            yield BatchResult(number, id_of(problem), has_id(problem), report, None)
+        return
+    yield from _run_parallel(lines, timeout=timeout, jobs=jobs)
+
+
+@dataclass(slots=True)
+class _InFlight:
+    """A line taken from the input and not yet answered: its worker, or the error that answers it."""
+
+    number: int
+    problem: Any = None
+    computing: worker.Worker | None = None
+    error: Exception | None = None
+    limits: worker.Limits | None = None
+
+
+class _InputFailed:
+    """What the reader thread hands over when reading the input itself failed."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int) -> Iterator[BatchResult]:
+    """run_batch with several workers: a window of consecutive lines in flight, answered in order."""
+    # Imported once here, shared by every worker forked below (and by any that replaces one).
+    importlib.import_module("derivcli.work.eval")
+    pool = [worker.Worker() for _ in range(jobs)]
+    for each in pool:
+        # Forked before the reader thread starts, so no child inherits a lock that thread holds.
+        each.start()
+    incoming: queue.Queue[str | LongLine | _InputFailed | None] = queue.Queue(maxsize=4 * jobs)
+    reader = threading.Thread(target=_read_all, args=(lines, incoming), daemon=True)
+    reader.start()
+    free = list(pool)
+    pending: collections.deque[_InFlight] = collections.deque()
+    number = 0
+    exhausted = False
+
+    def take_lines(*, block: bool) -> None:
+        # Give waiting lines to free workers; block for input only when no answer is owed and
+        # the caller may wait, so that a pipeline sees each answer as soon as it exists.
+        nonlocal number, exhausted
+        while free and not exhausted:
+            try:
+                line = incoming.get(block=block and not pending)
+            except queue.Empty:
+                return
+            if line is None:
+                exhausted = True
+                return
+            if isinstance(line, _InputFailed):
+                raise line.error
+            number += 1
+            entry = _InFlight(number)
+            pending.append(entry)
+            try:
+                entry.problem = read_problem(line)
+                entry.limits = worker.Limits.for_device(timeout, entry.problem.get("device", "cpu"))
+                entry.computing = free.pop()
+                entry.computing.submit(solve_line, entry.problem, timeout, limits=entry.limits)
+            except Exception as error:  # noqa: BLE001 - answered in its turn, the batch goes on
+                entry.error = error
+
+    def between_waits() -> None:
+        # While the oldest line is awaited, the other lines' budgets still run out, and lines that
+        # arrive meanwhile go to idle workers.
+        for entry in pending:
+            if entry.computing is not None and entry.limits is not None and entry.error is None:
+                entry.error = entry.computing.overdue(entry.limits)
+        take_lines(block=False)
+
+    try:
+        while True:
+            take_lines(block=True)
+            if not pending:
+                if exhausted:
+                    return
+                continue
+            entry = pending.popleft()
+            try:
+                if entry.error is not None:
+                    yield failed_result(entry.number, entry.problem, entry.error)
+                    continue
+                assert entry.computing is not None
+                assert entry.limits is not None
+                try:
+                    report = entry.computing.collect(entry.limits, tick=between_waits)
+                except Exception as error:  # noqa: BLE001 - a bug on one line must not lose the lines after it
+                    yield failed_result(entry.number, entry.problem, error)
+                else:
+                    yield BatchResult(entry.number, id_of(entry.problem), has_id(entry.problem), report, None)
+            finally:
+                if entry.computing is not None:
+                    free.append(entry.computing)
+    finally:
+        for each in pool:
+            each.close()
+
+
+def _read_all(
+    lines: Iterable[str | LongLine], incoming: queue.Queue[str | LongLine | _InputFailed | None]
+) -> None:
+    """Feed every line to the queue, then None (runs in a thread, so reading never blocks answering)."""
+    try:
+        for line in lines:
+            incoming.put(line)
+    except BaseException as error:  # noqa: BLE001 - handed to the main thread, which reports it
+        incoming.put(_InputFailed(error))
+    finally:
+        incoming.put(None)
+
+
+#: Parsed expressions of the batch, by text (in the worker, which serves the whole batch).
+_PARSED: dict[str, ParsedExpression] = {}
+
+
+def solve_line(problem: Mapping[str, Any], timeout: float) -> Report:
+    """Read one line and compare both witnesses as ``deriv partial --json`` would (run in the worker)."""
+    from derivcli.work import eval as evaluate
+
+    return evaluate.run(line_request(problem, timeout=timeout, parsed=_PARSED))

@@ -1,0 +1,30 @@
+"""The worker's entry for ``deriv grid``: the grid in chunks; chunks and progress go back as events."""
+
+from __future__ import annotations
+
+from derivcli import worker
+from derivcli.core.grid import GridOptions, run_grid
+from derivcli.model.grid import GridReport, GridRequest
+
+
+def run(request: GridRequest) -> GridReport:
+    """Both witnesses at every grid point, summarised; chunks go back only when an output wants them."""
+    setup = request.setup
+    options = GridOptions(
+        device=setup.device,
+        dtype=setup.dtype,
+        rtol=setup.rtol,
+        atol=setup.atol,
+        chunk_size=request.chunk_size,
+        compile_chunks=request.compile_chunks,
+    )
+
+    def progress(done: int, total: int) -> None:
+        worker.emit((done, total))
+
+    return run_grid(
+        request.plan,
+        options,
+        on_chunk=worker.emit if request.wants_chunks else None,
+        progress=progress if request.progress else None,
+    )

@@ -1,0 +1,14 @@
+"""The worker's entry for ``deriv jacobian``: each component's gradient, arranged as a matrix per point."""
+
+from __future__ import annotations
+
+from derivcli.core.compare import Options
+from derivcli.core.matrices import jacobian
+from derivcli.model.jacobian import JacobianReport, JacobianRequest
+
+
+def run(request: JacobianRequest) -> JacobianReport:
+    """Both witnesses for every component at every point."""
+    setup = request.setup
+    options = Options(device=setup.device, dtype=setup.dtype, rtol=setup.rtol, atol=setup.atol, fd=request.fd)
+    return jacobian(request.text, points=request.points, wrt=request.wrt, options=options)
