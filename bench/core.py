@@ -23,7 +23,8 @@ import torch
 from derivcli.core import numeric, symbolic
 from derivcli.core.compare import Options, compare
 from derivcli.model.plan import Mode, make_plan
-from derivcli.parsing import parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
 
 Tensor = torch.Tensor
 

@@ -22,7 +22,8 @@ import torch
 from derivcli.core.compare import Options, Report, compare
 from derivcli.core.jacobian import hessian_matrices
 from derivcli.model.plan import Mode, make_plan
-from derivcli.parsing import parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
 
 NAMES = [f"x{index}" for index in range(10)]
 POLYNOMIAL = " + ".join(

@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 from derivcli import worker
 from derivcli.errors import DerivError, ErrorKind, internal_message
 from derivcli.model.plan import DEFAULT_TIMEOUT, DTYPE_NAMES, Mode, Plan, check_device, make_plan, split_names
-from derivcli.parsing import ParsedExpression, PointSpec, parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import PointSpec, parse_point
+from derivcli.parsing.tree import ParsedExpression
 
 if TYPE_CHECKING:
     from derivcli.model.eval import Report

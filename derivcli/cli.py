@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from derivcli.model.grid import GridReport
     from derivcli.model.gridplan import GridChunk, GridPlan
     from derivcli.model.plan import Plan
-    from derivcli.parsing import PointSpec
+    from derivcli.parsing.points import PointSpec
 
 T = TypeVar("T")
 #: Most worker processes of one deriv batch.
@@ -560,7 +560,7 @@ def jacobian_command(
     def action() -> ExitStatus:
         from derivcli.core.jacobian import parse_components
         from derivcli.model.plan import check_device, split_names
-        from derivcli.parsing import parse_point
+        from derivcli.parsing.points import parse_point
 
         _check_tolerances(rtol, atol)
         check_timeout(timeout)
@@ -686,7 +686,8 @@ def batch_command(
 def _eval_plan(request: EvalRequest) -> Plan:
     """Every cheap check, then the parsed plan: no SymPy or torch is imported here."""
     from derivcli.model.plan import check_device, make_plan, split_names
-    from derivcli.parsing import parse_expression, parse_point
+    from derivcli.parsing.grammar import parse_expression
+    from derivcli.parsing.points import parse_point
 
     _check_tolerances(request.rtol, request.atol)
     check_timeout(request.timeout)
@@ -972,7 +973,8 @@ def _grid(request: GridRequest) -> GridReport:
     """Check everything cheap, open the outputs, compute chunk by chunk, render the summary."""
     from derivcli.model.gridplan import make_grid_plan
     from derivcli.model.plan import check_device, split_names
-    from derivcli.parsing import parse_count, parse_expression, parse_range
+    from derivcli.parsing.grammar import parse_expression
+    from derivcli.parsing.points import parse_count, parse_range
 
     _check_tolerances(request.rtol, request.atol)
     check_timeout(request.timeout)
@@ -1105,7 +1107,8 @@ def graph_command(
 
     def action() -> ExitStatus:
         from derivcli.model.plan import check_device, make_plan, split_names
-        from derivcli.parsing import parse_expression, parse_point
+        from derivcli.parsing.grammar import parse_expression
+        from derivcli.parsing.points import parse_point
 
         check_timeout(timeout)
         check_device(device)
@@ -1189,7 +1192,8 @@ def check_command(
 
     def action() -> ExitStatus:
         from derivcli.model.plan import make_plan
-        from derivcli.parsing import parse_expression, parse_point
+        from derivcli.parsing.grammar import parse_expression
+        from derivcli.parsing.points import parse_point
 
         check_timeout(timeout)
         parsed = parse_expression(against, what="--against expression")

@@ -9,7 +9,8 @@ import pytest
 from derivcli.core.check import FAIL, NOT_APPLICABLE, PASS, CheckReport, check_function, default_points
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.plan import Mode, make_plan
-from derivcli.parsing import parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
 
 OPS = Path(__file__).parent / "fixtures" / "lab_ops.py"
 

@@ -9,7 +9,8 @@ import pytest
 from derivcli.core.compare import Options, Report, Tolerance, compare, errors_between, within
 from derivcli.errors import DerivError
 from derivcli.model.plan import Mode, make_plan
-from derivcli.parsing import parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
 
 
 def report(text: str, *points: str, mode: Mode = Mode.EVAL, **options: object) -> Report:

@@ -7,7 +7,9 @@ import pytest
 from derivcli.core.graph import GraphReport, graph_at, operation_of, walk_tree
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.plan import Mode, make_plan
-from derivcli.parsing import node_text, parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
+from derivcli.parsing.tree import node_text
 
 
 def graph(text: str, *at: str) -> GraphReport:

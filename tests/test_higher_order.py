@@ -11,7 +11,8 @@ from derivcli.core import numeric
 from derivcli.core.compare import Options, Report, Tolerance, compare
 from derivcli.core.jacobian import asymmetry, hessian_matrices, is_symmetric, jacobian
 from derivcli.model.plan import Mode, make_plan
-from derivcli.parsing import parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
 
 X = 0.7
 

@@ -8,7 +8,8 @@ from rich.console import Console
 
 from derivcli.core.graph import GraphReport, graph_at
 from derivcli.model.plan import Mode, make_plan
-from derivcli.parsing import parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
 from derivcli.render.graphview import _dot_quote, graph_dot, print_graph
 
 

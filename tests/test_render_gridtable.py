@@ -8,7 +8,8 @@ from rich.console import Console
 
 from derivcli.core.grid import GridOptions, GridReport, run_grid
 from derivcli.model.gridplan import make_grid_plan
-from derivcli.parsing import parse_expression, parse_range
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_range
 from derivcli.render.gridtable import print_grid_summary
 
 

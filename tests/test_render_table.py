@@ -9,7 +9,8 @@ from rich.console import Console
 
 from derivcli.core.compare import Options, compare
 from derivcli.model.plan import Mode, make_plan
-from derivcli.parsing import parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
 from derivcli.render.table import format_error, format_float, print_report
 
 

@@ -32,7 +32,8 @@ from derivcli.model.eval import errors_between as errors_between
 from derivcli.model.eval import format_number as format_number
 from derivcli.model.eval import within as within
 from derivcli.model.plan import Plan, derivative_key
-from derivcli.parsing import Assignment, ParsedExpression
+from derivcli.parsing.points import Assignment
+from derivcli.parsing.tree import ParsedExpression
 
 
 @dataclass(frozen=True, slots=True)

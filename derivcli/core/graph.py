@@ -20,7 +20,7 @@ from derivcli.core.compare import DEFAULT_TOLERANCES, within
 from derivcli.core.numeric.graph import TensorState, trace_graph
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.plan import Plan
-from derivcli.parsing import Call, Negate, Node, Power, Product, Sum, Variable, has_variable, node_text
+from derivcli.parsing.tree import Call, Negate, Node, Power, Product, Sum, Variable, has_variable, node_text
 
 
 @dataclass(frozen=True, slots=True)

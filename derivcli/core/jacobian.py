@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.eval import DerivativeEntry, Report, Tolerance, within
 from derivcli.model.plan import Mode, Plan, derivative_key, make_plan
-from derivcli.parsing import ParsedExpression, PointSpec, parse_expression, split_components
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import PointSpec, split_components
+from derivcli.parsing.tree import ParsedExpression
 
 if TYPE_CHECKING:
     from derivcli.core.compare import Options

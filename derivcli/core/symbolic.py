@@ -24,9 +24,9 @@ import sympy
 
 from derivcli.core.activations import relu, sigmoid, softplus
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.parsing import (
-    MAX_EXACT_BITS,
-    Assignment,
+from derivcli.parsing.numbers import MAX_EXACT_BITS, too_large
+from derivcli.parsing.points import Assignment, reanchor
+from derivcli.parsing.tree import (
     Call,
     Constant,
     Negate,
@@ -37,8 +37,6 @@ from derivcli.parsing import (
     Product,
     Sum,
     Variable,
-    reanchor,
-    too_large,
 )
 
 #: Substituting into powers with larger integer exponents is done in high precision, not exactly.

@@ -18,7 +18,9 @@ from derivcli.model.setup import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
 from derivcli.model.setup import MAX_TIMEOUT as MAX_TIMEOUT
 from derivcli.model.setup import Mode as Mode
 from derivcli.model.setup import check_timeout as check_timeout
-from derivcli.parsing import Assignment, ParsedExpression, PointSpec, name_problem
+from derivcli.parsing.grammar import name_problem
+from derivcli.parsing.points import Assignment, PointSpec
+from derivcli.parsing.tree import ParsedExpression
 
 #: Devices deriv accepts; whether one is available is asked of torch later.
 DEVICE_PATTERN: Final = re.compile(r"cpu|auto|mps|cuda(:\d+)?")

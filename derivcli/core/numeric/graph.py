@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from derivcli.core.numeric import DTYPES, Tensor, compile_tree, resolve_device
-from derivcli.parsing import Node, ParsedExpression
+from derivcli.parsing.tree import Node, ParsedExpression
 
 
 @dataclass(frozen=True, slots=True)
