@@ -24,7 +24,8 @@ from derivcli.core import numeric, symbolic
 from derivcli.core.compare import Options, compare
 from derivcli.model.plan import make_plan
 from derivcli.model.setup import Mode
-from derivcli.parsing import parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
 
 Tensor = torch.Tensor
 

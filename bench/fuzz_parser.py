@@ -8,7 +8,7 @@ Run from the repository root, in the project's virtual environment::
 
 (Hypothesis drives the inputs, with its shrinking turned off and a fixed seed
 per round; atheris would need a compiler toolchain to install.) Each input goes through
-:func:`derivcli.parsing.parse_expression` and :func:`derivcli.parsing.parse_point`.
+:func:`derivcli.parsing.grammar.parse_expression` and :func:`derivcli.parsing.points.parse_point`.
 Inputs are a mix of
 
 * text over a grammar-biased alphabet of tokens (``sin(``, ``**``, ``^``, ``e``, ``__``, ``lambda``, ...),
@@ -21,7 +21,7 @@ A finding is
 * ``exception``: anything raised other than :class:`~derivcli.errors.DerivError`;
 * ``slow``: a single parse that took longer than ``--slow`` seconds (default 1);
 * ``hang``: a single parse still running after ``--hang`` seconds (it is interrupted);
-* ``round-trip``: an accepted expression whose :func:`~derivcli.parsing.node_text`
+* ``round-trip``: an accepted expression whose :func:`~derivcli.parsing.tree.node_text`
   does not parse back to the same tree.
 
 Each finding is printed when found (the input's repr and the traceback), the
@@ -47,18 +47,9 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from derivcli.errors import DerivError
-from derivcli.parsing import (
-    FUNCTION_ARITY,
-    Call,
-    Negate,
-    Node,
-    Power,
-    Product,
-    Sum,
-    node_text,
-    parse_expression,
-    parse_point,
-)
+from derivcli.parsing.grammar import FUNCTION_ARITY, parse_expression
+from derivcli.parsing.points import parse_point
+from derivcli.parsing.tree import Call, Negate, Node, Power, Product, Sum, node_text
 
 #: Valid expressions and points to mutate.
 CORPUS: tuple[str, ...] = (

@@ -62,7 +62,8 @@ import torch
 from derivcli.core.grid import GridOptions, GridReport, run_grid
 from derivcli.core.numeric.grid import CPU_CHUNK
 from derivcli.model.gridplan import GridChunk, make_grid_plan
-from derivcli.parsing import parse_count, parse_expression, parse_range
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_count, parse_range
 
 Tensor = torch.Tensor
 TensorFunction = Callable[[Tensor], Tensor]

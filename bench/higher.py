@@ -24,7 +24,8 @@ from derivcli.core.matrices import hessian_matrices
 from derivcli.model.eval import Report
 from derivcli.model.plan import make_plan
 from derivcli.model.setup import Mode
-from derivcli.parsing import parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
 
 NAMES = [f"x{index}" for index in range(10)]
 POLYNOMIAL = " + ".join(

@@ -11,7 +11,8 @@ from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.check import FAIL, NOT_APPLICABLE, PASS, CheckReport, default_points
 from derivcli.model.plan import make_plan
 from derivcli.model.setup import Mode
-from derivcli.parsing import parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
 
 OPS = Path(__file__).parent / "fixtures" / "lab_ops.py"
 

@@ -10,7 +10,8 @@ from derivcli.core.compare import Options, Report, Tolerance, compare, errors_be
 from derivcli.errors import DerivError
 from derivcli.model.plan import make_plan
 from derivcli.model.setup import Mode
-from derivcli.parsing import parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
 
 
 def report(text: str, *points: str, mode: Mode = Mode.EVAL, **options: object) -> Report:

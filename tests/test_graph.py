@@ -9,7 +9,9 @@ from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.graph import GraphReport, walk_tree
 from derivcli.model.plan import make_plan
 from derivcli.model.setup import Mode
-from derivcli.parsing import node_text, parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
+from derivcli.parsing.tree import node_text
 
 
 def graph(text: str, *at: str) -> GraphReport:

@@ -11,7 +11,8 @@ import torch
 from derivcli.core.grid import GridOptions, GridReport, kink_note, run_grid
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.gridplan import make_grid_plan
-from derivcli.parsing import parse_expression, parse_range
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_range
 
 
 def grid(text: str, *ranges: str, num: int = 101, **options: object) -> GridReport:

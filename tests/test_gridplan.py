@@ -6,7 +6,8 @@ import pytest
 
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.gridplan import DEFAULT_NUM, GridPlan, flat_to_coordinates, make_grid_plan
-from derivcli.parsing import parse_expression, parse_range
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_range
 
 
 def plan(text: str, *ranges: str, num: int = DEFAULT_NUM, wrt: tuple[str, ...] = ()) -> GridPlan:

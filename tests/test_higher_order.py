@@ -13,7 +13,8 @@ from derivcli.core.matrices import asymmetry, hessian_matrices, is_symmetric, ja
 from derivcli.model.eval import Report
 from derivcli.model.plan import make_plan
 from derivcli.model.setup import Mode, Tolerance
-from derivcli.parsing import parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
 
 X = 0.7
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.parsing import parse_expression
+from derivcli.parsing.grammar import parse_expression
 from derivcli.render.messages import error_lines, printable
 
 

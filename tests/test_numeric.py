@@ -10,7 +10,7 @@ import torch
 
 from derivcli.core import numeric, symbolic
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.parsing import parse_expression
+from derivcli.parsing.grammar import parse_expression
 
 # Each function at points inside its domain and away from its kinks.
 MAPPING_CASES = [
@@ -94,7 +94,7 @@ def test_sympy_translation_evaluates_the_symbolic_derivative(text: str, points: 
 
 
 def test_every_parser_function_has_a_torch_counterpart() -> None:
-    from derivcli.parsing import FUNCTION_ARITY
+    from derivcli.parsing.grammar import FUNCTION_ARITY
 
     assert set(numeric.TORCH_FUNCTIONS) | set(numeric.TORCH_BINARY) | {"log"} == set(FUNCTION_ARITY)
     assert set(symbolic.SYMPY_FUNCTIONS) == set(FUNCTION_ARITY)

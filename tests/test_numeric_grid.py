@@ -21,7 +21,7 @@ from derivcli.core.numeric.grid import (
     evaluate_grid,
 )
 from derivcli.model.gridplan import GridChunk
-from derivcli.parsing import parse_expression
+from derivcli.parsing.grammar import parse_expression
 
 
 def compiled(

@@ -7,7 +7,8 @@ import pytest
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.plan import make_plan, split_names
 from derivcli.model.setup import Mode, check_device
-from derivcli.parsing import parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
 
 
 def plan_for(mode: Mode, text: str, *points: str, wrt: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ Three families, each driven by Hypothesis:
 * random trees over the whole grammar, printed by this file's own printers
   (fully parenthesised, and a lighter one with ``^``, implicit products such as
   ``2x``, ``×``/``−``/``²``), parse to exactly the generated tree, and
-  :func:`~derivcli.parsing.node_text` prints a parsed tree back to text that
+  :func:`~derivcli.parsing.tree.node_text` prints a parsed tree back to text that
   parses to the same tree;
 * on random expressions built from domain-safe pieces, at random points in
   ``[-3, 3]``, every derivative entry of :func:`~derivcli.core.compare.compare`
@@ -31,8 +31,9 @@ from derivcli.core.compare import Options, compare
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.plan import make_plan
 from derivcli.model.setup import Mode
-from derivcli.parsing import (
-    FUNCTION_ARITY,
+from derivcli.parsing.grammar import FUNCTION_ARITY, parse_expression
+from derivcli.parsing.points import parse_point
+from derivcli.parsing.tree import (
     Call,
     Constant,
     Negate,
@@ -44,8 +45,6 @@ from derivcli.parsing import (
     Sum,
     Variable,
     node_text,
-    parse_expression,
-    parse_point,
 )
 
 # ---------------------------------------------------------------------------

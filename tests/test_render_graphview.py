@@ -10,7 +10,8 @@ from derivcli.core.graph import graph_at
 from derivcli.model.graph import GraphReport
 from derivcli.model.plan import make_plan
 from derivcli.model.setup import Mode
-from derivcli.parsing import parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
 from derivcli.render.graph import _dot_quote, graph_dot, print_graph
 
 

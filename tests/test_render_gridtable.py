@@ -9,7 +9,8 @@ from rich.console import Console
 from derivcli.core.grid import GridOptions, run_grid
 from derivcli.model.grid import GridReport
 from derivcli.model.gridplan import make_grid_plan
-from derivcli.parsing import parse_expression, parse_range
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_range
 from derivcli.render.grid import print_grid_summary
 
 

@@ -10,7 +10,8 @@ from rich.console import Console
 from derivcli.core.compare import Options, compare
 from derivcli.model.plan import make_plan
 from derivcli.model.setup import Mode
-from derivcli.parsing import parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
 from derivcli.render.eval import print_report
 from derivcli.render.numbers import format_error, format_float
 

@@ -10,7 +10,8 @@ import sympy
 from derivcli.core import symbolic
 from derivcli.core.symbolic import Finding, ValueStatus
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.parsing import parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
 
 
 def build(text: str) -> symbolic.SymbolicExpression:

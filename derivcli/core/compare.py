@@ -30,7 +30,8 @@ from derivcli.model.eval import Report as Report
 from derivcli.model.plan import Plan, derivative_key
 from derivcli.model.setup import DType, Setup, Tolerance
 from derivcli.model.text import format_number
-from derivcli.parsing import Assignment, ParsedExpression
+from derivcli.parsing.points import Assignment
+from derivcli.parsing.tree import ParsedExpression
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from derivcli.model.agreement import within
 from derivcli.model.graph import GradientCheck, GraphNode, GraphReport, LocalDerivative
 from derivcli.model.plan import Plan
 from derivcli.model.setup import DType
-from derivcli.parsing import Call, Negate, Node, Power, Product, Sum, Variable, has_variable, node_text
+from derivcli.parsing.tree import Call, Negate, Node, Power, Product, Sum, Variable, has_variable, node_text
 
 
 def graph_at(plan: Plan, *, device: str = "cpu", dtype: str = "float64") -> GraphReport:

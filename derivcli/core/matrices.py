@@ -17,7 +17,7 @@ from derivcli.model.hessian import HessianMatrix
 from derivcli.model.jacobian import JacobianReport, Matrix, parse_components
 from derivcli.model.plan import Plan, derivative_key, make_plan
 from derivcli.model.setup import Mode, Tolerance
-from derivcli.parsing import PointSpec
+from derivcli.parsing.points import PointSpec
 
 if TYPE_CHECKING:
     from derivcli.core.compare import Options

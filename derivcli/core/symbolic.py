@@ -1,6 +1,6 @@
 """The symbolic side: SymPy objects built from the parsed tree, derivatives, exact values.
 
-SymPy objects are built node by node from :mod:`derivcli.parsing` trees; no
+SymPy objects are built node by node from :mod:`derivcli.parsing.tree` trees; no
 text is ever handed to ``sympify``. Exact values at points are computed by
 substitution and rounded from high precision, never through torch.
 """
@@ -24,9 +24,9 @@ import sympy
 
 from derivcli.core.activations import relu, sigmoid, softplus
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.parsing import (
-    MAX_EXACT_BITS,
-    Assignment,
+from derivcli.parsing.numbers import MAX_EXACT_BITS, too_large
+from derivcli.parsing.points import Assignment, reanchor
+from derivcli.parsing.tree import (
     Call,
     Constant,
     Negate,
@@ -37,8 +37,6 @@ from derivcli.parsing import (
     Product,
     Sum,
     Variable,
-    reanchor,
-    too_large,
 )
 
 #: Substituting into powers with larger integer exponents is done in high precision, not exactly.

@@ -17,7 +17,9 @@ from derivcli.errors import DerivError, ErrorKind, internal_message
 from derivcli.model.eval import EvalRequest, Report
 from derivcli.model.plan import make_plan, split_names
 from derivcli.model.setup import DEFAULT_TIMEOUT, DType, Mode, Setup, check_device, check_timeout
-from derivcli.parsing import ParsedExpression, PointSpec, parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import PointSpec, parse_point
+from derivcli.parsing.tree import ParsedExpression
 
 KEYS: Final = ("expr", "at", "wrt", "order", "device", "dtype", "id")
 #: Lines longer than this are refused before JSON parsing (an expression is at most 10,000 characters).

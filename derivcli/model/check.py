@@ -9,7 +9,8 @@ from typing import Final
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.plan import Plan, make_plan
 from derivcli.model.setup import Mode, Setup
-from derivcli.parsing import parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
 
 
 @dataclass(frozen=True, slots=True)

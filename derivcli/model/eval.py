@@ -14,7 +14,8 @@ from typing import Final
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.plan import Plan, make_plan, split_names
 from derivcli.model.setup import Mode, Setup
-from derivcli.parsing import parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
 
 #: Default time budget of --simplify, in seconds.
 DEFAULT_SIMPLIFY_TIMEOUT: Final = 5.0

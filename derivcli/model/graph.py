@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.plan import Plan, make_plan, split_names
 from derivcli.model.setup import Mode, Setup
-from derivcli.parsing import parse_expression, parse_point
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,8 @@ from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.gridplan import GridPlan, make_grid_plan
 from derivcli.model.plan import split_names
 from derivcli.model.setup import Setup
-from derivcli.parsing import parse_count, parse_expression, parse_range
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_count, parse_range
 
 #: Plot formats, by file suffix.
 PLOT_SUFFIXES = (".png", ".svg")

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.setup import DEFAULT_NUM as DEFAULT_NUM
-from derivcli.parsing import MAX_GRID_POINTS, Assignment, ParsedExpression, RangeSpec
+from derivcli.parsing.points import MAX_GRID_POINTS, Assignment, RangeSpec
+from derivcli.parsing.tree import ParsedExpression
 
 if TYPE_CHECKING:
     import numpy as np

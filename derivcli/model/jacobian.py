@@ -9,7 +9,9 @@ from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.eval import Report
 from derivcli.model.plan import split_names
 from derivcli.model.setup import Setup
-from derivcli.parsing import ParsedExpression, PointSpec, parse_expression, parse_point, split_components
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import PointSpec, parse_point, split_components
+from derivcli.parsing.tree import ParsedExpression
 
 
 @dataclass(frozen=True, slots=True)

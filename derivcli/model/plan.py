@@ -15,7 +15,9 @@ from typing import Final
 
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.setup import Mode
-from derivcli.parsing import Assignment, ParsedExpression, PointSpec, name_problem
+from derivcli.parsing.grammar import name_problem
+from derivcli.parsing.points import Assignment, PointSpec
+from derivcli.parsing.tree import ParsedExpression
 
 
 def split_names(values: Sequence[str], *, option: str) -> tuple[str, ...]:

@@ -35,7 +35,7 @@ from derivcli.model.batch import (
 )
 from derivcli.model.eval import Report
 from derivcli.model.setup import DEFAULT_TIMEOUT
-from derivcli.parsing import ParsedExpression
+from derivcli.parsing.tree import ParsedExpression
 
 
 def run(

@@ -23,7 +23,17 @@ from derivcli.core import symbolic
 from derivcli.core.activations import relu, sigmoid, softplus
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.setup import check_device
-from derivcli.parsing import Call, Negate, Node, ParsedExpression, Power, Product, Sum, Variable, has_variable
+from derivcli.parsing.tree import (
+    Call,
+    Negate,
+    Node,
+    ParsedExpression,
+    Power,
+    Product,
+    Sum,
+    Variable,
+    has_variable,
+)
 
 Tensor = torch.Tensor
 TorchFunction = Callable[[Mapping[str, Tensor]], Tensor]

@@ -17,7 +17,7 @@ import torch
 
 from derivcli.core.numeric import DTYPES, Tensor, compile_tree, resolve_device
 from derivcli.model.graph import TensorState
-from derivcli.parsing import Node, ParsedExpression
+from derivcli.parsing.tree import Node, ParsedExpression
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,7 @@
-"""The allow-list parser: what it accepts, what it refuses, and where it points."""
+"""The grammar: which expressions it accepts, the trees it builds, what it refuses and where it points."""
 
 from __future__ import annotations
 
-import dataclasses
 import string
 from fractions import Fraction
 
@@ -11,22 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.parsing import (
-    FUNCTION_ARITY,
-    Call,
-    Constant,
-    Negate,
-    Number,
-    Power,
-    Product,
-    Sum,
-    Variable,
-    node_text,
-    parse_count,
-    parse_expression,
-    parse_point,
-    parse_range,
-)
+from derivcli.parsing.grammar import FUNCTION_ARITY, parse_expression
+from derivcli.parsing.tree import Call, Constant, Negate, Number, Power, Sum, Variable
 
 
 def refusal(text: str) -> DerivError:
@@ -61,23 +46,6 @@ def refusal(text: str) -> DerivError:
 )
 def test_accepted_expressions_and_their_variables(text: str, variables: tuple[str, ...]) -> None:
     assert parse_expression(text).variables == variables
-
-
-def test_implicit_multiplication_builds_products() -> None:
-    tree = parse_expression("6x^2").tree
-    assert isinstance(tree, Product)
-    (_, six), (_, power) = tree.factors
-    assert six == Number(Fraction(6), "6", 1)
-    assert isinstance(power, Power)
-    assert power.base == Variable("x", 2)
-    assert power.exponent == Number(Fraction(2), "2", 4)
-
-
-def test_scientific_notation_is_a_number_not_a_product() -> None:
-    tree = parse_expression("2e3x").tree
-    assert isinstance(tree, Product)
-    assert tree.factors[0][1] == Number(Fraction(2000), "2e3", 1)
-    assert tree.factors[1][1] == Variable("x", 4)
 
 
 def test_numbers_are_exact() -> None:
@@ -218,18 +186,6 @@ def test_refused_forms(text: str, kind: ErrorKind, message: str, column: int | N
     assert "\n" not in error.describe()
 
 
-def test_complex_literals_read_as_implicit_products() -> None:
-    # "2j" is 2*j: j is an ordinary variable, as in any other name.
-    assert parse_expression("2j").variables == ("j",)
-
-
-def test_error_columns_count_in_the_users_text_after_mapping() -> None:
-    # "²" becomes "**2" internally; the column still counts user characters.
-    error = refusal("x\u00b2 + foo(x)")
-    assert error.column == 6
-    assert error.length == 3
-
-
 def test_caret_length_covers_the_offending_text() -> None:
     error = refusal("1 + x.real")
     assert (error.column, error.length) == (5, 6)
@@ -238,50 +194,6 @@ def test_caret_length_covers_the_offending_text() -> None:
 def test_deep_parentheses_are_refused_without_recursion_error() -> None:
     error = refusal("(" * 300 + "x" + ")" * 300)
     assert error.kind is ErrorKind.SYNTAX
-
-
-@pytest.mark.parametrize(
-    ("text", "names"),
-    [("x=3", ["x"]), ("3", [None]), ("u=1,v=2", ["u", "v"]), ("x=atan2(1, 2), y=-1e-3", ["x", "y"])],
-)
-def test_point_specs(text: str, names: list[str | None]) -> None:
-    assert [assignment.name for assignment in parse_point(text).assignments] == names
-
-
-def test_point_values_are_exact_constants() -> None:
-    (assignment,) = parse_point("x=-1e-3").assignments
-    assert assignment.value.tree == Negate(Number(Fraction(1, 1000), "1e-3", 2), 1)
-
-
-POINT_REFUSALS = [
-    ("x=y", ErrorKind.BAD_POINT, "point value must be a constant, but 'y' is a variable in --at 'x=y'", 3),
-    ("x=inf", ErrorKind.BAD_NUMBER, "'inf' is not a finite number in --at 'x=inf'", 3),
-    ("x=nan", ErrorKind.BAD_NUMBER, "'nan' is not a finite number in --at 'x=nan'", 3),
-    (
-        "x=1e400",
-        ErrorKind.BAD_NUMBER,
-        "number '1e400' is too large: it overflows float64 in --at 'x=1e400'",
-        3,
-    ),
-    ("x=3,x=4", ErrorKind.BAD_POINT, "x is given twice in --at 'x=3,x=4'", 5),
-    ("sin=3", ErrorKind.SYNTAX, "'sin' is a function: call it as sin(...)", 1),
-    ("pi=3", ErrorKind.BAD_POINT, "'pi' is a constant, not a variable", 1),
-    ("1,2", ErrorKind.BAD_POINT, "expected name=value in --at '1,2'", 1),
-    ("x=", ErrorKind.SYNTAX, "point value is empty in --at 'x='", 3),
-    (
-        "x=__import__('os')",
-        ErrorKind.NOT_ALLOWED,
-        "names starting with '__' are not allowed: '__import__' in --at \"x=__import__('os')\"",
-        3,
-    ),
-]
-
-
-@pytest.mark.parametrize(("text", "kind", "message", "column"), POINT_REFUSALS)
-def test_point_refusals(text: str, kind: ErrorKind, message: str, column: int) -> None:
-    with pytest.raises(DerivError) as caught:
-        parse_point(text)
-    assert (caught.value.kind, caught.value.message, caught.value.column) == (kind, message, column)
 
 
 def test_every_function_is_accepted_with_its_arity() -> None:
@@ -332,117 +244,8 @@ def test_ambiguous_or_undefined_forms(text: str, message: str, column: int) -> N
     assert (error.message, error.column) == (message, column)
 
 
-def test_non_ascii_in_a_point_is_named() -> None:
-    with pytest.raises(DerivError) as caught:
-        parse_point("\uff58=1")
-    assert (
-        caught.value.message
-        == "character U+FF58 FULLWIDTH LATIN SMALL LETTER X ('\uff58') is not allowed in --at"
-    )
-
-
-# --range and point counts (deriv grid)
-
-
-def test_parse_range_reads_constant_ends() -> None:
-    spec = parse_range("x=-pi:pi")
-    assert (spec.name, spec.start.text, spec.stop.text, spec.num) == ("x", "-pi", "pi", None)
-    assert spec.start.option == "--range"
-
-
-def test_parse_range_with_its_own_count() -> None:
-    assert parse_range(" theta = 0 : 2*pi : 1e3 ").num == 1000
-
-
-@pytest.mark.parametrize(
-    ("text", "kind", "message", "column"),
-    [
-        ("x", ErrorKind.BAD_RANGE, "expected name=start:stop in --range 'x', e.g. --range x=-10:10", 1),
-        ("x=1", ErrorKind.BAD_RANGE, "expected x=start:stop or x=start:stop:num in --range 'x=1'", 3),
-        (
-            "x=1:2:3:4",
-            ErrorKind.BAD_RANGE,
-            "expected x=start:stop or x=start:stop:num in --range 'x=1:2:3:4'",
-            3,
-        ),
-        (
-            "x=1:2:0",
-            ErrorKind.BAD_RANGE,
-            "the number of points in --range 'x=1:2:0' must be from 1 to 1e+12, got 0",
-            7,
-        ),
-        (
-            "x=1:2:1.5",
-            ErrorKind.BAD_RANGE,
-            "expected a whole number of points in --range 'x=1:2:1.5', got '1.5'",
-            7,
-        ),
-        ("x=1:(2", ErrorKind.SYNTAX, "'(' was never closed in --range 'x=1:(2'", 5),
-        ("sin=0:1", ErrorKind.SYNTAX, "'sin' is a function: call it as sin(...)", 1),
-        ("x=0:foo(1)", ErrorKind.UNKNOWN_FUNCTION, "unknown function 'foo' in --range 'x=0:foo(1)'", 5),
-    ],
-)
-def test_parse_range_refusals(text: str, kind: ErrorKind, message: str, column: int) -> None:
-    with pytest.raises(DerivError) as caught:
-        parse_range(text)
-    assert (caught.value.kind, caught.value.message, caught.value.column) == (kind, message, column)
-
-
-@pytest.mark.parametrize(
-    ("text", "count"), [("1", 1), ("101", 101), ("1e8", 10**8), ("1_000_000", 10**6), ("2E3", 2000)]
-)
-def test_parse_count(text: str, count: int) -> None:
-    assert parse_count(text, option="--num") == count
-
-
-@pytest.mark.parametrize("text", ["0", "-3", "1.5", "1e13", "ten", "", "1e-3"])
-def test_parse_count_refusals(text: str) -> None:
-    with pytest.raises(DerivError) as caught:
-        parse_count(text, option="--num")
-    assert caught.value.kind is ErrorKind.BAD_OPTION
-    assert "--num" in caught.value.message
-
-
-# node_text: parse trees printed back
-
-
-def _shape(node: object) -> object:
-    """A tree without columns and literal texts, for comparing structure."""
-    if isinstance(node, tuple):
-        return tuple(_shape(item) for item in node)
-    if dataclasses.is_dataclass(node):
-        fields = [field.name for field in dataclasses.fields(node) if field.name not in ("column", "text")]
-        return (type(node).__name__, *(_shape(getattr(node, name)) for name in fields))
-    return node
-
-
-@pytest.mark.parametrize(
-    ("text", "printed"),
-    [
-        ("6x^2+2x+4", "6*x**2 + 2*x + 4"),
-        ("-(a+b)*c", "-(a + b)*c"),
-        ("a-(b-c)", "a - (b - c)"),
-        ("a/(b*c)", "a/(b*c)"),
-        ("a*(b/c)", "a*(b/c)"),
-        ("(x**2)**3", "(x**2)**3"),
-        ("x**y**z", "x**y**z"),
-        ("x**-2", "x**-2"),
-        ("-x**2", "-x**2"),
-        ("(-x)**2", "(-x)**2"),
-        ("2**(x+1)", "2**(x + 1)"),
-        ("log(x,2)", "log(x, 2)"),
-        ("max(a,b,c)", "max(a, b, c)"),
-        ("u*v + (u*v)**2", "u*v + (u*v)**2"),
-    ],
-)
-def test_node_text_prints_a_tree_that_parses_back_to_itself(text: str, printed: str) -> None:
-    tree = parse_expression(text).tree
-    assert node_text(tree) == printed
-    assert _shape(parse_expression(printed).tree) == _shape(tree)
-
-
 def test_more_than_the_limit_of_distinct_variables_is_refused() -> None:
-    from derivcli.parsing import MAX_VARIABLES
+    from derivcli.parsing.grammar import MAX_VARIABLES
 
     assert len(parse_expression("+".join(f"v{index}" for index in range(MAX_VARIABLES))).variables) == 100
     with pytest.raises(DerivError) as caught:
