@@ -8,7 +8,9 @@ import pytest
 import sympy
 import torch
 
-from derivcli.core import numeric, symbolic
+from derivcli.core import numeric
+from derivcli.core.symbolic.build import SYMPY_FUNCTIONS, build, differentiate
+from derivcli.core.symbolic.exact import evaluate_at, rational_of_float
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.parsing import parse_expression
 
@@ -51,10 +53,10 @@ MAPPING_CASES = [
 def autograd_and_exact(text: str, points: list[float], dtype: str = "float64"):  # type: ignore[no-untyped-def]
     """Autograd through the parse-tree translation (what deriv runs) and SymPy's exact values."""
     parsed = parse_expression(text)
-    built = symbolic.build(parsed)
+    built = build(parsed)
     (name,) = built.symbols
     x = built.symbols[name]
-    derivative = symbolic.differentiate(built.expr, x)
+    derivative = differentiate(built.expr, x)
     result = numeric.autograd_at_points(
         numeric.compile_tree(parsed),
         variables=[name],
@@ -63,10 +65,8 @@ def autograd_and_exact(text: str, points: list[float], dtype: str = "float64"): 
         device="cpu",
         dtype=dtype,
     )
-    exact_values = [
-        symbolic.evaluate_at(built.expr, {x: symbolic.rational_of_float(p)}).value for p in points
-    ]
-    exact_grads = [symbolic.evaluate_at(derivative, {x: symbolic.rational_of_float(p)}).value for p in points]
+    exact_values = [evaluate_at(built.expr, {x: rational_of_float(p)}).value for p in points]
+    exact_grads = [evaluate_at(derivative, {x: rational_of_float(p)}).value for p in points]
     return result, exact_values, exact_grads, name
 
 
@@ -82,14 +82,14 @@ def test_torch_mapping_matches_sympy_derivative(text: str, points: list[float]) 
 @pytest.mark.parametrize(("text", "points"), MAPPING_CASES)
 def test_sympy_translation_evaluates_the_symbolic_derivative(text: str, points: list[float]) -> None:
     # compile_expression maps SymPy heads (Heaviside, sign, Pow, ...) to torch, for derivatives.
-    built = symbolic.build(parse_expression(text))
+    built = build(parse_expression(text))
     (name,) = built.symbols
     x = built.symbols[name]
-    derivative = symbolic.differentiate(built.expr, x)
+    derivative = differentiate(built.expr, x)
     function = numeric.compile_expression(derivative)
     values = function({name: torch.tensor(points, dtype=torch.float64)}).tolist()
     for got, p in zip(values, points, strict=True):
-        want = symbolic.evaluate_at(derivative, {x: symbolic.rational_of_float(p)}).value
+        want = evaluate_at(derivative, {x: rational_of_float(p)}).value
         assert got == pytest.approx(want, rel=1e-13, abs=1e-15)
 
 
@@ -97,7 +97,7 @@ def test_every_parser_function_has_a_torch_counterpart() -> None:
     from derivcli.parsing import FUNCTION_ARITY
 
     assert set(numeric.TORCH_FUNCTIONS) | set(numeric.TORCH_BINARY) | {"log"} == set(FUNCTION_ARITY)
-    assert set(symbolic.SYMPY_FUNCTIONS) == set(FUNCTION_ARITY)
+    assert set(SYMPY_FUNCTIONS) == set(FUNCTION_ARITY)
 
 
 def test_log_of_a_constant_to_a_variable_base() -> None:

@@ -10,7 +10,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derivcli.core import numeric, symbolic
+from derivcli.core import numeric
 from derivcli.core.numeric.grid import (
     CPU_CHUNK,
     AxisValues,
@@ -20,6 +20,7 @@ from derivcli.core.numeric.grid import (
     default_chunk_size,
     evaluate_grid,
 )
+from derivcli.core.symbolic.build import build, differentiate
 from derivcli.model.gridplan import GridChunk
 from derivcli.parsing import parse_expression
 
@@ -29,10 +30,9 @@ def compiled(
 ) -> tuple[numeric.TorchFunction, dict[str, numeric.TorchFunction]]:
     """The expression as written, and each symbolic derivative, translated to torch."""
     parsed = parse_expression(text)
-    built = symbolic.build(parsed, extra_variables=variables)
+    built = build(parsed, extra_variables=variables)
     derivatives = {
-        name: numeric.compile_expression(symbolic.differentiate(built.expr, built.symbols[name]))
-        for name in variables
+        name: numeric.compile_expression(differentiate(built.expr, built.symbols[name])) for name in variables
     }
     return numeric.compile_tree(parsed), derivatives
 
@@ -62,7 +62,7 @@ def run(
 
 
 def relu_probe() -> KinkProbe:
-    x = symbolic.build(parse_expression("x")).expr
+    x = build(parse_expression("x")).expr
     return KinkProbe("kink", "relu", "relu(x)", numeric.compile_expression(x))
 
 

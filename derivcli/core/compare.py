@@ -17,8 +17,19 @@ import mpmath
 import sympy
 
 from derivcli import worker
-from derivcli.core import numeric, symbolic
-from derivcli.core.symbolic import ExactValue, Finding, ValueStatus
+from derivcli.core import numeric
+from derivcli.core.symbolic.build import SymbolicExpression, build, differentiate
+from derivcli.core.symbolic.display import display_form, display_text, simplify_within
+from derivcli.core.symbolic.exact import (
+    ExactValue,
+    ValueStatus,
+    evaluate_at,
+    point_value,
+    rational_of_float,
+    round_to_bits,
+    to_dtype,
+)
+from derivcli.core.symbolic.findings import Finding, analyse_point
 from derivcli.errors import ErrorKind
 from derivcli.model.eval import DEFAULT_TOLERANCES as DEFAULT_TOLERANCES
 from derivcli.model.eval import READING_POINTS, TRANSLATING
@@ -70,10 +81,10 @@ def compare(plan: Plan, options: Options) -> Report:
         # Named from the text as typed: printing SymPy numbers costs more than this whole step often does.
         typed = ", ".join(f"{name}={assignment.text}" for name, assignment in assignments.items())
         worker.step(f"evaluating exactly at point {index + 1} ({typed})")
-        value = symbolic.evaluate_at(built.expr, point)
+        value = evaluate_at(built.expr, point)
         point_notes = _underflow_notes(point, float_points[index], assignments, options.dtype)
         # The point in float64: what the report shows, and where finite differences are taken.
-        at = {symbol.name: symbolic.round_to_bits(value_, 53) for symbol, value_ in point.items()}
+        at = {symbol.name: round_to_bits(value_, 53) for symbol, value_ in point.items()}
         entries = {
             derivative_key(key): _entry(
                 expr=lower[derivative_key(key)],
@@ -125,16 +136,14 @@ def _symbolic_side(
     keys: tuple[tuple[str, ...], ...],
     simplify: bool,
     simplify_timeout: float,
-) -> tuple[
-    symbolic.SymbolicExpression, dict[str, sympy.Expr], dict[str, sympy.Expr], dict[str, str], list[str]
-]:
+) -> tuple[SymbolicExpression, dict[str, sympy.Expr], dict[str, sympy.Expr], dict[str, str], list[str]]:
     """SymPy's expression, each derivative, the one an order below it, and their displayed forms.
 
     Cached: a batch that asks about the same expression again pays only for
     the evaluation at its new points. (Callers must not mutate the results.)
     """
     worker.step("building the SymPy expression")
-    built = symbolic.build(expression, extra_variables=variables)
+    built = build(expression, extra_variables=variables)
     symbols = built.symbols
     # For each derivative, the one of an order lower: its kinks and jumps explain this one's points.
     lower: dict[str, sympy.Expr] = {}
@@ -143,9 +152,9 @@ def _symbolic_side(
         below = built.expr
         worker.step(f"differentiating with respect to {', '.join(key)}")
         for name in key[:-1]:
-            below = symbolic.differentiate(below, symbols[name])
+            below = differentiate(below, symbols[name])
         lower[derivative_key(key)] = below
-        raw[derivative_key(key)] = symbolic.differentiate(below, symbols[key[-1]])
+        raw[derivative_key(key)] = differentiate(below, symbols[key[-1]])
     worker.step("simplifying the derivatives" if simplify else "rewriting the derivatives for display")
     shown, notes = _shown_derivatives(raw, simplify=simplify, simplify_timeout=simplify_timeout)
     return built, lower, raw, shown, notes
@@ -157,7 +166,7 @@ def _points(
     """Each point exactly, and rounded once to the dtype (a coordinate it cannot hold is refused)."""
     worker.step(READING_POINTS)
     exact_points = [
-        {symbols[name]: symbolic.point_value(assignment, name=name) for name, assignment in point.items()}
+        {symbols[name]: point_value(assignment, name=name) for name, assignment in point.items()}
         for point in plan.points
     ]
     float_points = [
@@ -229,7 +238,7 @@ def _dtype_point(
 
 def dtype_value(value: sympy.Expr, assignment: Assignment, *, name: str, dtype: str) -> float:
     """An exact coordinate rounded once to the dtype; one the dtype cannot hold is refused."""
-    number = symbolic.to_dtype(value, dtype)
+    number = to_dtype(value, dtype)
     if not math.isfinite(number):
         raise assignment.refuse(ErrorKind.BAD_NUMBER, name, f"overflows {dtype}")
     return number
@@ -272,10 +281,10 @@ def _shown_derivatives(
     notes: list[str] = []
     for name, derivative in raw.items():
         if not simplify:
-            shown[name] = symbolic.display_text(derivative)
+            shown[name] = display_text(derivative)
             continue
-        cheap = symbolic.display_form(derivative)
-        simplified = symbolic.simplify_within(cheap, simplify_timeout)
+        cheap = display_form(derivative)
+        simplified = simplify_within(cheap, simplify_timeout)
         if simplified is None:
             notes.append(
                 f"simplify of d/d{name} ran out of its {simplify_timeout:g} s budget;"
@@ -300,12 +309,12 @@ def _entry(
     fd: numeric.FiniteDifference | None = None,
 ) -> DerivativeEntry:
     """Compare one derivative at one point and explain any special circumstance."""
-    exact = symbolic.evaluate_at(derivative, point)
+    exact = evaluate_at(derivative, point)
     abs_error, rel_error = errors_between(autograd, exact.value)
     agree = within(autograd, exact.value, tolerance)
     notes = [*point_notes] + [
         _finding_note(finding, symbol=symbol, point=point, autograd=autograd, exact=exact)
-        for finding in symbolic.analyse_point(expr, derivative, symbol, point)
+        for finding in analyse_point(expr, derivative, symbol, point)
     ]
     if not notes and exact.status is not ValueStatus.FINITE:
         notes.append(_status_note(exact))
@@ -457,12 +466,12 @@ def _rounding_note(
     dtype: str,
 ) -> str | None:
     """When the point is not representable in the dtype, see whether its rounding explains the gap."""
-    rounded = {symbol: symbolic.rational_of_float(float_point[symbol.name]) for symbol in point}
+    rounded = {symbol: rational_of_float(float_point[symbol.name]) for symbol in point}
     if all(rounded[symbol] == value for symbol, value in point.items()):
         if dtype == "float32":
             return "float32 arithmetic: autograd carries about 7 significant digits; try --dtype float64"
         return None
-    at_rounded = symbolic.evaluate_at(derivative, rounded)
+    at_rounded = evaluate_at(derivative, rounded)
     shifted = ", ".join(
         f"{symbol}={float_point[symbol.name]!r}"
         for symbol, value in point.items()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sympy
 
 from derivcli import worker
-from derivcli.core import numeric, symbolic
+from derivcli.core import numeric
 from derivcli.core.compare import dtype_value, format_number, resolve_tolerance
 from derivcli.core.numeric.grid import (
     AxisValues,
@@ -25,6 +25,10 @@ from derivcli.core.numeric.grid import (
     ProgressCallback,
     evaluate_grid,
 )
+from derivcli.core.symbolic.build import build, differentiate
+from derivcli.core.symbolic.display import display_form
+from derivcli.core.symbolic.exact import point_value
+from derivcli.core.symbolic.findings import kink_sites
 from derivcli.model.grid import AxisReport as AxisReport
 from derivcli.model.grid import GridReport as GridReport
 from derivcli.model.gridplan import GridPlan
@@ -52,15 +56,15 @@ def run_grid(
     """Differentiate once symbolically, then compare with autograd at every grid point."""
     tolerance = resolve_tolerance(options.dtype, rtol=options.rtol, atol=options.atol)
     worker.step("building the SymPy expression")
-    built = symbolic.build(plan.expression, extra_variables=plan.variables)
+    built = build(plan.expression, extra_variables=plan.variables)
     worker.step("differentiating")
-    raw = {name: symbolic.differentiate(built.expr, built.symbols[name]) for name in plan.wrt}
+    raw = {name: differentiate(built.expr, built.symbols[name]) for name in plan.wrt}
     worker.step("reading the ranges exactly")
     axes = []
     reports = []
     for axis in plan.axes:
-        start = symbolic.point_value(axis.start, name=axis.name)
-        stop = symbolic.point_value(axis.stop, name=axis.name)
+        start = point_value(axis.start, name=axis.name)
+        stop = point_value(axis.stop, name=axis.name)
         start_float = dtype_value(start, axis.start, name=axis.name, dtype=options.dtype)
         stop_float = dtype_value(stop, axis.stop, name=axis.name, dtype=options.dtype)
         axes.append(AxisValues(axis.name, start_float, stop_float, axis.num))
@@ -79,7 +83,7 @@ def run_grid(
     worker.step("finding kinks and translating to torch")
     probes = [
         KinkProbe(site.kind, site.function, site.label, numeric.compile_expression(site.argument))
-        for site in symbolic.kink_sites(built.expr)
+        for site in kink_sites(built.expr)
     ]
     function = numeric.compile_tree(plan.expression)
     derivatives = {name: numeric.compile_expression(derivative) for name, derivative in raw.items()}
@@ -181,6 +185,6 @@ def kink_note(kink: KinkStats) -> str:
 def _shown(raw: Mapping[str, sympy.Expr]) -> dict[str, str]:
     """Each derivative as displayed (rewriting is symbolic work, on the budget)."""
     worker.step("rewriting the derivatives for display")
-    shown = {name: str(symbolic.display_form(derivative)) for name, derivative in raw.items()}
+    shown = {name: str(display_form(derivative)) for name, derivative in raw.items()}
     worker.step("summarising", budgeted=False)
     return shown

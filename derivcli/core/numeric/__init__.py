@@ -19,8 +19,9 @@ import sympy
 import torch
 import torch.nn.functional
 
-from derivcli.core import symbolic
 from derivcli.core.activations import relu, sigmoid, softplus
+from derivcli.core.symbolic.build import tree_value
+from derivcli.core.symbolic.exact import real_and_imaginary
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.plan import check_device
 from derivcli.parsing import Call, Negate, Node, ParsedExpression, Power, Product, Sum, Variable, has_variable
@@ -233,7 +234,7 @@ class _TreeTranslator:
 
     def _part(self, node: Node) -> TorchFunction | float:
         if not has_variable(node):
-            return _constant_float(symbolic.tree_value(node))
+            return _constant_float(tree_value(node))
         if isinstance(node, Variable):
             name = node.name
             return lambda env: env[name]
@@ -272,7 +273,7 @@ class _TreeTranslator:
         base = self.part(node.base)
         if has_variable(node.exponent):
             return _apply_binary(torch.pow, base, self.part(node.exponent))
-        exponent = symbolic.tree_value(node.exponent)
+        exponent = tree_value(node.exponent)
         if exponent.is_Integer and abs(int(exponent)) < 2**31:
             integer = int(exponent)
             return _apply_unary(lambda x: torch.pow(x, integer), base)
@@ -439,7 +440,7 @@ def _constant_float(expr: sympy.Basic) -> float:
         return math.inf
     if expr == -sympy.oo:
         return -math.inf
-    parts = symbolic.real_and_imaginary(expr)
+    parts = real_and_imaginary(expr)
     if parts is None:
         return math.nan
     real, imaginary = parts
