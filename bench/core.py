@@ -20,8 +20,9 @@ from collections.abc import Callable
 import sympy
 import torch
 
-from derivcli.core import numeric
 from derivcli.core.compare import Options, compare
+from derivcli.core.numeric.autograd import autograd_at_points
+from derivcli.core.numeric.translate import compile_tree
 from derivcli.core.symbolic.build import build, differentiate
 from derivcli.core.symbolic.display import display_form
 from derivcli.core.symbolic.exact import evaluate_at
@@ -87,7 +88,7 @@ def stages(text: str, repeat: int) -> dict[str, float]:
     name = parsed.variables[0]
     x = built.symbols[name]
     derivative = differentiate(built.expr, x)
-    function = numeric.compile_tree(parsed)
+    function = compile_tree(parsed)
     point = {symbol: sympy.Rational(1, 2) for symbol in built.symbols.values()}
     floats = {symbol.name: 0.5 for symbol in built.symbols.values()}
     names = list(built.symbols)
@@ -97,9 +98,9 @@ def stages(text: str, repeat: int) -> dict[str, float]:
         "diff": median_seconds(lambda: differentiate(built.expr, x), repeat),
         "display form": median_seconds(lambda: display_form(derivative), repeat),
         "exact value": median_seconds(lambda: evaluate_at(derivative, point), repeat),
-        "torch translation": median_seconds(lambda: numeric.compile_tree(parsed), repeat),
+        "torch translation": median_seconds(lambda: compile_tree(parsed), repeat),
         "autograd": median_seconds(
-            lambda: numeric.autograd_at_points(
+            lambda: autograd_at_points(
                 function, variables=names, wrt=[name], points=[floats], device="cpu", dtype="float64"
             ),
             repeat,

@@ -17,7 +17,10 @@ import mpmath
 import sympy
 
 from derivcli import worker
-from derivcli.core import numeric
+from derivcli.core.numeric.autograd import AutogradValues, autograd_at_points
+from derivcli.core.numeric.finite_difference import FiniteDifference, finite_difference
+from derivcli.core.numeric.parts import TorchFunction
+from derivcli.core.numeric.translate import compile_tree
 from derivcli.core.symbolic.build import SymbolicExpression, build, differentiate
 from derivcli.core.symbolic.display import display_form, display_text, simplify_within
 from derivcli.core.symbolic.exact import (
@@ -97,7 +100,7 @@ def compare(plan: Plan, options: Options) -> Report:
                 tolerance=tolerance,
                 dtype=options.dtype,
                 point_notes=point_notes,
-                fd=numeric.finite_difference(function, point=at, key=key) if options.fd else None,
+                fd=finite_difference(function, point=at, key=key) if options.fd else None,
             )
             for key in keys
         }
@@ -208,13 +211,13 @@ def _autograd(
     keys: tuple[tuple[str, ...], ...],
     float_points: Sequence[Mapping[str, float]],
     options: Options,
-) -> tuple[numeric.TorchFunction, numeric.AutogradValues]:
+) -> tuple[TorchFunction, AutogradValues]:
     """The expression translated to torch, and autograd's values and derivatives at every point."""
     # Constant parts are folded exactly, in SymPy: that is symbolic work on the budget.
     worker.step(TRANSLATING)
-    function = numeric.compile_tree(plan.expression)
+    function = compile_tree(plan.expression)
     worker.step("running autograd", budgeted=False)
-    result = numeric.autograd_at_points(
+    result = autograd_at_points(
         function,
         variables=plan.variables,
         wrt=plan.wrt,
@@ -306,7 +309,7 @@ def _entry(
     tolerance: Tolerance,
     dtype: str,
     point_notes: Sequence[str],
-    fd: numeric.FiniteDifference | None = None,
+    fd: FiniteDifference | None = None,
 ) -> DerivativeEntry:
     """Compare one derivative at one point and explain any special circumstance."""
     exact = evaluate_at(derivative, point)
@@ -345,7 +348,7 @@ def _entry(
     )
 
 
-def _fd_sides(fd: numeric.FiniteDifference, *, autograd: float, exact: float) -> str | None:
+def _fd_sides(fd: FiniteDifference, *, autograd: float, exact: float) -> str | None:
     """Which witness the finite difference sides with when the other two disagree (None: neither clearly)."""
     near_exact = math.isfinite(exact) and abs(fd.value - exact) <= fd.error_bound
     near_autograd = math.isfinite(autograd) and abs(fd.value - autograd) <= fd.error_bound

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import sympy
 
 from derivcli import worker
-from derivcli.core import numeric
 from derivcli.core.compare import dtype_value, format_number, resolve_tolerance
 from derivcli.core.numeric.grid import (
     AxisValues,
@@ -25,6 +24,8 @@ from derivcli.core.numeric.grid import (
     ProgressCallback,
     evaluate_grid,
 )
+from derivcli.core.numeric.sympy_translate import compile_expression
+from derivcli.core.numeric.translate import compile_tree
 from derivcli.core.symbolic.build import build, differentiate
 from derivcli.core.symbolic.display import display_form
 from derivcli.core.symbolic.exact import point_value
@@ -82,11 +83,11 @@ def run_grid(
         )
     worker.step("finding kinks and translating to torch")
     probes = [
-        KinkProbe(site.kind, site.function, site.label, numeric.compile_expression(site.argument))
+        KinkProbe(site.kind, site.function, site.label, compile_expression(site.argument))
         for site in kink_sites(built.expr)
     ]
-    function = numeric.compile_tree(plan.expression)
-    derivatives = {name: numeric.compile_expression(derivative) for name, derivative in raw.items()}
+    function = compile_tree(plan.expression)
+    derivatives = {name: compile_expression(derivative) for name, derivative in raw.items()}
     # The grid itself is numeric work: it may take as long as it needs.
     worker.step("evaluating the grid", budgeted=False)
     stats = evaluate_grid(

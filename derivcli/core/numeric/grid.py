@@ -20,7 +20,8 @@ from typing import Final
 
 import torch
 
-from derivcli.core.numeric import DTYPES, Tensor, TorchFunction, resolve_device
+from derivcli.core.numeric.device import DTYPES, Tensor, resolve_device
+from derivcli.core.numeric.parts import TorchFunction
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.grid import DerivativeStats as DerivativeStats
 from derivcli.model.grid import GridPoint as GridPoint

@@ -1,17 +1,13 @@
-"""The torch mapping, function by function, against SymPy's derivative; devices."""
+"""The parse-tree translation to torch, function by function, against SymPy's derivative."""
 
 from __future__ import annotations
 
-import math
-
 import pytest
-import sympy
-import torch
 
-from derivcli.core import numeric
+from derivcli.core.numeric.autograd import autograd_at_points
+from derivcli.core.numeric.translate import TORCH_BINARY, TORCH_FUNCTIONS, compile_tree
 from derivcli.core.symbolic.build import SYMPY_FUNCTIONS, build, differentiate
 from derivcli.core.symbolic.exact import evaluate_at, rational_of_float
-from derivcli.errors import DerivError, ErrorKind
 from derivcli.parsing import parse_expression
 
 # Each function at points inside its domain and away from its kinks.
@@ -57,8 +53,8 @@ def autograd_and_exact(text: str, points: list[float], dtype: str = "float64"): 
     (name,) = built.symbols
     x = built.symbols[name]
     derivative = differentiate(built.expr, x)
-    result = numeric.autograd_at_points(
-        numeric.compile_tree(parsed),
+    result = autograd_at_points(
+        compile_tree(parsed),
         variables=[name],
         wrt=[name],
         points=[{name: p} for p in points],
@@ -79,24 +75,10 @@ def test_torch_mapping_matches_sympy_derivative(text: str, points: list[float]) 
         assert got == pytest.approx(want, rel=1e-13, abs=1e-15)
 
 
-@pytest.mark.parametrize(("text", "points"), MAPPING_CASES)
-def test_sympy_translation_evaluates_the_symbolic_derivative(text: str, points: list[float]) -> None:
-    # compile_expression maps SymPy heads (Heaviside, sign, Pow, ...) to torch, for derivatives.
-    built = build(parse_expression(text))
-    (name,) = built.symbols
-    x = built.symbols[name]
-    derivative = differentiate(built.expr, x)
-    function = numeric.compile_expression(derivative)
-    values = function({name: torch.tensor(points, dtype=torch.float64)}).tolist()
-    for got, p in zip(values, points, strict=True):
-        want = evaluate_at(derivative, {x: rational_of_float(p)}).value
-        assert got == pytest.approx(want, rel=1e-13, abs=1e-15)
-
-
 def test_every_parser_function_has_a_torch_counterpart() -> None:
     from derivcli.parsing import FUNCTION_ARITY
 
-    assert set(numeric.TORCH_FUNCTIONS) | set(numeric.TORCH_BINARY) | {"log"} == set(FUNCTION_ARITY)
+    assert set(TORCH_FUNCTIONS) | set(TORCH_BINARY) | {"log"} == set(FUNCTION_ARITY)
     assert set(SYMPY_FUNCTIONS) == set(FUNCTION_ARITY)
 
 
@@ -130,67 +112,3 @@ def test_division_stays_a_division() -> None:
     # x/3 computed as x * (1/3) would round twice; torch.div rounds once.
     result, _, _, _ = autograd_and_exact("x/3", [1.0, 10.0])
     assert result.values == (1.0 / 3.0, 10.0 / 3.0)
-
-
-def test_unused_variable_has_zero_gradient() -> None:
-    result = numeric.autograd_at_points(
-        numeric.compile_tree(parse_expression("x**2")),
-        variables=["x", "y"],
-        wrt=["x", "y"],
-        points=[{"x": 2.0, "y": 5.0}],
-        device="cpu",
-        dtype="float64",
-    )
-    assert result.gradients == {"x": (4.0,), "y": (0.0,)}
-
-
-def test_constant_expression() -> None:
-    result = numeric.autograd_at_points(
-        numeric.compile_tree(parse_expression("5")),
-        variables=["x"],
-        wrt=["x"],
-        points=[{"x": 1.0}, {"x": 2.0}],
-        device="cpu",
-        dtype="float64",
-    )
-    assert result.values == (5.0, 5.0)
-    assert result.gradients == {"x": (0.0, 0.0)}
-
-
-def test_untranslatable_head_is_a_deriv_error() -> None:
-    x = sympy.Symbol("x", real=True)
-    with pytest.raises(DerivError) as caught:
-        numeric.compile_expression(sympy.gamma(x))
-    assert caught.value.kind is ErrorKind.UNSUPPORTED
-
-
-@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
-def test_cuda_unavailable_is_a_clear_error() -> None:
-    with pytest.raises(DerivError) as caught:
-        numeric.resolve_device("cuda", "float64")
-    assert caught.value.kind is ErrorKind.DEVICE_UNAVAILABLE
-    assert caught.value.message.startswith("device 'cuda' is not available: torch ")
-
-
-@pytest.mark.skipif(torch.backends.mps.is_available(), reason="this machine has MPS")
-def test_mps_unavailable_is_a_clear_error() -> None:
-    with pytest.raises(DerivError, match="device 'mps' is not available on this machine"):
-        numeric.resolve_device("mps", "float32")
-
-
-def test_auto_picks_cuda_when_there_is_one_else_cpu() -> None:
-    device = numeric.resolve_device("auto", "float64")
-    assert device.type == ("cuda" if torch.cuda.is_available() else "cpu")
-
-
-@pytest.mark.cuda
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-def test_cuda_matches_cpu() -> None:
-    function = numeric.compile_tree(parse_expression("sin(x)*exp(-x**2/10) + x**3/100"))
-    points = [{"x": value / 7} for value in range(-20, 21)]
-    common = {"variables": ["x"], "wrt": ["x"], "points": points, "dtype": "float64"}
-    cpu = numeric.autograd_at_points(function, device="cpu", **common)  # type: ignore[arg-type]
-    cuda = numeric.autograd_at_points(function, device="cuda", **common)  # type: ignore[arg-type]
-    assert cuda.device.startswith("cuda")
-    for a, b in zip(cpu.gradients["x"], cuda.gradients["x"], strict=True):
-        assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)
