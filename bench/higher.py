@@ -19,8 +19,9 @@ from collections.abc import Callable
 
 import torch
 
-from derivcli.core.compare import Options, Report, compare
+from derivcli.core.compare import Options, compare
 from derivcli.core.jacobian import hessian_matrices
+from derivcli.model.eval import Report
 from derivcli.model.plan import Mode, make_plan
 from derivcli.parsing import parse_expression, parse_point
 

@@ -36,9 +36,10 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from derivcli.core.check import CheckReport
-    from derivcli.core.compare import AutogradOnly, Options, Report
+    from derivcli.core.compare import Options
     from derivcli.core.graph import GraphReport
     from derivcli.core.jacobian import JacobianReport
+    from derivcli.model.eval import AutogradOnly, Report
     from derivcli.model.grid import GridReport
     from derivcli.model.gridplan import GridChunk, GridPlan
     from derivcli.model.plan import Plan

@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 import pytest
 
-from derivcli.core.compare import Options, Report, Tolerance, compare
+from derivcli.core.compare import Options, compare
 from derivcli.core.jacobian import asymmetry, hessian_matrices, is_symmetric, jacobian
 from derivcli.core.numeric.finite_difference import finite_difference
 from derivcli.core.numeric.translate import compile_tree
+from derivcli.model.eval import Report, Tolerance
 from derivcli.model.plan import Mode, make_plan
 from derivcli.parsing import parse_expression, parse_point
 

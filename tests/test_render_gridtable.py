@@ -6,7 +6,8 @@ import io
 
 from rich.console import Console
 
-from derivcli.core.grid import GridOptions, GridReport, run_grid
+from derivcli.core.grid import GridOptions, run_grid
+from derivcli.model.grid import GridReport
 from derivcli.model.gridplan import make_grid_plan
 from derivcli.parsing import parse_expression, parse_range
 from derivcli.render.gridtable import print_grid_summary

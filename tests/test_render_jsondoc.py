@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from derivcli.core.compare import DerivativeEntry, PointReport, Report
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.model.eval import DerivativeEntry, PointReport, Report
 from derivcli.render.jsondoc import dumps, error_document, json_number, report_document
 
 TOP_LEVEL_KEYS = {

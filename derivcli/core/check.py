@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Final
 
 from derivcli import worker
-from derivcli.core.compare import DEFAULT_TOLERANCES, Tolerance, format_number, within
 from derivcli.core.numeric.check import GRAD_OUTPUT, CheckRun, Probe, load_function, probe
 from derivcli.core.symbolic.build import build, differentiate
 from derivcli.core.symbolic.display import display_form
 from derivcli.core.symbolic.exact import evaluate_at, point_value, to_dtype
+from derivcli.model.eval import DEFAULT_TOLERANCES, Tolerance, format_number, within
 from derivcli.model.plan import Plan
 
 PASS: Final = "pass"

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 import sympy
 
 from derivcli import worker
-from derivcli.core.compare import DEFAULT_TOLERANCES, within
 from derivcli.core.numeric.graph import TensorState, trace_graph
 from derivcli.core.symbolic.build import build, differentiate, node_expression
 from derivcli.core.symbolic.display import display_form
 from derivcli.core.symbolic.exact import evaluate_at, point_value, round_to_bits, to_dtype
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.model.eval import DEFAULT_TOLERANCES, within
 from derivcli.model.plan import Plan
 from derivcli.parsing import Call, Negate, Node, Power, Product, Sum, Variable, has_variable, node_text
 

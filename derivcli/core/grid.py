@@ -13,14 +13,11 @@ from dataclasses import dataclass
 import sympy
 
 from derivcli import worker
-from derivcli.core.compare import dtype_value, format_number, resolve_tolerance
+from derivcli.core.compare import dtype_value, resolve_tolerance
 from derivcli.core.numeric.grid import (
     AxisValues,
     ChunkSink,
-    DerivativeStats,
-    GridPoint,
     KinkProbe,
-    KinkStats,
     ProgressCallback,
     evaluate_grid,
 )
@@ -30,8 +27,8 @@ from derivcli.core.symbolic.build import build, differentiate
 from derivcli.core.symbolic.display import display_form
 from derivcli.core.symbolic.exact import point_value
 from derivcli.core.symbolic.findings import kink_sites
-from derivcli.model.grid import AxisReport as AxisReport
-from derivcli.model.grid import GridReport as GridReport
+from derivcli.model.eval import format_number
+from derivcli.model.grid import AxisReport, DerivativeStats, GridPoint, GridReport, KinkStats
 from derivcli.model.gridplan import GridPlan
 
 

@@ -1,6 +1,6 @@
 """``deriv jacobian`` and the Hessian's matrices: derivatives arranged as matrices, from the core reports.
 
-A Jacobian is one :class:`~derivcli.core.compare.Report` per component (each
+A Jacobian is one :class:`~derivcli.model.eval.Report` per component (each
 component's gradient is a row); a Hessian is one report whose derivatives are
 every ordered pair of variables. Nothing here prints.
 """

@@ -13,9 +13,9 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from derivcli.core.compare import format_number
 from derivcli.core.graph import GraphNode, GraphReport, LocalDerivative, walk_tree
 from derivcli.core.numeric.graph import TensorState
+from derivcli.model.eval import format_number
 
 
 def _number(value: float | None) -> str:

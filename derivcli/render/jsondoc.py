@@ -19,11 +19,10 @@ if TYPE_CHECKING:
     from derivcli.batch import BatchResult
     from derivcli.core.check import CheckReport
     from derivcli.core.graph import GraphReport
-    from derivcli.core.grid import GridReport
     from derivcli.core.jacobian import JacobianReport, Matrix
     from derivcli.core.numeric.graph import TensorState
-    from derivcli.core.numeric.grid import GridPoint, KinkStats
     from derivcli.model.eval import AutogradOnly, DerivativeEntry, PointReport, Report
+    from derivcli.model.grid import GridPoint, GridReport, KinkStats
 
 JsonNumber = float | str
 
