@@ -20,8 +20,12 @@ from collections.abc import Callable
 import sympy
 import torch
 
-from derivcli.core import numeric, symbolic
 from derivcli.core.compare import Options, compare
+from derivcli.core.numeric.autograd import autograd_at_points
+from derivcli.core.numeric.translate import compile_tree
+from derivcli.core.symbolic.build import build, differentiate
+from derivcli.core.symbolic.display import display_form
+from derivcli.core.symbolic.exact import evaluate_at
 from derivcli.model.plan import make_plan
 from derivcli.model.setup import Mode
 from derivcli.parsing.grammar import parse_expression
@@ -82,23 +86,23 @@ def deriv_core(mode: Mode, text: str, at: str) -> float:
 def stages(text: str, repeat: int) -> dict[str, float]:
     """Median time of each stage of the core for one expression at its first variable = 1/2."""
     parsed = parse_expression(text)
-    built = symbolic.build(parsed)
+    built = build(parsed)
     name = parsed.variables[0]
     x = built.symbols[name]
-    derivative = symbolic.differentiate(built.expr, x)
-    function = numeric.compile_tree(parsed)
+    derivative = differentiate(built.expr, x)
+    function = compile_tree(parsed)
     point = {symbol: sympy.Rational(1, 2) for symbol in built.symbols.values()}
     floats = {symbol.name: 0.5 for symbol in built.symbols.values()}
     names = list(built.symbols)
     return {
         "parse": median_seconds(lambda: parse_expression(text), repeat),
-        "sympy build": median_seconds(lambda: symbolic.build(parsed), repeat),
-        "diff": median_seconds(lambda: symbolic.differentiate(built.expr, x), repeat),
-        "display form": median_seconds(lambda: symbolic.display_form(derivative), repeat),
-        "exact value": median_seconds(lambda: symbolic.evaluate_at(derivative, point), repeat),
-        "torch translation": median_seconds(lambda: numeric.compile_tree(parsed), repeat),
+        "sympy build": median_seconds(lambda: build(parsed), repeat),
+        "diff": median_seconds(lambda: differentiate(built.expr, x), repeat),
+        "display form": median_seconds(lambda: display_form(derivative), repeat),
+        "exact value": median_seconds(lambda: evaluate_at(derivative, point), repeat),
+        "torch translation": median_seconds(lambda: compile_tree(parsed), repeat),
         "autograd": median_seconds(
-            lambda: numeric.autograd_at_points(
+            lambda: autograd_at_points(
                 function, variables=names, wrt=[name], points=[floats], device="cpu", dtype="float64"
             ),
             repeat,

@@ -59,8 +59,9 @@ from pathlib import Path
 import sympy
 import torch
 
-from derivcli.core.grid import GridOptions, GridReport, run_grid
+from derivcli.core.grid import GridOptions, run_grid
 from derivcli.core.numeric.grid import CPU_CHUNK
+from derivcli.model.grid import GridReport
 from derivcli.model.gridplan import GridChunk, make_grid_plan
 from derivcli.parsing.grammar import parse_expression
 from derivcli.parsing.points import parse_count, parse_range

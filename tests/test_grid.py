@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from derivcli.core.grid import GridOptions, GridReport, kink_note, run_grid
+from derivcli.core.grid import GridOptions, kink_note, run_grid
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.model.grid import GridReport
 from derivcli.model.gridplan import make_grid_plan
 from derivcli.parsing.grammar import parse_expression
 from derivcli.parsing.points import parse_range

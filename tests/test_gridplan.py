@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.model.gridplan import DEFAULT_NUM, GridPlan, flat_to_coordinates, make_grid_plan
+from derivcli.model.gridplan import GridPlan, flat_to_coordinates, make_grid_plan
+from derivcli.model.setup import DEFAULT_NUM
 from derivcli.parsing.grammar import parse_expression
 from derivcli.parsing.points import parse_range
 

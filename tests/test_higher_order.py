@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 import pytest
 
-from derivcli.core import numeric
 from derivcli.core.compare import Options, compare
 from derivcli.core.matrices import asymmetry, hessian_matrices, is_symmetric, jacobian
+from derivcli.core.numeric.finite_difference import finite_difference
+from derivcli.core.numeric.translate import compile_tree
 from derivcli.model.eval import Report
 from derivcli.model.plan import make_plan
 from derivcli.model.setup import Mode, Tolerance
@@ -155,7 +156,7 @@ def test_finite_differences_land_within_their_bound(text: str, at: str, key: tup
     point = {
         name: float(parse_point(at).assignments[index].text) for index, name in enumerate(plan.variables)
     }
-    result = numeric.finite_difference(numeric.compile_tree(plan.expression), point=point, key=key)
+    result = finite_difference(compile_tree(plan.expression), point=point, key=key)
     exact = report(text, at, mode=Mode.PARTIAL, order=len(key)).points[0].derivatives[",".join(key)]
     assert abs(result.value - exact.symbolic_value) <= result.error_bound
     assert result.error_bound < 1e-6 * max(1.0, abs(exact.symbolic_value))

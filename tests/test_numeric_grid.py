@@ -10,7 +10,6 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derivcli.core import numeric, symbolic
 from derivcli.core.numeric.grid import (
     CPU_CHUNK,
     AxisValues,
@@ -20,21 +19,24 @@ from derivcli.core.numeric.grid import (
     default_chunk_size,
     evaluate_grid,
 )
+from derivcli.core.numeric.parts import TorchFunction
+from derivcli.core.numeric.sympy_translate import compile_expression
+from derivcli.core.numeric.translate import compile_tree
+from derivcli.core.symbolic.build import build, differentiate
 from derivcli.model.gridplan import GridChunk
 from derivcli.parsing.grammar import parse_expression
 
 
 def compiled(
     text: str, variables: tuple[str, ...] = ("x",)
-) -> tuple[numeric.TorchFunction, dict[str, numeric.TorchFunction]]:
+) -> tuple[TorchFunction, dict[str, TorchFunction]]:
     """The expression as written, and each symbolic derivative, translated to torch."""
     parsed = parse_expression(text)
-    built = symbolic.build(parsed, extra_variables=variables)
+    built = build(parsed, extra_variables=variables)
     derivatives = {
-        name: numeric.compile_expression(symbolic.differentiate(built.expr, built.symbols[name]))
-        for name in variables
+        name: compile_expression(differentiate(built.expr, built.symbols[name])) for name in variables
     }
-    return numeric.compile_tree(parsed), derivatives
+    return compile_tree(parsed), derivatives
 
 
 def run(
@@ -62,8 +64,8 @@ def run(
 
 
 def relu_probe() -> KinkProbe:
-    x = symbolic.build(parse_expression("x")).expr
-    return KinkProbe("kink", "relu", "relu(x)", numeric.compile_expression(x))
+    x = build(parse_expression("x")).expr
+    return KinkProbe("kink", "relu", "relu(x)", compile_expression(x))
 
 
 @pytest.mark.parametrize("num", [1, 2, 3, 10, 100, 101, 1000, 4097])

@@ -12,8 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from derivcli import worker
-from derivcli.core import symbolic
 from derivcli.core.numeric.check import GRAD_OUTPUT, CheckRun, Probe, load_function, probe
+from derivcli.core.symbolic.build import build, differentiate
+from derivcli.core.symbolic.display import display_form
+from derivcli.core.symbolic.exact import evaluate_at, point_value, to_dtype
 from derivcli.model.agreement import within
 from derivcli.model.check import FAIL, NOT_APPLICABLE, PASS, CheckReport, CheckResult
 from derivcli.model.plan import Plan
@@ -28,25 +30,24 @@ def check_function(spec: str, plan: Plan) -> CheckReport:
     loaded = load_function(spec)
     tolerance = DType.float64.tolerance
     worker.step("working out the expected values")
-    built = symbolic.build(plan.expression, extra_variables=plan.variables)
+    built = build(plan.expression, extra_variables=plan.variables)
     exact_points = [
-        {built.symbols[name]: symbolic.point_value(value, name=name) for name, value in point.items()}
+        {built.symbols[name]: point_value(value, name=name) for name, value in point.items()}
         for point in plan.points
     ]
     points = tuple(
-        {symbol.name: symbolic.to_dtype(value, "float64") for symbol, value in point.items()}
-        for point in exact_points
+        {symbol.name: to_dtype(value, "float64") for symbol, value in point.items()} for point in exact_points
     )
-    derivatives = {name: symbolic.differentiate(built.expr, built.symbols[name]) for name in plan.variables}
-    values = [symbolic.evaluate_at(built.expr, point).value for point in exact_points]
+    derivatives = {name: differentiate(built.expr, built.symbols[name]) for name in plan.variables}
+    values = [evaluate_at(built.expr, point).value for point in exact_points]
     slopes = [
-        {name: symbolic.evaluate_at(derivative, point).value for name, derivative in derivatives.items()}
+        {name: evaluate_at(derivative, point).value for name, derivative in derivatives.items()}
         for point in exact_points
     ]
     worker.step(f"running {loaded.name}", budgeted=False)
     probed = probe(loaded, variables=plan.variables, points=points)
     worker.step("rewriting the derivatives for display")
-    shown = {name: str(symbolic.display_form(derivative)) for name, derivative in derivatives.items()}
+    shown = {name: str(display_form(derivative)) for name, derivative in derivatives.items()}
     worker.step("comparing", budgeted=False)
     context = _Context(str(built.expr), shown, points, values, slopes, tolerance)
     return CheckReport(

@@ -9,27 +9,41 @@ from __future__ import annotations
 
 import functools
 import math
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import mpmath
 import sympy
 
 from derivcli import worker
-from derivcli.core import numeric, symbolic
-from derivcli.core.symbolic import ExactValue, Finding, ValueStatus
+from derivcli.core.notes import (
+    fd_sides,
+    finding_note,
+    non_finite_autograd_note,
+    rounding_note,
+    status_note,
+    underflow_notes,
+)
+from derivcli.core.numeric.autograd import AutogradValues, autograd_at_points
+from derivcli.core.numeric.finite_difference import FiniteDifference, finite_difference
+from derivcli.core.numeric.parts import TorchFunction
+from derivcli.core.numeric.translate import compile_tree
+from derivcli.core.symbolic.build import SymbolicExpression, build, differentiate
+from derivcli.core.symbolic.display import display_form, display_text, simplify_within
+from derivcli.core.symbolic.exact import ValueStatus, evaluate_at, point_value, round_to_bits, to_dtype
+from derivcli.core.symbolic.findings import analyse_point
 from derivcli.errors import ErrorKind
 from derivcli.model.agreement import errors_between, within
-from derivcli.model.eval import READING_POINTS, TRANSLATING
-from derivcli.model.eval import AutogradOnly as AutogradOnly
-from derivcli.model.eval import AutogradPoint as AutogradPoint
-from derivcli.model.eval import DerivativeEntry as DerivativeEntry
-from derivcli.model.eval import PointReport as PointReport
-from derivcli.model.eval import Report as Report
+from derivcli.model.eval import (
+    READING_POINTS,
+    TRANSLATING,
+    AutogradOnly,
+    AutogradPoint,
+    DerivativeEntry,
+    PointReport,
+    Report,
+)
 from derivcli.model.plan import Plan, derivative_key
 from derivcli.model.setup import DType, Setup, Tolerance
-from derivcli.model.text import format_number
 from derivcli.parsing.points import Assignment
 from derivcli.parsing.tree import ParsedExpression
 
@@ -69,10 +83,10 @@ def compare(plan: Plan, options: Options) -> Report:
         # Named from the text as typed: printing SymPy numbers costs more than this whole step often does.
         typed = ", ".join(f"{name}={assignment.text}" for name, assignment in assignments.items())
         worker.step(f"evaluating exactly at point {index + 1} ({typed})")
-        value = symbolic.evaluate_at(built.expr, point)
-        point_notes = _underflow_notes(point, float_points[index], assignments, options.dtype)
+        value = evaluate_at(built.expr, point)
+        point_notes = underflow_notes(point, float_points[index], assignments, options.dtype)
         # The point in float64: what the report shows, and where finite differences are taken.
-        at = {symbol.name: symbolic.round_to_bits(value_, 53) for symbol, value_ in point.items()}
+        at = {symbol.name: round_to_bits(value_, 53) for symbol, value_ in point.items()}
         entries = {
             derivative_key(key): _entry(
                 expr=lower[derivative_key(key)],
@@ -85,7 +99,7 @@ def compare(plan: Plan, options: Options) -> Report:
                 tolerance=tolerance,
                 dtype=options.dtype,
                 point_notes=point_notes,
-                fd=numeric.finite_difference(function, point=at, key=key) if options.fd else None,
+                fd=finite_difference(function, point=at, key=key) if options.fd else None,
             )
             for key in keys
         }
@@ -124,16 +138,14 @@ def _symbolic_side(
     keys: tuple[tuple[str, ...], ...],
     simplify: bool,
     simplify_timeout: float,
-) -> tuple[
-    symbolic.SymbolicExpression, dict[str, sympy.Expr], dict[str, sympy.Expr], dict[str, str], list[str]
-]:
+) -> tuple[SymbolicExpression, dict[str, sympy.Expr], dict[str, sympy.Expr], dict[str, str], list[str]]:
     """SymPy's expression, each derivative, the one an order below it, and their displayed forms.
 
     Cached: a batch that asks about the same expression again pays only for
     the evaluation at its new points. (Callers must not mutate the results.)
     """
     worker.step("building the SymPy expression")
-    built = symbolic.build(expression, extra_variables=variables)
+    built = build(expression, extra_variables=variables)
     symbols = built.symbols
     # For each derivative, the one of an order lower: its kinks and jumps explain this one's points.
     lower: dict[str, sympy.Expr] = {}
@@ -142,9 +154,9 @@ def _symbolic_side(
         below = built.expr
         worker.step(f"differentiating with respect to {', '.join(key)}")
         for name in key[:-1]:
-            below = symbolic.differentiate(below, symbols[name])
+            below = differentiate(below, symbols[name])
         lower[derivative_key(key)] = below
-        raw[derivative_key(key)] = symbolic.differentiate(below, symbols[key[-1]])
+        raw[derivative_key(key)] = differentiate(below, symbols[key[-1]])
     worker.step("simplifying the derivatives" if simplify else "rewriting the derivatives for display")
     shown, notes = _shown_derivatives(raw, simplify=simplify, simplify_timeout=simplify_timeout)
     return built, lower, raw, shown, notes
@@ -156,7 +168,7 @@ def _points(
     """Each point exactly, and rounded once to the dtype (a coordinate it cannot hold is refused)."""
     worker.step(READING_POINTS)
     exact_points = [
-        {symbols[name]: symbolic.point_value(assignment, name=name) for name, assignment in point.items()}
+        {symbols[name]: point_value(assignment, name=name) for name, assignment in point.items()}
         for point in plan.points
     ]
     float_points = [
@@ -198,13 +210,13 @@ def _autograd(
     keys: tuple[tuple[str, ...], ...],
     float_points: Sequence[Mapping[str, float]],
     options: Options,
-) -> tuple[numeric.TorchFunction, numeric.AutogradValues]:
+) -> tuple[TorchFunction, AutogradValues]:
     """The expression translated to torch, and autograd's values and derivatives at every point."""
     # Constant parts are folded exactly, in SymPy: that is symbolic work on the budget.
     worker.step(TRANSLATING)
-    function = numeric.compile_tree(plan.expression)
+    function = compile_tree(plan.expression)
     worker.step("running autograd", budgeted=False)
-    result = numeric.autograd_at_points(
+    result = autograd_at_points(
         function,
         variables=plan.variables,
         wrt=plan.wrt,
@@ -228,25 +240,10 @@ def _dtype_point(
 
 def dtype_value(value: sympy.Expr, assignment: Assignment, *, name: str, dtype: str) -> float:
     """An exact coordinate rounded once to the dtype; one the dtype cannot hold is refused."""
-    number = symbolic.to_dtype(value, dtype)
+    number = to_dtype(value, dtype)
     if not math.isfinite(number):
         raise assignment.refuse(ErrorKind.BAD_NUMBER, name, f"overflows {dtype}")
     return number
-
-
-def _underflow_notes(
-    point: Mapping[sympy.Symbol, sympy.Expr],
-    float_point: Mapping[str, float],
-    assignments: Mapping[str, Assignment],
-    dtype: str,
-) -> list[str]:
-    """Say so when a non-zero coordinate rounds to zero in the dtype."""
-    return [
-        f"{symbol.name}={assignments[symbol.name].text} rounds to 0 in {dtype}:"
-        f" autograd ran at {symbol.name}=0"
-        for symbol, value in point.items()
-        if float_point[symbol.name] == 0 and not value.is_zero
-    ]
 
 
 def _tolerance(options: Options) -> Tolerance:
@@ -267,10 +264,10 @@ def _shown_derivatives(
     notes: list[str] = []
     for name, derivative in raw.items():
         if not simplify:
-            shown[name] = symbolic.display_text(derivative)
+            shown[name] = display_text(derivative)
             continue
-        cheap = symbolic.display_form(derivative)
-        simplified = symbolic.simplify_within(cheap, simplify_timeout)
+        cheap = display_form(derivative)
+        simplified = simplify_within(cheap, simplify_timeout)
         if simplified is None:
             notes.append(
                 f"simplify of d/d{name} ran out of its {simplify_timeout:g} s budget;"
@@ -292,28 +289,28 @@ def _entry(
     tolerance: Tolerance,
     dtype: str,
     point_notes: Sequence[str],
-    fd: numeric.FiniteDifference | None = None,
+    fd: FiniteDifference | None = None,
 ) -> DerivativeEntry:
     """Compare one derivative at one point and explain any special circumstance."""
-    exact = symbolic.evaluate_at(derivative, point)
+    exact = evaluate_at(derivative, point)
     abs_error, rel_error = errors_between(autograd, exact.value)
     agree = within(autograd, exact.value, tolerance)
     notes = [*point_notes] + [
-        _finding_note(finding, symbol=symbol, point=point, autograd=autograd, exact=exact)
-        for finding in symbolic.analyse_point(expr, derivative, symbol, point)
+        finding_note(finding, symbol=symbol, point=point, autograd=autograd, exact=exact)
+        for finding in analyse_point(expr, derivative, symbol, point)
     ]
     if not notes and exact.status is not ValueStatus.FINITE:
-        notes.append(_status_note(exact))
+        notes.append(status_note(exact))
     if not agree and exact.status is ValueStatus.FINITE and math.isfinite(autograd):
-        rounding = _rounding_note(derivative, point, float_point, autograd, tolerance, dtype)
+        rounding = rounding_note(derivative, point, float_point, autograd, tolerance, dtype)
         if rounding is not None:
             notes.append(rounding)
     if not agree and not notes and math.isfinite(exact.value) and not math.isfinite(autograd):
-        notes.append(_non_finite_autograd_note(autograd, exact, expr, dtype))
+        notes.append(non_finite_autograd_note(autograd, exact, expr, dtype))
     elif not agree and not notes and math.isfinite(autograd) != math.isfinite(exact.value):
         notes.append("one side is not finite")
     if fd is not None and not agree:
-        sides = _fd_sides(fd, autograd=autograd, exact=exact.value)
+        sides = fd_sides(fd, autograd=autograd, exact=exact.value)
         if sides is not None:
             notes.append(sides)
     return DerivativeEntry(
@@ -329,148 +326,3 @@ def _entry(
         fd_error_bound=None if fd is None else fd.error_bound,
         fd_abs_error=None if fd is None else errors_between(fd.value, exact.value)[0],
     )
-
-
-def _fd_sides(fd: numeric.FiniteDifference, *, autograd: float, exact: float) -> str | None:
-    """Which witness the finite difference sides with when the other two disagree (None: neither clearly)."""
-    near_exact = math.isfinite(exact) and abs(fd.value - exact) <= fd.error_bound
-    near_autograd = math.isfinite(autograd) and abs(fd.value - autograd) <= fd.error_bound
-    value = format_number(fd.value) if abs(fd.value) >= 1e-3 or fd.value == 0 else f"{fd.value:.3g}"
-    if near_exact and not near_autograd:
-        return f"the finite difference ({value} ± {fd.error_bound:.2g}) sides with symbolic"
-    if near_autograd and not near_exact:
-        return f"the finite difference ({value} ± {fd.error_bound:.2g}) sides with autograd"
-    return None
-
-
-def _scientific(value: sympy.Expr | None) -> str:
-    """A huge number in short scientific notation, e.g. 1.97e+434."""
-    if value is None:
-        return "unknown"
-    approx = sympy.Float(value, 15)._mpf_
-    _, _, exponent, bit_count = approx
-    binary_magnitude = exponent + bit_count
-    if binary_magnitude > 10**6:
-        # Printing the decimal digits of the exponent itself could take forever.
-        if binary_magnitude >= 10**4000:
-            return "10 to a power of thousands of digits or more"
-        return f"10 to a power of about {len(str(binary_magnitude))} digits"
-    return str(mpmath.nstr(mpmath.mpf(approx), 3))
-
-
-def _point_text(point: Mapping[sympy.Symbol, sympy.Expr]) -> str:
-    return ", ".join(f"{symbol}={value}" for symbol, value in point.items())
-
-
-def _finding_note(
-    finding: Finding,
-    *,
-    symbol: sympy.Symbol,
-    point: Mapping[sympy.Symbol, sympy.Expr],
-    autograd: float,
-    exact: ExactValue,
-) -> str:
-    """Explain a kink, jump or domain edge in words."""
-    where = f"at {_point_text(point)}"
-    call = f"{finding.function}({finding.argument})"
-    if finding.kind == "kink" or (finding.kind == "jump" and exact.status is ValueStatus.FINITE):
-        shape = "a kink" if finding.kind == "kink" else "a jump"
-        if finding.left is not None and finding.left == finding.right:
-            return f"{call} has {shape} {where}, but the derivative is continuous there"
-        used = (
-            f"autograd used the subgradient {format_number(autograd)}"
-            if math.isfinite(autograd)
-            else f"autograd gives {format_number(autograd)}"
-        )
-        return (
-            f"not differentiable {where}: {call} has {shape}; one-sided derivatives "
-            f"{format_number(finding.left)} (left) and {format_number(finding.right)} (right); "
-            f"{used}, symbolic gives {exact.exact} by SymPy's convention"
-        )
-    if finding.kind == "jump":
-        return (
-            f"{call} jumps {where}: the derivative is a Dirac delta there, not a number; "
-            f"autograd returns {format_number(autograd)}"
-        )
-    if finding.kind == "domain":
-        return f"{where} the argument {finding.argument} is outside the real domain of {finding.function}"
-    if finding.kind == "edge":
-        return (
-            f"{finding.argument} is 0 {where}, the edge of the domain of {finding.function}: {call} is -inf"
-        )
-    if finding.kind == "pole":
-        return f"{finding.argument} is 0 {where}: division by zero"
-    if finding.kind == "infinite":
-        return f"{call} is infinite {where}"
-    if finding.kind == "threshold":
-        return (
-            f"torch's softplus is exactly its argument above 20 (its threshold), so autograd differentiates"
-            f" {finding.argument} there, not {call}; the difference is below exp(-20) relative"
-        )
-    return f"{call} has a vertical tangent {where}: the derivative is infinite"
-
-
-def _non_finite_autograd_note(autograd: float, exact: ExactValue, expr: sympy.Expr, dtype: str) -> str:
-    """Why autograd is inf or nan where the exact derivative is a finite number."""
-    largest = _largest_finite(dtype)
-    if math.isinf(autograd) and abs(exact.value) > largest:
-        return f"autograd overflows {dtype}: the exact value {format_number(exact.value)} is beyond its range"
-    if math.isinf(autograd):
-        return f"autograd gives {format_number(autograd)}: an intermediate value overflowed {dtype}"
-    return (
-        f"autograd gives nan: a step of the expression as written is undefined in {dtype} arithmetic"
-        " (0*inf, inf/inf, inf-inf, or a function outside its domain),"
-        f" while SymPy's form, {expr}, is finite here"
-    )
-
-
-def _largest_finite(dtype: str) -> float:
-    """The largest finite value of a dtype (float32's written out: compare does not import torch)."""
-    return 3.4028234663852886e38 if dtype == "float32" else sys.float_info.max
-
-
-def _status_note(exact: ExactValue) -> str:
-    """Explain a non-finite exact value."""
-    return {
-        ValueStatus.INFINITE: f"the derivative is infinite here (exact value {exact.exact})",
-        ValueStatus.UNDEFINED: "the derivative is undefined here",
-        ValueStatus.NOT_REAL: f"the derivative is not real here (exact value {exact.exact})",
-        ValueStatus.DIRAC_DELTA: "the derivative is a Dirac delta here, not a number",
-        ValueStatus.OVERFLOW: (
-            f"the exact value, about {_scientific(exact.high_precision)},"
-            " is finite but beyond float64's range"
-        ),
-    }.get(exact.status, "")
-
-
-def _rounding_note(
-    derivative: sympy.Expr,
-    point: Mapping[sympy.Symbol, sympy.Expr],
-    float_point: Mapping[str, float],
-    autograd: float,
-    tolerance: Tolerance,
-    dtype: str,
-) -> str | None:
-    """When the point is not representable in the dtype, see whether its rounding explains the gap."""
-    rounded = {symbol: symbolic.rational_of_float(float_point[symbol.name]) for symbol in point}
-    if all(rounded[symbol] == value for symbol, value in point.items()):
-        if dtype == "float32":
-            return "float32 arithmetic: autograd carries about 7 significant digits; try --dtype float64"
-        return None
-    at_rounded = symbolic.evaluate_at(derivative, rounded)
-    shifted = ", ".join(
-        f"{symbol}={float_point[symbol.name]!r}"
-        for symbol, value in point.items()
-        if rounded[symbol] != value
-    )
-    if within(autograd, at_rounded.value, tolerance):
-        return (
-            f"{dtype} rounding of the point explains the difference: autograd ran at {shifted},"
-            f" where the exact derivative is {format_number(at_rounded.value)}"
-        )
-    return f"{dtype} rounding: autograd ran at {shifted}"
-
-
-def point_labels(points: Sequence[Mapping[str, str]]) -> list[str]:
-    """Readable labels for points, e.g. ``u=1, v=2``."""
-    return [", ".join(f"{name}={value}" for name, value in point.items()) for point in points]

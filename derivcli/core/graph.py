@@ -14,8 +14,10 @@ from collections.abc import Mapping
 import sympy
 
 from derivcli import worker
-from derivcli.core import symbolic
 from derivcli.core.numeric.graph import trace_graph
+from derivcli.core.symbolic.build import build, differentiate, node_expression
+from derivcli.core.symbolic.display import display_form
+from derivcli.core.symbolic.exact import evaluate_at, point_value, round_to_bits, to_dtype
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.agreement import within
 from derivcli.model.graph import GradientCheck, GraphNode, GraphReport, LocalDerivative
@@ -34,12 +36,11 @@ def graph_at(plan: Plan, *, device: str = "cpu", dtype: str = "float64") -> Grap
     (assignments,) = plan.points
     # Tracing autograd at one point takes microseconds: the whole graph counts as symbolic work.
     worker.step("drawing the graph")
-    built = symbolic.build(plan.expression, extra_variables=plan.variables)
+    built = build(plan.expression, extra_variables=plan.variables)
     exact_point = {
-        built.symbols[name]: symbolic.point_value(assignment, name=name)
-        for name, assignment in assignments.items()
+        built.symbols[name]: point_value(assignment, name=name) for name, assignment in assignments.items()
     }
-    float_point = {symbol.name: symbolic.to_dtype(value, dtype) for symbol, value in exact_point.items()}
+    float_point = {symbol.name: to_dtype(value, dtype) for symbol, value in exact_point.items()}
     traced = trace_graph(
         plan.expression, variables=plan.variables, wrt=plan.wrt, point=float_point, device=device, dtype=dtype
     )
@@ -60,12 +61,12 @@ def graph_at(plan: Plan, *, device: str = "cpu", dtype: str = "float64") -> Grap
     tolerance = DType(dtype).tolerance
     gradients = {}
     for name in plan.wrt:
-        derivative = symbolic.differentiate(built.expr, built.symbols[name])
-        exact = symbolic.evaluate_at(derivative, exact_point)
+        derivative = differentiate(built.expr, built.symbols[name])
+        exact = evaluate_at(derivative, exact_point)
         autograd = traced.gradients[name]
         gradients[name] = GradientCheck(
             autograd=autograd,
-            symbolic=str(symbolic.display_form(derivative)),
+            symbolic=str(display_form(derivative)),
             exact=exact.exact,
             symbolic_value=exact.value,
             agree=within(0.0 if autograd is None else autograd, exact.value, tolerance),
@@ -75,10 +76,7 @@ def graph_at(plan: Plan, *, device: str = "cpu", dtype: str = "float64") -> Grap
         expression=str(built.expr),
         variables=plan.variables,
         wrt=plan.wrt,
-        at={
-            name: symbolic.round_to_bits(value, 53)
-            for name, value in ((s.name, v) for s, v in exact_point.items())
-        },
+        at={name: round_to_bits(value, 53) for name, value in ((s.name, v) for s, v in exact_point.items())},
         at_input={name: assignment.text for name, assignment in assignments.items()},
         device=traced.device,
         dtype=dtype,
@@ -99,16 +97,16 @@ def _local_derivatives(
         return ()
     template, inputs = operation
     placeholders = {name: sympy.Symbol(name, real=True) for name, _ in inputs}
-    expr = symbolic.node_expression(template, {**symbols, **placeholders})
-    filled = {placeholders[name]: symbolic.node_expression(child, symbols) for name, child in inputs}
+    expr = node_expression(template, {**symbols, **placeholders})
+    filled = {placeholders[name]: node_expression(child, symbols) for name, child in inputs}
     result = []
     for name, child in inputs:
         derivative = sympy.diff(expr, placeholders[name]).xreplace(filled)
-        value = symbolic.evaluate_at(derivative, point)
+        value = evaluate_at(derivative, point)
         result.append(
             LocalDerivative(
                 input=node_text(child),
-                derivative=str(symbolic.display_form(derivative)),
+                derivative=str(display_form(derivative)),
                 exact=value.exact,
                 value=value.value,
             )

@@ -13,20 +13,21 @@ from dataclasses import dataclass
 import sympy
 
 from derivcli import worker
-from derivcli.core import numeric, symbolic
 from derivcli.core.compare import dtype_value, resolve_tolerance
 from derivcli.core.numeric.grid import (
     AxisValues,
     ChunkSink,
-    DerivativeStats,
-    GridPoint,
     KinkProbe,
-    KinkStats,
     ProgressCallback,
     evaluate_grid,
 )
-from derivcli.model.grid import AxisReport as AxisReport
-from derivcli.model.grid import GridReport as GridReport
+from derivcli.core.numeric.sympy_translate import compile_expression
+from derivcli.core.numeric.translate import compile_tree
+from derivcli.core.symbolic.build import build, differentiate
+from derivcli.core.symbolic.display import display_form
+from derivcli.core.symbolic.exact import point_value
+from derivcli.core.symbolic.findings import kink_sites
+from derivcli.model.grid import AxisReport, DerivativeStats, GridPoint, GridReport, KinkStats
 from derivcli.model.gridplan import GridPlan
 from derivcli.model.text import format_number, point_label
 
@@ -53,15 +54,15 @@ def run_grid(
     """Differentiate once symbolically, then compare with autograd at every grid point."""
     tolerance = resolve_tolerance(options.dtype, rtol=options.rtol, atol=options.atol)
     worker.step("building the SymPy expression")
-    built = symbolic.build(plan.expression, extra_variables=plan.variables)
+    built = build(plan.expression, extra_variables=plan.variables)
     worker.step("differentiating")
-    raw = {name: symbolic.differentiate(built.expr, built.symbols[name]) for name in plan.wrt}
+    raw = {name: differentiate(built.expr, built.symbols[name]) for name in plan.wrt}
     worker.step("reading the ranges exactly")
     axes = []
     reports = []
     for axis in plan.axes:
-        start = symbolic.point_value(axis.start, name=axis.name)
-        stop = symbolic.point_value(axis.stop, name=axis.name)
+        start = point_value(axis.start, name=axis.name)
+        stop = point_value(axis.stop, name=axis.name)
         start_float = dtype_value(start, axis.start, name=axis.name, dtype=options.dtype)
         stop_float = dtype_value(stop, axis.stop, name=axis.name, dtype=options.dtype)
         axes.append(AxisValues(axis.name, start_float, stop_float, axis.num))
@@ -79,11 +80,11 @@ def run_grid(
         )
     worker.step("finding kinks and translating to torch")
     probes = [
-        KinkProbe(site.kind, site.function, site.label, numeric.compile_expression(site.argument))
-        for site in symbolic.kink_sites(built.expr)
+        KinkProbe(site.kind, site.function, site.label, compile_expression(site.argument))
+        for site in kink_sites(built.expr)
     ]
-    function = numeric.compile_tree(plan.expression)
-    derivatives = {name: numeric.compile_expression(derivative) for name, derivative in raw.items()}
+    function = compile_tree(plan.expression)
+    derivatives = {name: compile_expression(derivative) for name, derivative in raw.items()}
     # The grid itself is numeric work: it may take as long as it needs.
     worker.step("evaluating the grid", budgeted=False)
     stats = evaluate_grid(
@@ -182,6 +183,6 @@ def kink_note(kink: KinkStats) -> str:
 def _shown(raw: Mapping[str, sympy.Expr]) -> dict[str, str]:
     """Each derivative as displayed (rewriting is symbolic work, on the budget)."""
     worker.step("rewriting the derivatives for display")
-    shown = {name: str(symbolic.display_form(derivative)) for name, derivative in raw.items()}
+    shown = {name: str(display_form(derivative)) for name, derivative in raw.items()}
     worker.step("summarising", budgeted=False)
     return shown

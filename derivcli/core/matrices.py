@@ -1,6 +1,6 @@
 """Derivatives arranged as matrices: the Jacobian of a vector function, the Hessian and its symmetry.
 
-A Jacobian is one :class:`~derivcli.core.compare.Report` per component (each
+A Jacobian is one :class:`~derivcli.model.eval.Report` per component (each
 component's gradient is a row); a Hessian is one report whose derivatives are
 every ordered pair of variables. Nothing here prints.
 """

@@ -14,16 +14,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.model.setup import DEFAULT_NUM as DEFAULT_NUM
+from derivcli.model.setup import DEFAULT_NUM
 from derivcli.parsing.points import MAX_GRID_POINTS, Assignment, RangeSpec
 from derivcli.parsing.tree import ParsedExpression
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
-
-#: Points per axis when neither ``--num`` nor the range says: odd, so that a
-#: range symmetric about 0 has 0 on the grid (where relu and abs have their kinks).
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,8 @@ from typing import Any
 
 import torch
 
-from derivcli.core.numeric import DTYPES, Tensor, compile_tree, resolve_device
+from derivcli.core.numeric.device import DTYPES, Tensor, resolve_device
+from derivcli.core.numeric.translate import compile_tree
 from derivcli.model.graph import TensorState
 from derivcli.parsing.tree import Node, ParsedExpression
 

@@ -20,11 +20,10 @@ from typing import Final
 
 import torch
 
-from derivcli.core.numeric import DTYPES, Tensor, TorchFunction, resolve_device
+from derivcli.core.numeric.device import DTYPES, Tensor, resolve_device
+from derivcli.core.numeric.parts import TorchFunction
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.model.grid import DerivativeStats as DerivativeStats
-from derivcli.model.grid import GridPoint as GridPoint
-from derivcli.model.grid import KinkStats as KinkStats
+from derivcli.model.grid import DerivativeStats, GridPoint, KinkStats
 from derivcli.model.gridplan import GridChunk, flat_to_coordinates
 
 #: Points per chunk on the CPU. Measured with bench/grid.py on a 2-core x86-64

@@ -1,0 +1,84 @@
+"""Autograd at many points at once: one leaf tensor per variable, the sum trick, ``.backward()``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from derivcli.core.numeric.device import DTYPES, Tensor, resolve_device
+from derivcli.core.numeric.parts import TorchFunction
+
+
+@dataclass(frozen=True, slots=True)
+class AutogradValues:
+    """Forward values and gradients at each point, as Python floats."""
+
+    values: tuple[float, ...]
+    gradients: Mapping[str, tuple[float, ...]]
+    device: str
+    dtype: str
+
+
+def _repeated_grad(output: Tensor, leaves: Mapping[str, Tensor], key: Sequence[str]) -> Tensor:
+    """d/d(key[-1]) ... d/d(key[0]) of ``output`` at every point, by repeated sums and grads."""
+    current = output
+    for name in key:
+        if not current.requires_grad:
+            return torch.zeros_like(leaves[name]).detach()
+        (grad,) = torch.autograd.grad(current.sum(), [leaves[name]], create_graph=True, allow_unused=True)
+        if grad is None:
+            return torch.zeros_like(leaves[name]).detach()
+        current = grad
+    result = current.detach()
+    # Some backward formulas (abs, sign) return torch's storage-less "zero tensor": make it real.
+    return torch.zeros_like(leaves[key[-1]]).detach() if result._is_zerotensor() else result
+
+
+def autograd_at_points(
+    function: TorchFunction,
+    *,
+    variables: Sequence[str],
+    wrt: Sequence[str],
+    points: Sequence[Mapping[str, float]],
+    device: str,
+    dtype: str,
+    derivatives: Sequence[tuple[str, ...]] = (),
+) -> AutogradValues:
+    """Evaluate at all points at once (one leaf tensor per variable) and run ``.backward()``.
+
+    The output is summed before ``.backward()`` (each point's value depends
+    only on its own inputs, so every leaf's ``.grad`` holds the per-point
+    derivatives). Higher derivatives (``derivatives`` with more than one
+    variable, keyed ``"x,x"``) differentiate again with ``torch.autograd.grad``
+    and ``create_graph=True``, one variable at a time.
+    """
+    torch_dtype = DTYPES[dtype]
+    torch_device = resolve_device(device, dtype)
+    leaves = {
+        name: torch.tensor(
+            [point[name] for point in points],
+            dtype=torch_dtype,
+            device=torch_device,
+            requires_grad=name in wrt,
+        )
+        for name in variables
+    }
+    output = function(leaves)
+    output = torch.broadcast_to(output, (len(points),))
+    if output.requires_grad:
+        output.sum().backward()  # type: ignore[no-untyped-call]
+    gradients: dict[str, tuple[float, ...]] = {}
+    for name in wrt:
+        grad = leaves[name].grad
+        gradients[name] = tuple(grad.tolist()) if grad is not None else (0.0,) * len(points)
+    for key in derivatives:
+        if len(key) > 1:
+            gradients[",".join(key)] = tuple(_repeated_grad(function(leaves), leaves, key).tolist())
+    return AutogradValues(
+        values=tuple(output.detach().tolist()),
+        gradients=gradients,
+        device=str(torch_device),
+        dtype=dtype,
+    )

@@ -1,0 +1,1 @@
+"""The symbolic side: SymPy expressions, derivatives, display forms, exact values, special points."""

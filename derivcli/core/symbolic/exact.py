@@ -1,0 +1,188 @@
+"""Exact values at points: by substitution, rounded once from high precision, never through torch."""
+
+from __future__ import annotations
+
+import enum
+import math
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Final
+
+import mpmath
+import sympy
+
+from derivcli.core.symbolic.budget import OutOfTimeError, time_budget
+from derivcli.core.symbolic.build import constant
+from derivcli.errors import DerivError, ErrorKind
+from derivcli.parsing.points import Assignment, reanchor
+
+#: Substituting into powers with larger integer exponents is done in high precision, not exactly.
+MAX_EXACT_EXPONENT: Final = 10_000
+#: Decimal digits used for high-precision evaluation before rounding to float.
+EVALF_DIGITS: Final = 30
+
+
+class ValueStatus(enum.StrEnum):
+    """What kind of number an exact evaluation produced."""
+
+    FINITE = "finite"
+    INFINITE = "infinite"
+    UNDEFINED = "undefined"
+    NOT_REAL = "not-real"
+    DIRAC_DELTA = "dirac-delta"
+    OVERFLOW = "overflow"
+
+
+@dataclass(frozen=True, slots=True)
+class ExactValue:
+    """An exact value (as SymPy prints it, or None when too large to form) and its float."""
+
+    exact: str | None
+    value: float
+    status: ValueStatus
+    high_precision: sympy.Expr | None
+
+
+def point_value(assignment: Assignment, *, name: str) -> sympy.Expr:
+    """The exact value of a point's coordinate: a finite real number that float64 can hold."""
+    try:
+        value = constant(assignment.value)
+    except DerivError as error:
+        raise reanchor(
+            error, spec=assignment.spec, offset=assignment.offset, option=assignment.option
+        ) from None
+    if value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        raise assignment.refuse(ErrorKind.BAD_NUMBER, name, "is not a finite number")
+    approx = value.evalf(EVALF_DIGITS)
+    real, imaginary = approx.as_real_imag()
+    if imaginary != 0 or not real.is_Number:
+        raise assignment.refuse(ErrorKind.BAD_POINT, name, "is not a real number")
+    if not math.isfinite(float(real)):
+        raise assignment.refuse(ErrorKind.BAD_NUMBER, name, "overflows float64")
+    return value
+
+
+def round_to_bits(value: sympy.Expr, bits: int) -> float:
+    """Round an exact real value to the nearest float with ``bits`` of mantissa (53 or 24).
+
+    Rounding once from high precision avoids the double rounding of going
+    through float64 on the way to float32.
+    """
+    approx = sympy.Float(value.evalf(EVALF_DIGITS), EVALF_DIGITS)
+    with mpmath.workprec(bits):
+        rounded = +mpmath.mpf(approx._mpf_)
+    return float(rounded)
+
+
+def to_dtype(value: sympy.Expr, dtype: str) -> float:
+    """The nearest float32 or float64 to an exact real value (inf when out of range), as a Python float."""
+    if dtype == "float64":
+        return round_to_bits(value, 53)
+    nearest = round_to_bits(value, 24)
+    try:
+        # Packing applies float32's exponent range: overflow raises, tiny values go subnormal or 0.
+        return float(struct.unpack("f", struct.pack("f", nearest))[0])
+    except OverflowError:
+        return math.copysign(math.inf, nearest)
+
+
+def rational_of_float(number: float) -> sympy.Rational:
+    """The exact rational value of a float."""
+    fraction = Fraction(number)
+    return sympy.Rational(fraction.numerator, fraction.denominator)
+
+
+def evaluate_at(expr: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Expr]) -> ExactValue:
+    """The exact value of ``expr`` at ``point`` and its correctly rounded float64."""
+    if _has_huge_power(expr):
+        # 3**(10**10) has billions of digits: evaluate in high precision instead.
+        approx = expr.evalf(EVALF_DIGITS, subs=dict(point))
+        return _classify(approx, exact=None)
+    try:
+        exact = expr.xreplace(dict(point))
+    except (ValueError, TypeError):
+        # max(1, (-2)**0.5): SymPy refuses to order a complex argument.
+        return ExactValue(None, math.nan, ValueStatus.NOT_REAL, None)
+    return _classify(exact, exact=str(exact))
+
+
+def _has_huge_power(expr: sympy.Expr) -> bool:
+    """True when substituting numbers would build an enormous exact power."""
+    return any(
+        power.exp.is_Rational and abs(power.exp) > MAX_EXACT_EXPONENT and power.base.free_symbols
+        for power in expr.atoms(sympy.Pow)
+    )
+
+
+def numeric_value(value: sympy.Expr) -> sympy.Expr:
+    """A constant in 30 digits; a sum that cancels to exactly 0 is 0, not rounding noise.
+
+    evalf cannot always tell that sin(1)**2 + cos(1)**2 - 1 is zero: it
+    returns a tiny number with no correct digit. strict evaluation detects
+    that, and a bounded simplify then decides.
+    """
+    try:
+        # strict evaluation may raise precision a long way on a complex value: bound it too.
+        with time_budget(1.0):
+            return value.evalf(EVALF_DIGITS, strict=True)
+    except sympy.core.evalf.PrecisionExhausted:
+        try:
+            with time_budget(1.0):
+                if sympy.simplify(value) == 0:
+                    return sympy.Float(0)
+        except OutOfTimeError:
+            pass
+    except OutOfTimeError:
+        pass
+    return value.evalf(EVALF_DIGITS)
+
+
+def real_and_imaginary(value: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr] | None:
+    """30-digit real and imaginary parts of a constant, or None when they take too long.
+
+    Splitting an unevaluated complex power can send SymPy into simplify
+    for minutes, hence the budget.
+    """
+    number = numeric_value(value)
+    try:
+        with time_budget(1.0):
+            real, imaginary = number.as_real_imag()
+    except OutOfTimeError:
+        return None
+    return real, imaginary
+
+
+def _classify(value: sympy.Expr, *, exact: str | None) -> ExactValue:
+    """Sort an evaluated expression into finite, infinite, undefined, complex or delta."""
+    if value.is_Rational:
+        # The common case (a polynomial at a rational point): exact, and Python rounds p/q correctly.
+        try:
+            return ExactValue(exact, value.p / value.q, ValueStatus.FINITE, value)
+        except OverflowError:
+            pass
+    if value.has(sympy.nan):
+        return ExactValue(exact, math.nan, ValueStatus.UNDEFINED, None)
+    if value == sympy.oo:
+        return ExactValue(exact, math.inf, ValueStatus.INFINITE, None)
+    if value == -sympy.oo:
+        return ExactValue(exact, -math.inf, ValueStatus.INFINITE, None)
+    if value.has(sympy.zoo, sympy.oo):
+        return ExactValue(exact, math.nan, ValueStatus.INFINITE, None)
+    if value.has(sympy.DiracDelta):
+        return ExactValue(exact, math.nan, ValueStatus.DIRAC_DELTA, None)
+    parts = real_and_imaginary(value)
+    if parts is None:
+        return ExactValue(exact, math.nan, ValueStatus.UNDEFINED, None)
+    real, imaginary = parts
+    if imaginary != 0 and not (
+        imaginary.is_Number and real.is_Number and abs(imaginary) <= abs(real) * 1e-25
+    ):
+        return ExactValue(exact, math.nan, ValueStatus.NOT_REAL, None)
+    if not real.is_Number:
+        return ExactValue(exact, math.nan, ValueStatus.UNDEFINED, None)
+    as_float = float(real)
+    # A finite number beyond float64's range rounds to an infinity, but is not infinite.
+    status = ValueStatus.FINITE if math.isfinite(as_float) else ValueStatus.OVERFLOW
+    return ExactValue(exact, as_float, status, real)

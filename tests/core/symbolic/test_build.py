@@ -1,0 +1,60 @@
+"""Building SymPy expressions from parsed trees: real symbols, exactness, refusals."""
+
+from __future__ import annotations
+
+import pytest
+import sympy
+
+from derivcli.core.symbolic.build import SymbolicExpression
+from derivcli.core.symbolic.build import build as build_expression
+from derivcli.errors import DerivError, ErrorKind
+from derivcli.parsing.grammar import parse_expression
+
+
+def build(text: str) -> SymbolicExpression:
+    return build_expression(parse_expression(text))
+
+
+def test_build_uses_real_symbols() -> None:
+    built = build("sqrt(x**2)")
+    assert built.symbols["x"].is_real
+    assert built.expr == sympy.Abs(built.symbols["x"])
+
+
+def test_build_is_exact() -> None:
+    assert build("0.1 + 0.2").expr == sympy.Rational(3, 10)
+
+
+@pytest.mark.parametrize(
+    "text", ["9**9**9", "10**10**10", "2**2**2**2**2**2**2", "sqrt(2)**(10**10)", "(1/3)**1000000"]
+)
+def test_gigantic_constant_powers_are_refused(text: str) -> None:
+    with pytest.raises(DerivError) as caught:
+        build(text)
+    assert caught.value.kind is ErrorKind.TOO_LARGE
+    assert "too large to compute exactly" in caught.value.message
+
+
+def test_large_but_reasonable_powers_are_exact() -> None:
+    assert build("2**1000").expr == sympy.Integer(2) ** 1000
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "column"),
+    [
+        ("log(x, 1)", "the base of a logarithm must be positive and not 1, got 1", 8),
+        ("log(x, 0)", "the base of a logarithm must be positive and not 1, got 0", 8),
+        ("log(x, -2)", "the base of a logarithm must be positive and not 1, got -2", 8),
+        ("x/0", "division by zero", 3),
+        ("x/(x - x)", "division by zero", 4),
+        ("0**-1 + x", "division by zero (0 to a negative power)", 1),
+    ],
+)
+def test_undefined_expressions_are_refused(text: str, message: str, column: int) -> None:
+    with pytest.raises(DerivError) as caught:
+        build(text)
+    assert (caught.value.kind, caught.value.message, caught.value.column) == (
+        ErrorKind.BAD_NUMBER,
+        message,
+        column,
+    )

@@ -1,0 +1,94 @@
+"""Exact values at points, their status, and rounding once to a dtype."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import sympy
+
+from derivcli.core.symbolic.build import SymbolicExpression, differentiate
+from derivcli.core.symbolic.build import build as build_expression
+from derivcli.core.symbolic.exact import ValueStatus, evaluate_at, point_value, round_to_bits, to_dtype
+from derivcli.errors import DerivError
+from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.points import parse_point
+
+
+def build(text: str) -> SymbolicExpression:
+    return build_expression(parse_expression(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "exact", "value"),
+    [
+        ("cos(x)", sympy.pi / 4, "sqrt(2)/2", math.sqrt(2) / 2),
+        ("12*x + 2", sympy.Integer(3), "38", 38.0),
+        ("x/3", sympy.Integer(1), "1/3", 1 / 3),
+        ("exp(x)", sympy.Integer(1), "E", math.e),
+    ],
+)
+def test_exact_values(text: str, at: sympy.Expr, exact: str, value: float) -> None:
+    built = build(text)
+    result = evaluate_at(built.expr, {built.symbols["x"]: at})
+    assert (result.exact, result.value, result.status) == (exact, value, ValueStatus.FINITE)
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "status"),
+    [
+        ("1/x", 0, ValueStatus.INFINITE),
+        ("sqrt(x)", -1, ValueStatus.NOT_REAL),
+        ("heaviside(x)", None, None),
+    ],
+)
+def test_non_finite_values(text: str, at: int | None, status: ValueStatus | None) -> None:
+    built = build(text)
+    x = built.symbols["x"]
+    if at is None:
+        derivative = differentiate(built.expr, x)
+        result = evaluate_at(derivative, {x: sympy.Integer(0)})
+        assert result.status is ValueStatus.DIRAC_DELTA
+        return
+    result = evaluate_at(built.expr, {x: sympy.Integer(at)})
+    assert result.status is status
+    assert math.isnan(result.value)
+
+
+def test_huge_exponent_is_evaluated_in_high_precision() -> None:
+    built = build("x**(10**10)")
+    x = built.symbols["x"]
+    result = evaluate_at(built.expr, {x: sympy.Integer(1)})
+    assert (result.exact, result.value) == (None, 1.0)
+    overflow = evaluate_at(built.expr, {x: sympy.Integer(3)})
+    assert overflow.value == math.inf
+
+
+def test_round_to_bits_rounds_once() -> None:
+    assert round_to_bits(sympy.pi / 4, 53) == math.pi / 4
+    assert round_to_bits(sympy.pi / 4, 24) == 0.7853981852531433
+    assert round_to_bits(sympy.Rational(1, 10), 53) == 0.1
+
+
+@pytest.mark.parametrize(
+    ("spec", "message", "column"),
+    [
+        ("x=1/(1-1)", "division by zero in --at 'x=1/(1-1)'", 6),
+        ("x=log(0)", "x=log(0) is not a finite number in --at 'x=log(0)'", 3),
+        ("x=sqrt(-1)", "x=sqrt(-1) is not a real number in --at 'x=sqrt(-1)'", 3),
+        ("x=10**400", "x=10**400 overflows float64 in --at 'x=10**400'", 3),
+        ("y=1, x= 2*pi*10**308", "x=2*pi*10**308 overflows float64 in --at 'y=1, x= 2*pi*10**308'", 9),
+    ],
+)
+def test_point_value_checks(spec: str, message: str, column: int) -> None:
+    assignment = parse_point(spec).assignments[-1]
+    with pytest.raises(DerivError) as caught:
+        point_value(assignment, name="x")
+    assert (caught.value.message, caught.value.column, caught.value.source) == (message, column, spec)
+
+
+def test_to_dtype() -> None:
+    assert to_dtype(sympy.Rational(1, 3), "float32") == 0.3333333432674408
+    assert to_dtype(sympy.Integer(10) ** 39, "float32") == math.inf
+    assert to_dtype(sympy.Rational(1, 10**50), "float32") == 0.0
+    assert to_dtype(sympy.Rational(1, 10**50), "float64") == 1e-50

@@ -1,0 +1,87 @@
+"""The notes of a comparison: kinks, domain edges, rounding of the point, values beyond range."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tests.core.test_compare import report
+
+
+def test_relu_kink_note_names_subgradient_and_one_sided_derivatives() -> None:
+    entry = report("relu(x)", "0").points[0].derivatives["x"]
+    assert entry.agree is False
+    assert entry.note == (
+        "not differentiable at x=0: relu(x) has a kink; one-sided derivatives 0 (left) and 1 (right);"
+        " autograd used the subgradient 0, symbolic gives 1/2 by SymPy's convention"
+    )
+
+
+def test_log_at_zero_note() -> None:
+    entry = report("log(x)", "0").points[0].derivatives["x"]
+    assert entry.agree is False
+    assert entry.note == "x is 0 at x=0, the edge of the domain of log: log(x) is -inf"
+    assert math.isnan(entry.symbolic_value)
+    assert entry.autograd == math.inf
+
+
+def test_sqrt_of_negative_note() -> None:
+    entry = report("sqrt(x)", "-1").points[0].derivatives["x"]
+    assert entry.note == "at x=-1 the argument x is outside the real domain of sqrt"
+    assert entry.exact == "-I/2"
+
+
+def test_float32_rounding_of_the_point_is_explained() -> None:
+    result = report("x**2", "x=1/3", dtype="float32", rtol=1e-9, atol=0.0)
+    entry = result.points[0].derivatives["x"]
+    assert entry.agree is False
+    assert entry.autograd == 0.6666666865348816
+    assert entry.note == (
+        "float32 rounding of the point explains the difference: autograd ran at x=0.3333333432674408,"
+        " where the exact derivative is 0.6666666865348816"
+    )
+
+
+def test_point_rounding_to_zero_is_noted() -> None:
+    entry = report("x**2", "1e-50", dtype="float32").points[0].derivatives["x"]
+    assert entry.note == "x=1e-50 rounds to 0 in float32: autograd ran at x=0"
+
+
+def test_astronomically_large_value_note_is_quick() -> None:
+    entry = report("exp(exp(exp(x)))", "10").points[0].derivatives["x"]
+    assert entry.note == (
+        "the exact value, about 10 to a power of thousands of digits or more,"
+        " is finite but beyond float64's range"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "dtype", "note"),
+    [
+        ("relu(x)**2", "0", "float64", "relu(x) has a kink at x=0, but the derivative is continuous there"),
+        (
+            "heaviside(x)*x",
+            "0",
+            "float64",
+            "not differentiable at x=0: heaviside(x) has a jump; one-sided derivatives 0 (left)"
+            " and 1 (right); autograd used the subgradient 0.5, symbolic gives 1/2 by SymPy's convention",
+        ),
+        (
+            "exp(x)",
+            "100",
+            "float32",
+            "autograd overflows float32: the exact value 2.6881171418161356e+43 is beyond its range",
+        ),
+        ("atanh(x)", "1", "float64", "atanh(x) is infinite at x=1"),
+        (
+            "softplus(x)",
+            "20.5",
+            "float64",
+            "torch's softplus is exactly its argument above 20 (its threshold), so autograd differentiates"
+            " x there, not softplus(x); the difference is below exp(-20) relative",
+        ),
+    ],
+)
+def test_notes(text: str, at: str, dtype: str, note: str) -> None:
+    assert report(text, at, dtype=dtype).points[0].derivatives["x"].note == note
