@@ -101,11 +101,12 @@ def _in_worker(
     work: str, function: str, request: Any, *, on_event: Callable[[Any], None] | None = None
 ) -> Any:
     """Call ``derivcli.work.<work>.<function>(request)`` in the worker, under the request's limits."""
-    from derivcli import worker
+    from derivcli.worker.limits import Limits
+    from derivcli.worker.process import run as run_in_worker
 
     setup = request.setup
-    limits = worker.Limits.for_device(setup.timeout, setup.device)
-    return worker.run(call_work, work, function, request, limits=limits, on_event=on_event)
+    limits = Limits.for_device(setup.timeout, setup.device)
+    return run_in_worker(call_work, work, function, request, limits=limits, on_event=on_event)
 
 
 def call_work(work: str, function: str, request: Any) -> Any:
@@ -130,7 +131,7 @@ def _guarded(action: Callable[[], ExitStatus], *, json_output: bool) -> ExitStat
         return _internal_error(error, json_output=json_output)
     finally:
         # The worker ends with the command (a later command in this process forks a fresh one).
-        worker = sys.modules.get("derivcli.worker")
+        worker = sys.modules.get("derivcli.worker.process")
         if worker is not None:
             # The process ends next: no need to wait for the worker to be reaped.
             worker.close_default(wait=False)

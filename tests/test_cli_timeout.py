@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from derivcli import worker
 from derivcli.cli import app
 from derivcli.errors import ExitStatus
+from derivcli.worker.process import fork_is_safe
 from tests.conftest import Outcome
 
 Run = Callable[..., Outcome]
 
-pytestmark = pytest.mark.skipif(not worker.fork_is_safe(), reason="the time budget needs fork")
+pytestmark = pytest.mark.skipif(not fork_is_safe(), reason="the time budget needs fork")
 
 #: diff() of this computes pi to hundreds of millions of digits (SymPy decides the sign of a sine).
 HANGS_IN_DIFF = "x*sin(3+exp(exp(exp(3))))"

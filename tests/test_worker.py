@@ -15,21 +15,22 @@ from typing import Any
 
 import pytest
 
-from derivcli import worker
 from derivcli.errors import DerivError, ErrorKind, WorkerBugError, internal_message
-from derivcli.worker import Limits, Worker
+from derivcli.worker import board, process
+from derivcli.worker.limits import Limits
+from derivcli.worker.process import Worker
 
-pytestmark = pytest.mark.skipif(not worker.fork_is_safe(), reason="the worker needs fork")
+pytestmark = pytest.mark.skipif(not process.fork_is_safe(), reason="the worker needs fork")
 
 
 def _sleep_in(step_name: str, seconds: float, *, budgeted: bool) -> str:
-    worker.step(step_name, budgeted=budgeted)
+    board.step(step_name, budgeted=budgeted)
     time.sleep(seconds)
     return "done"
 
 
 def _c_level_loop() -> int:
-    worker.step("summing forever")
+    board.step("summing forever")
     # sum() over a range runs inside C: no signal handler runs until it returns.
     return sum(range(10**13))
 
@@ -43,7 +44,7 @@ def _raise_bug() -> None:
 
 
 def _allocate(gib: int) -> int:
-    worker.step("allocating")
+    board.step("allocating")
     return len(bytearray(gib * 2**30))
 
 
@@ -53,7 +54,7 @@ def _pid() -> int:
 
 def _emit_three() -> str:
     for number in range(3):
-        worker.emit(("event", number))
+        board.emit(("event", number))
     return "after events"
 
 
@@ -140,7 +141,7 @@ def test_events_arrive_in_order_before_the_value(pool: Worker) -> None:
 
 
 def test_without_fork_the_call_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(worker, "fork_is_safe", lambda: False)
+    monkeypatch.setattr(process, "fork_is_safe", lambda: False)
     seen: list[Any] = []
     assert Worker().run(_emit_three, limits=Limits(), on_event=seen.append) == "after events"
     assert len(seen) == 3
@@ -154,17 +155,17 @@ def test_deriv_error_pickles_with_its_step() -> None:
 
 
 def test_step_board_counts_only_budgeted_time() -> None:
-    board = worker.StepBoard()
-    board.reset()
-    board.post("a", budgeted=True, spent=1.5)
-    assert board.name() == "a"
-    assert board.budgeted()
-    assert board.spent(time.monotonic()) >= 1.5
-    board.post("b", budgeted=False)
-    frozen = board.spent(time.monotonic())
+    shared = board.StepBoard()
+    shared.reset()
+    shared.post("a", budgeted=True, spent=1.5)
+    assert shared.name() == "a"
+    assert shared.budgeted()
+    assert shared.spent(time.monotonic()) >= 1.5
+    shared.post("b", budgeted=False)
+    frozen = shared.spent(time.monotonic())
     time.sleep(0.05)
-    assert board.spent(time.monotonic()) == frozen
-    assert not board.budgeted()
+    assert shared.spent(time.monotonic()) == frozen
+    assert not shared.budgeted()
 
 
 def test_a_result_collected_late_is_not_a_timeout(pool: Worker) -> None:
@@ -176,7 +177,7 @@ def test_a_result_collected_late_is_not_a_timeout(pool: Worker) -> None:
 
 
 def _die_by(signal_number: int) -> None:
-    worker.step("crashing")
+    board.step("crashing")
     faulthandler.disable()  # pytest's handler would print the crash's stack
     os.kill(os.getpid(), signal_number)
     time.sleep(10)

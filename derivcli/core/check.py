@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from derivcli import worker
 from derivcli.core.numeric.check import GRAD_OUTPUT, CheckRun, Probe, load_function, probe
 from derivcli.core.symbolic.build import build, differentiate
 from derivcli.core.symbolic.display import display_form
@@ -21,15 +20,16 @@ from derivcli.model.check import FAIL, NOT_APPLICABLE, PASS, CheckReport, CheckR
 from derivcli.model.plan import Plan
 from derivcli.model.setup import DType, Tolerance
 from derivcli.model.text import format_number, point_label
+from derivcli.worker.board import step
 
 
 def check_function(spec: str, plan: Plan) -> CheckReport:
     """Load ``FILE.py:NAME`` and check it against the plan's expression at the plan's points."""
     # The user's file runs as long as it runs: its code is not deriv's symbolic work.
-    worker.step(f"loading {spec}", budgeted=False)
+    step(f"loading {spec}", budgeted=False)
     loaded = load_function(spec)
     tolerance = DType.float64.tolerance
-    worker.step("working out the expected values")
+    step("working out the expected values")
     built = build(plan.expression, extra_variables=plan.variables)
     exact_points = [
         {built.symbols[name]: point_value(value, name=name) for name, value in point.items()}
@@ -44,11 +44,11 @@ def check_function(spec: str, plan: Plan) -> CheckReport:
         {name: evaluate_at(derivative, point).value for name, derivative in derivatives.items()}
         for point in exact_points
     ]
-    worker.step(f"running {loaded.name}", budgeted=False)
+    step(f"running {loaded.name}", budgeted=False)
     probed = probe(loaded, variables=plan.variables, points=points)
-    worker.step("rewriting the derivatives for display")
+    step("rewriting the derivatives for display")
     shown = {name: str(display_form(derivative)) for name, derivative in derivatives.items()}
-    worker.step("comparing", budgeted=False)
+    step("comparing", budgeted=False)
     context = _Context(str(built.expr), shown, points, values, slopes, tolerance)
     return CheckReport(
         function=loaded.name,

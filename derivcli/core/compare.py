@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import sympy
 
-from derivcli import worker
 from derivcli.core.notes import (
     fd_sides,
     finding_note,
@@ -46,6 +45,7 @@ from derivcli.model.plan import Plan, derivative_key
 from derivcli.model.setup import DType, Setup, Tolerance
 from derivcli.parsing.points import Assignment
 from derivcli.parsing.tree import ParsedExpression
+from derivcli.worker.board import step
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +82,7 @@ def compare(plan: Plan, options: Options) -> Report:
         assert autograd is not None
         # Named from the text as typed: printing SymPy numbers costs more than this whole step often does.
         typed = ", ".join(f"{name}={assignment.text}" for name, assignment in assignments.items())
-        worker.step(f"evaluating exactly at point {index + 1} ({typed})")
+        step(f"evaluating exactly at point {index + 1} ({typed})")
         value = evaluate_at(built.expr, point)
         point_notes = underflow_notes(point, float_points[index], assignments, options.dtype)
         # The point in float64: what the report shows, and where finite differences are taken.
@@ -144,7 +144,7 @@ def _symbolic_side(
     Cached: a batch that asks about the same expression again pays only for
     the evaluation at its new points. (Callers must not mutate the results.)
     """
-    worker.step("building the SymPy expression")
+    step("building the SymPy expression")
     built = build(expression, extra_variables=variables)
     symbols = built.symbols
     # For each derivative, the one of an order lower: its kinks and jumps explain this one's points.
@@ -152,12 +152,12 @@ def _symbolic_side(
     raw: dict[str, sympy.Expr] = {}
     for key in keys:
         below = built.expr
-        worker.step(f"differentiating with respect to {', '.join(key)}")
+        step(f"differentiating with respect to {', '.join(key)}")
         for name in key[:-1]:
             below = differentiate(below, symbols[name])
         lower[derivative_key(key)] = below
         raw[derivative_key(key)] = differentiate(below, symbols[key[-1]])
-    worker.step("simplifying the derivatives" if simplify else "rewriting the derivatives for display")
+    step("simplifying the derivatives" if simplify else "rewriting the derivatives for display")
     shown, notes = _shown_derivatives(raw, simplify=simplify, simplify_timeout=simplify_timeout)
     return built, lower, raw, shown, notes
 
@@ -166,7 +166,7 @@ def _points(
     plan: Plan, symbols: Mapping[str, sympy.Symbol], dtype: str
 ) -> tuple[list[dict[sympy.Symbol, sympy.Expr]], list[dict[str, float]]]:
     """Each point exactly, and rounded once to the dtype (a coordinate it cannot hold is refused)."""
-    worker.step(READING_POINTS)
+    step(READING_POINTS)
     exact_points = [
         {symbols[name]: point_value(assignment, name=name) for name, assignment in point.items()}
         for point in plan.points
@@ -213,9 +213,9 @@ def _autograd(
 ) -> tuple[TorchFunction, AutogradValues]:
     """The expression translated to torch, and autograd's values and derivatives at every point."""
     # Constant parts are folded exactly, in SymPy: that is symbolic work on the budget.
-    worker.step(TRANSLATING)
+    step(TRANSLATING)
     function = compile_tree(plan.expression)
-    worker.step("running autograd", budgeted=False)
+    step("running autograd", budgeted=False)
     result = autograd_at_points(
         function,
         variables=plan.variables,

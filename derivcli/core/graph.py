@@ -13,7 +13,6 @@ from collections.abc import Mapping
 
 import sympy
 
-from derivcli import worker
 from derivcli.core.numeric.graph import trace_graph
 from derivcli.core.symbolic.build import build, differentiate, node_expression
 from derivcli.core.symbolic.display import display_form
@@ -24,6 +23,7 @@ from derivcli.model.graph import GradientCheck, GraphNode, GraphReport, LocalDer
 from derivcli.model.plan import Plan
 from derivcli.model.setup import DType
 from derivcli.parsing.tree import Call, Negate, Node, Power, Product, Sum, Variable, has_variable, node_text
+from derivcli.worker.board import step
 
 
 def graph_at(plan: Plan, *, device: str = "cpu", dtype: str = "float64") -> GraphReport:
@@ -35,7 +35,7 @@ def graph_at(plan: Plan, *, device: str = "cpu", dtype: str = "float64") -> Grap
         )
     (assignments,) = plan.points
     # Tracing autograd at one point takes microseconds: the whole graph counts as symbolic work.
-    worker.step("drawing the graph")
+    step("drawing the graph")
     built = build(plan.expression, extra_variables=plan.variables)
     exact_point = {
         built.symbols[name]: point_value(assignment, name=name) for name, assignment in assignments.items()

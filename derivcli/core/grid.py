@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import sympy
 
-from derivcli import worker
 from derivcli.core.compare import dtype_value, resolve_tolerance
 from derivcli.core.numeric.grid import (
     AxisValues,
@@ -30,6 +29,7 @@ from derivcli.core.symbolic.findings import kink_sites
 from derivcli.model.grid import AxisReport, DerivativeStats, GridPoint, GridReport, KinkStats
 from derivcli.model.gridplan import GridPlan
 from derivcli.model.text import format_number, point_label
+from derivcli.worker.board import step
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +53,11 @@ def run_grid(
 ) -> GridReport:
     """Differentiate once symbolically, then compare with autograd at every grid point."""
     tolerance = resolve_tolerance(options.dtype, rtol=options.rtol, atol=options.atol)
-    worker.step("building the SymPy expression")
+    step("building the SymPy expression")
     built = build(plan.expression, extra_variables=plan.variables)
-    worker.step("differentiating")
+    step("differentiating")
     raw = {name: differentiate(built.expr, built.symbols[name]) for name in plan.wrt}
-    worker.step("reading the ranges exactly")
+    step("reading the ranges exactly")
     axes = []
     reports = []
     for axis in plan.axes:
@@ -78,7 +78,7 @@ def run_grid(
                 stop_exact=str(stop),
             )
         )
-    worker.step("finding kinks and translating to torch")
+    step("finding kinks and translating to torch")
     probes = [
         KinkProbe(site.kind, site.function, site.label, compile_expression(site.argument))
         for site in kink_sites(built.expr)
@@ -86,7 +86,7 @@ def run_grid(
     function = compile_tree(plan.expression)
     derivatives = {name: compile_expression(derivative) for name, derivative in raw.items()}
     # The grid itself is numeric work: it may take as long as it needs.
-    worker.step("evaluating the grid", budgeted=False)
+    step("evaluating the grid", budgeted=False)
     stats = evaluate_grid(
         function=function,
         derivatives=derivatives,
@@ -182,7 +182,7 @@ def kink_note(kink: KinkStats) -> str:
 
 def _shown(raw: Mapping[str, sympy.Expr]) -> dict[str, str]:
     """Each derivative as displayed (rewriting is symbolic work, on the budget)."""
-    worker.step("rewriting the derivatives for display")
+    step("rewriting the derivatives for display")
     shown = {name: str(display_form(derivative)) for name, derivative in raw.items()}
-    worker.step("summarising", budgeted=False)
+    step("summarising", budgeted=False)
     return shown

@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from derivcli import worker
 from derivcli.errors import ErrorKind
 from derivcli.model.batch import (
     BatchRequest,
@@ -36,6 +35,9 @@ from derivcli.model.batch import (
 from derivcli.model.eval import Report
 from derivcli.model.setup import DEFAULT_TIMEOUT
 from derivcli.parsing.tree import ParsedExpression
+from derivcli.worker.limits import Limits
+from derivcli.worker.process import Worker, fork_is_safe
+from derivcli.worker.process import run as run_in_worker
 
 
 def run(
@@ -72,13 +74,13 @@ def run_batch(
     order, each as soon as it and the lines before it are answered, and a line
     is never waited for while an earlier answer is ready.
     """
-    if jobs <= 1 or not worker.fork_is_safe():
+    if jobs <= 1 or not fork_is_safe():
         for number, line in enumerate(lines, start=1):
             problem: Any = None
             try:
                 problem = read_problem(line)
-                limits = worker.Limits.for_device(timeout, problem.get("device", "cpu"))
-                report = worker.run(solve_line, problem, timeout, limits=limits)
+                limits = Limits.for_device(timeout, problem.get("device", "cpu"))
+                report = run_in_worker(solve_line, problem, timeout, limits=limits)
             except Exception as error:  # noqa: BLE001 - a bug on one line must not lose the lines after it
                 yield failed_result(number, problem, error)
                 continue
@@ -93,9 +95,9 @@ class _InFlight:
 
     number: int
     problem: Any = None
-    computing: worker.Worker | None = None
+    computing: Worker | None = None
     error: Exception | None = None
-    limits: worker.Limits | None = None
+    limits: Limits | None = None
 
 
 class _InputFailed:
@@ -109,7 +111,7 @@ def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int)
     """run_batch with several workers: a window of consecutive lines in flight, answered in order."""
     # Imported once here, shared by every worker forked below (and by any that replaces one).
     importlib.import_module("derivcli.work.eval")
-    pool = [worker.Worker() for _ in range(jobs)]
+    pool = [Worker() for _ in range(jobs)]
     for each in pool:
         # Forked before the reader thread starts, so no child inherits a lock that thread holds.
         each.start()
@@ -140,7 +142,7 @@ def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int)
             pending.append(entry)
             try:
                 entry.problem = read_problem(line)
-                entry.limits = worker.Limits.for_device(timeout, entry.problem.get("device", "cpu"))
+                entry.limits = Limits.for_device(timeout, entry.problem.get("device", "cpu"))
                 entry.computing = free.pop()
                 entry.computing.submit(solve_line, entry.problem, timeout, limits=entry.limits)
             except Exception as error:  # noqa: BLE001 - answered in its turn, the batch goes on

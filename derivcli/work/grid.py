@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from derivcli import worker
 from derivcli.core.grid import GridOptions, run_grid
 from derivcli.model.grid import GridReport, GridRequest
+from derivcli.worker.board import emit
 
 
 def run(request: GridRequest) -> GridReport:
@@ -20,11 +20,11 @@ def run(request: GridRequest) -> GridReport:
     )
 
     def progress(done: int, total: int) -> None:
-        worker.emit((done, total))
+        emit((done, total))
 
     return run_grid(
         request.plan,
         options,
-        on_chunk=worker.emit if request.wants_chunks else None,
+        on_chunk=emit if request.wants_chunks else None,
         progress=progress if request.progress else None,
     )

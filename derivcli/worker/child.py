@@ -1,0 +1,133 @@
+"""The worker's side of the pipe: its loop, and the operating-system limits it puts on itself.
+
+Everything here runs in the forked child only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import resource
+import signal
+import sys
+import traceback
+from typing import TYPE_CHECKING, Any, Final, NoReturn
+
+from derivcli.errors import DerivError, ErrorKind
+from derivcli.worker import board as steps
+from derivcli.worker.board import StepBoard
+from derivcli.worker.limits import CPU_GRACE_SECONDS, Limits
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+_PR_SET_PDEATHSIG: Final = 1
+
+
+def serve(requests: Connection, replies: Connection, board: StepBoard) -> NoReturn:  # pragma: no cover
+    """The worker's loop: run each request, reply with its value or its error, exit when the pipe closes."""
+    # Ctrl-C reaches the whole process group: the parent handles it and kills this process.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        # The parent may have run OpenMP work; GNU OpenMP's pool does not survive fork.
+        torch.set_num_threads(1)
+    cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    # A worker stopped by a limit must not write a core file of a gigabyte.
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+
+    def limit_cpu(budgeted: bool) -> None:
+        # A backstop for the parent's clock: the kernel stops a budgeted step that overruns by far.
+        soft = cpu_hard  # RLIM_INFINITY, or the most the environment (ulimit -t) allows
+        if budgeted and limits.seconds != math.inf:
+            used = resource.getrusage(resource.RUSAGE_SELF)
+            wanted = int(used.ru_utime + used.ru_stime + limits.seconds) + CPU_GRACE_SECONDS
+            soft = wanted if cpu_hard == resource.RLIM_INFINITY else min(wanted, cpu_hard)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_CPU, (soft, cpu_hard))
+
+    limits = Limits()
+    applied_memory: int | bool | None = False  # nothing applied yet
+    while True:
+        try:
+            function, args, kwargs, limits, wants_events = requests.recv()
+        except (EOFError, OSError):
+            os._exit(0)
+        if limits.memory_bytes != applied_memory:
+            _limit_memory(limits.memory_bytes)
+            applied_memory = limits.memory_bytes
+        limit_cpu(False)
+        send_event = (lambda event: _send_or_exit(replies, ("event", event))) if wants_events else None
+        steps.attach(board, on_step=limit_cpu, on_event=send_event)
+        reply: tuple[Any, ...]
+        try:
+            steps.step("starting", budgeted=False)
+            reply = ("value", function(*args, **kwargs))
+        except DerivError as error:
+            reply = ("error", error)
+        except MemoryError:
+            reply = ("memory", board.name())
+        except RecursionError:
+            reply = ("error", DerivError(ErrorKind.TOO_DEEP, f"too deeply nested for {board.name()}"))
+        except BaseException as error:  # noqa: BLE001 - every failure must reach the parent
+            reply = ("bug", f"{type(error).__name__}: {error}", traceback.format_exc())
+        # The clock stops with the work: the parent may collect this reply much later.
+        steps.step("done", budgeted=False)
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        try:
+            replies.send(reply)
+        except OSError:
+            os._exit(0)  # the parent is gone or stopped listening
+        except MemoryError:
+            _send_or_exit(replies, ("memory", board.name()))
+        except Exception as error:  # noqa: BLE001 - an unpicklable value is a bug to report, not to hang on
+            _send_or_exit(replies, ("bug", f"cannot send the result: {type(error).__name__}: {error}", ""))
+
+
+def _send_or_exit(replies: Connection, message: tuple[Any, ...]) -> None:  # pragma: no cover - child
+    """Send a message to the parent, or end quietly if it is no longer listening."""
+    try:
+        replies.send(message)
+    except OSError:
+        os._exit(0)
+
+
+def _limit_memory(memory_bytes: int | None) -> None:  # pragma: no cover - child process
+    """Cap the worker's address space (not with CUDA, whose driver reserves huge address ranges)."""
+    torch = sys.modules.get("torch")
+    if memory_bytes is None or (torch is not None and torch.cuda.is_initialized()):
+        limit = resource.RLIM_INFINITY
+    else:
+        limit = max(memory_bytes, _address_space() + 2**30)
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    if hard != resource.RLIM_INFINITY:
+        limit = hard if limit == resource.RLIM_INFINITY else min(limit, hard)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _address_space() -> int:  # pragma: no cover - child process
+    """This process's mapped address space in bytes (0 where /proc is missing)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _die_with_parent() -> None:  # pragma: no cover - child process
+    """On Linux, have the kernel kill the worker if the parent dies first."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:
+        os._exit(0)

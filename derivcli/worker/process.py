@@ -1,0 +1,289 @@
+"""Heavy work in a child process under a time budget and operating-system limits.
+
+SymPy can run for hours inside a single C or Python loop (``diff`` of
+``x*sin(3+exp(exp(exp(3))))`` computes pi to millions of digits) where no
+signal handler gets a chance to run. So a command's core runs in a forked
+worker process: the parent waits on a pipe with a deadline and kills the
+worker when the symbolic steps use up their budget. The worker also carries
+operating-system limits (address space, CPU seconds) so that it cannot eat
+the machine's memory, and dies with its parent.
+
+The worker reports each step it starts (:func:`derivcli.worker.board.step`);
+only steps marked as budgeted (the symbolic ones) spend the time budget, so a
+long autograd run over a big grid is never cut short. One worker serves many
+calls (``deriv batch`` keeps its caches warm in it); a killed worker is
+replaced on the next call. Where ``fork`` is missing or unsafe (Windows, or a
+parent that has already started CUDA) calls run in this process without a
+budget.
+
+This module imports neither SymPy nor torch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+from derivcli.errors import DerivError, ErrorKind, WorkerBugError
+from derivcli.worker import board as steps
+from derivcli.worker.board import StepBoard
+from derivcli.worker.child import serve
+from derivcli.worker.limits import Limits, out_of_memory, out_of_time
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+T = TypeVar("T")
+
+#: Longest wait between two ``tick`` calls of :meth:`Worker.collect`, in seconds.
+TICK_SECONDS: Final = 0.1
+
+
+def fork_is_safe() -> bool:
+    """True where a forked worker can do the work: POSIX, and no CUDA context in this process."""
+    if not hasattr(os, "fork") or sys.platform == "win32":
+        return False
+    torch = sys.modules.get("torch")
+    # A CUDA context does not survive fork; the child would fail on its first kernel.
+    return torch is None or not torch.cuda.is_initialized()
+
+
+class Worker:
+    """A forked child process that runs functions for this one under :class:`Limits`."""
+
+    def __init__(self) -> None:
+        self._pid: int | None = None
+        self._requests: Connection | None = None
+        self._replies: Connection | None = None
+        self._board = StepBoard()
+
+    def run(
+        self,
+        function: Callable[..., T],
+        *args: Any,
+        limits: Limits,
+        on_event: Callable[[Any], None] | None = None,
+        **kwargs: Any,
+    ) -> T:
+        """Call ``function(*args, **kwargs)`` in the worker; raise what it raised, or a budget error.
+
+        ``on_event`` receives, in this process, whatever the function passes to
+        :func:`~derivcli.worker.board.emit` (chunks of a grid, progress), in order.
+        """
+        if not fork_is_safe():
+            steps.events_to(on_event)
+            try:
+                return function(*args, **kwargs)
+            finally:
+                steps.events_to(None)
+        self.submit(function, *args, limits=limits, events=on_event is not None, **kwargs)
+        value: T = self.collect(limits, on_event=on_event)
+        return value
+
+    def start(self) -> None:
+        """Fork the worker now (before this process starts threads), if it is not running."""
+        self._start()
+
+    def submit(
+        self, function: Callable[..., Any], *args: Any, limits: Limits, events: bool = False, **kwargs: Any
+    ) -> None:
+        """Hand the worker a call without waiting for it (``collect`` waits); needs fork."""
+        message = (function, args, kwargs, limits, events)
+        requests, _ = self._start()
+        self._board.reset()
+        try:
+            requests.send(message)
+        except OSError:
+            # The worker died between calls: a fresh one gets the call.
+            self._pid = None
+            self.close()
+            requests, _ = self._start()
+            self._board.reset()
+            requests.send(message)
+
+    def collect(
+        self,
+        limits: Limits,
+        *,
+        on_event: Callable[[Any], None] | None = None,
+        tick: Callable[[], None] | None = None,
+    ) -> Any:
+        """The result of the call handed over by ``submit``, under the same limits.
+
+        ``tick``, if given, is called at least every :data:`TICK_SECONDS` while
+        waiting (``deriv batch`` checks its other workers' budgets there).
+        """
+        if self._replies is None:
+            raise WorkerBugError("collect() without a call in progress", "")
+        return self._await(self._replies, limits, on_event, tick)
+
+    def close(self, *, wait: bool = True) -> None:
+        """End the worker, which has nothing left to do: kill it, and reap it unless ``wait`` is False."""
+        for connection in (self._requests, self._replies):
+            if connection is not None:
+                connection.close()
+        pid = self._pid
+        self._pid = self._requests = self._replies = None
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            if wait:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+
+    def overdue(self, limits: Limits) -> DerivError | None:
+        """If the running call has used up its budget (and no reply waits), kill the worker and say so."""
+        if self._replies is None or limits.seconds - self._board.spent(time.monotonic()) > 0:
+            return None
+        if self._replies.poll(0):
+            return None
+        self._kill()
+        return out_of_time(limits, self._board.name())
+
+    def _start(self) -> tuple[Connection, Connection]:
+        """The pipes of a live worker, forking one if there is none (or if the last one died idle)."""
+        if self._pid is not None and self._requests is not None and self._replies is not None:
+            try:
+                ended, _ = os.waitpid(self._pid, os.WNOHANG)
+            except ChildProcessError:
+                ended = self._pid
+            if not ended:
+                return self._requests, self._replies
+            # Killed while idle (by the OOM killer, say): replace it.
+            self._pid = None
+            self.close()
+        from multiprocessing.connection import Pipe
+
+        request_read, request_write = Pipe(duplex=False)
+        reply_read, reply_write = Pipe(duplex=False)
+        # Whatever this process buffered would otherwise be written twice.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child; covered through the parent's calls
+            # The child must never return into the parent's code, whatever happens in it.
+            try:
+                request_write.close()
+                reply_read.close()
+                serve(request_read, reply_write, self._board)
+            except BaseException:  # noqa: BLE001 - reported, then the child ends
+                with contextlib.suppress(BaseException):
+                    traceback.print_exc()
+            finally:
+                os._exit(70)
+        request_read.close()
+        reply_write.close()
+        self._pid, self._requests, self._replies = pid, request_write, reply_read
+        return request_write, reply_read
+
+    def _await(
+        self,
+        replies: Connection,
+        limits: Limits,
+        on_event: Callable[[Any], None] | None,
+        tick: Callable[[], None] | None = None,
+    ) -> Any:
+        """Wait for the result, killing the worker once its budgeted steps have used up the budget."""
+        while True:
+            try:
+                # Only budgeted time counts, so waiting for what is left of the budget can never overshoot.
+                remaining = limits.seconds - self._board.spent(time.monotonic())
+                if remaining <= 0 and not replies.poll(0):
+                    self._kill()
+                    # Read once the worker is dead: the name can no longer change under us.
+                    raise out_of_time(limits, self._board.name())
+                wait = max(0.0, remaining) if tick is None else min(max(0.0, remaining), TICK_SECONDS)
+                if not replies.poll(wait):
+                    if tick is not None:
+                        tick()
+                    continue
+                try:
+                    message = replies.recv()
+                except (EOFError, OSError):
+                    raise self._died(limits) from None
+                tag = message[0]
+                if tag == "event":
+                    if on_event is not None:
+                        on_event(message[1])
+                    continue
+            except (DerivError, WorkerBugError):
+                raise
+            except BaseException:
+                # Interrupted (Ctrl-C), or a failing event handler: the worker must not outlive the call.
+                self._kill()
+                raise
+            if tag == "value":
+                return message[1]
+            if tag == "error":
+                raise message[1]
+            if tag == "memory":
+                self._kill()
+                raise out_of_memory(limits, message[1])
+            # "bug": an unexpected exception in the worker
+            raise WorkerBugError(message[1], message[2])
+
+    def _died(self, limits: Limits) -> DerivError | WorkerBugError:
+        """Explain a worker that vanished without answering (stopped by a limit, killed, or crashed)."""
+        pid = self._pid
+        status = 0
+        if pid is not None:
+            # The status first: closing would otherwise reap the child and lose it.
+            with contextlib.suppress(ChildProcessError):
+                _, status = os.waitpid(pid, 0)
+        self._pid = None
+        self.close()
+        step_name = self._board.name()
+        signalled = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+        if signalled == signal.SIGXCPU:
+            return out_of_time(limits, step_name)
+        if signalled == signal.SIGKILL:
+            # deriv's own kills never get here: this one came from outside, most often the OOM killer.
+            return DerivError(
+                ErrorKind.OUT_OF_MEMORY,
+                f"the worker process was killed while {step_name} (most likely out of memory)",
+                step=step_name,
+            )
+        how = (
+            f"signal {signalled}" if signalled is not None else f"status {os.waitstatus_to_exitcode(status)}"
+        )
+        return WorkerBugError(f"the worker process ended ({how}) while {step_name}", "")
+
+    def _kill(self) -> None:
+        """Stop the worker now and reap it."""
+        self.close(wait=True)
+
+
+_default: Worker | None = None
+
+
+def default_worker() -> Worker:
+    """This process's worker, shared by every call so that its caches stay warm."""
+    global _default
+    if _default is None:
+        _default = Worker()
+    return _default
+
+
+def close_default(*, wait: bool = True) -> None:
+    """End this process's worker, if it has one (``wait``: reap it too)."""
+    global _default
+    if _default is not None:
+        _default.close(wait=wait)
+        _default = None
+
+
+def run(
+    function: Callable[..., T],
+    *args: Any,
+    limits: Limits,
+    on_event: Callable[[Any], None] | None = None,
+    **kwargs: Any,
+) -> T:
+    """Run ``function`` in this process's worker under ``limits`` (see :meth:`Worker.run`)."""
+    return default_worker().run(function, *args, limits=limits, on_event=on_event, **kwargs)
