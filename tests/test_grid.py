@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,15 +13,16 @@ from derivcli.core.grid import GridOptions, kink_note, run_grid
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.grid import GridReport
 from derivcli.model.gridplan import make_grid_plan
+from derivcli.model.setup import Setup
 from derivcli.parsing.grammar import parse_expression
 from derivcli.parsing.points import parse_range
 
 
-def grid(text: str, *ranges: str, num: int = 101, **options: object) -> GridReport:
+def grid(text: str, *ranges: str, num: int = 101, **options: Any) -> GridReport:
     plan = make_grid_plan(
         expression=parse_expression(text), ranges=[parse_range(spec) for spec in ranges], num=num
     )
-    return run_grid(plan, GridOptions(**options))  # type: ignore[arg-type]
+    return run_grid(plan, GridOptions(setup=Setup.checked(**options)))
 
 
 def test_cube_on_100_points_as_in_the_tutorial() -> None:

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from derivcli.core.compare import Options, compare
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.plan import make_plan
-from derivcli.model.setup import Mode
+from derivcli.model.setup import DType, Mode, Setup
 from derivcli.parsing.grammar import FUNCTION_ARITY, parse_expression
 from derivcli.parsing.points import parse_point
 from derivcli.parsing.tree import (
@@ -372,7 +372,7 @@ def check_agreement(text: str, points: list[str], dtype: str) -> None:
     parsed = parse_expression(text)
     # As `deriv partial EXPR --at x=..,y=..` does (cli.py's _eval_plan): y gets a value even when absent.
     plan = make_plan(mode=Mode.PARTIAL, expression=parsed, points=[parse_point(p) for p in points])
-    report = compare(plan, Options(dtype=dtype))
+    report = compare(plan, Options(setup=Setup(dtype=DType(dtype))))
     assert report.dtype == dtype
     assert len(report.points) == len(points)
     for point in report.points:

@@ -36,7 +36,8 @@ def check_function(spec: str, plan: Plan) -> CheckReport:
         for point in plan.points
     ]
     points = tuple(
-        {symbol.name: to_dtype(value, "float64") for symbol, value in point.items()} for point in exact_points
+        {symbol.name: to_dtype(value, DType.float64) for symbol, value in point.items()}
+        for point in exact_points
     )
     derivatives = {name: differentiate(built.expr, built.symbols[name]) for name in plan.variables}
     values = [evaluate_at(built.expr, point).value for point in exact_points]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy
 
@@ -33,6 +33,7 @@ from derivcli.core.symbolic.findings import analyse_point
 from derivcli.errors import ErrorKind
 from derivcli.model.agreement import errors_between, within
 from derivcli.model.eval import (
+    DEFAULT_SIMPLIFY_TIMEOUT,
     READING_POINTS,
     TRANSLATING,
     AutogradOnly,
@@ -42,7 +43,7 @@ from derivcli.model.eval import (
     Report,
 )
 from derivcli.model.plan import Plan, derivative_key
-from derivcli.model.setup import DType, Setup, Tolerance
+from derivcli.model.setup import Setup, Tolerance
 from derivcli.parsing.points import Assignment
 from derivcli.parsing.tree import ParsedExpression
 from derivcli.worker.board import step
@@ -50,29 +51,26 @@ from derivcli.worker.board import step
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    """How to compute: device, dtype, tolerances and display."""
+    """How to compute: the setup (device, dtype, tolerances), the display, and the third witness."""
 
-    device: str = "cpu"
-    dtype: str = "float64"
-    rtol: float | None = None
-    atol: float | None = None
+    setup: Setup = field(default_factory=Setup)
     simplify: bool = False
-    simplify_timeout: float = 5.0
+    simplify_timeout: float = DEFAULT_SIMPLIFY_TIMEOUT
     fd: bool = False
 
 
 def compare(plan: Plan, options: Options) -> Report:
     """Differentiate symbolically and by autograd at every point of the plan."""
-    tolerance = _tolerance(options)
+    tolerance = options.setup.tolerance
     keys = plan.derivatives or tuple((name,) for name in plan.wrt)
     built, lower, raw, shown, notes = _symbolic_side(
         plan.expression, plan.variables, keys, options.simplify, options.simplify_timeout
     )
     symbols = built.symbols
-    exact_points, float_points = _points(plan, symbols, options.dtype)
+    exact_points, float_points = _points(plan, symbols, options.setup.dtype)
 
     autograd = None
-    device = options.device
+    device = options.setup.device
     if exact_points:
         function, autograd = _autograd(plan, keys, float_points, options)
         device = autograd.device
@@ -84,7 +82,7 @@ def compare(plan: Plan, options: Options) -> Report:
         typed = ", ".join(f"{name}={assignment.text}" for name, assignment in assignments.items())
         step(f"evaluating exactly at point {index + 1} ({typed})")
         value = evaluate_at(built.expr, point)
-        point_notes = underflow_notes(point, float_points[index], assignments, options.dtype)
+        point_notes = underflow_notes(point, float_points[index], assignments, options.setup.dtype)
         # The point in float64: what the report shows, and where finite differences are taken.
         at = {symbol.name: round_to_bits(value_, 53) for symbol, value_ in point.items()}
         entries = {
@@ -97,7 +95,7 @@ def compare(plan: Plan, options: Options) -> Report:
                 float_point=float_points[index],
                 autograd=autograd.gradients[derivative_key(key)][index],
                 tolerance=tolerance,
-                dtype=options.dtype,
+                dtype=options.setup.dtype,
                 point_notes=point_notes,
                 fd=finite_difference(function, point=at, key=key) if options.fd else None,
             )
@@ -121,7 +119,7 @@ def compare(plan: Plan, options: Options) -> Report:
         variables=plan.variables,
         wrt=plan.wrt,
         device=device,
-        dtype=options.dtype,
+        dtype=options.setup.dtype,
         order=plan.order,
         rtol=tolerance.rtol,
         atol=tolerance.atol,
@@ -181,7 +179,7 @@ def _points(
 def autograd_only(plan: Plan, options: Options) -> AutogradOnly:
     """Autograd at every point of the plan, with no symbolic differentiation or exact evaluation."""
     symbols = {name: sympy.Symbol(name, real=True) for name in plan.variables}
-    _, float_points = _points(plan, symbols, options.dtype)
+    _, float_points = _points(plan, symbols, options.setup.dtype)
     keys = plan.derivatives or tuple((name,) for name in plan.wrt)
     _, result = _autograd(plan, keys, float_points, options)
     return AutogradOnly(
@@ -189,7 +187,7 @@ def autograd_only(plan: Plan, options: Options) -> AutogradOnly:
         variables=plan.variables,
         wrt=plan.wrt,
         device=result.device,
-        dtype=options.dtype,
+        dtype=options.setup.dtype,
         order=plan.order,
         points=tuple(
             AutogradPoint(
@@ -221,8 +219,8 @@ def _autograd(
         variables=plan.variables,
         wrt=plan.wrt,
         points=float_points,
-        device=options.device,
-        dtype=options.dtype,
+        device=options.setup.device,
+        dtype=options.setup.dtype,
         derivatives=keys,
     )
     return function, result
@@ -244,16 +242,6 @@ def dtype_value(value: sympy.Expr, assignment: Assignment, *, name: str, dtype: 
     if not math.isfinite(number):
         raise assignment.refuse(ErrorKind.BAD_NUMBER, name, f"overflows {dtype}")
     return number
-
-
-def _tolerance(options: Options) -> Tolerance:
-    """The user's tolerances where given, the dtype's defaults otherwise."""
-    return resolve_tolerance(options.dtype, rtol=options.rtol, atol=options.atol)
-
-
-def resolve_tolerance(dtype: str, *, rtol: float | None, atol: float | None) -> Tolerance:
-    """The given tolerances, each defaulting to the dtype's."""
-    return Setup(dtype=DType(dtype), rtol=rtol, atol=atol).tolerance
 
 
 def _shown_derivatives(

@@ -26,7 +26,7 @@ from derivcli.parsing.tree import Call, Negate, Node, Power, Product, Sum, Varia
 from derivcli.worker.board import step
 
 
-def graph_at(plan: Plan, *, device: str = "cpu", dtype: str = "float64") -> GraphReport:
+def graph_at(plan: Plan, *, device: str = "cpu", dtype: str = DType.float64) -> GraphReport:
     """Trace the backward graph at the plan's single point and explain each node symbolically."""
     if len(plan.points) != 1:
         raise DerivError(

@@ -8,11 +8,11 @@ chunked engine in :mod:`derivcli.core.numeric.grid`; nothing here prints.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy
 
-from derivcli.core.compare import dtype_value, resolve_tolerance
+from derivcli.core.compare import dtype_value
 from derivcli.core.numeric.grid import (
     AxisValues,
     ChunkSink,
@@ -28,18 +28,16 @@ from derivcli.core.symbolic.exact import point_value
 from derivcli.core.symbolic.findings import kink_sites
 from derivcli.model.grid import AxisReport, DerivativeStats, GridPoint, GridReport, KinkStats
 from derivcli.model.gridplan import GridPlan
+from derivcli.model.setup import Setup
 from derivcli.model.text import format_number, point_label
 from derivcli.worker.board import step
 
 
 @dataclass(frozen=True, slots=True)
 class GridOptions:
-    """How to compute a grid: device, dtype, tolerances, chunk size (None: measured default), compilation."""
+    """How to compute a grid: the setup (device, dtype, tolerances), the chunk size, compilation."""
 
-    device: str = "cpu"
-    dtype: str = "float64"
-    rtol: float | None = None
-    atol: float | None = None
+    setup: Setup = field(default_factory=Setup)
     chunk_size: int | None = None
     compile_chunks: bool = False
 
@@ -52,7 +50,7 @@ def run_grid(
     progress: ProgressCallback | None = None,
 ) -> GridReport:
     """Differentiate once symbolically, then compare with autograd at every grid point."""
-    tolerance = resolve_tolerance(options.dtype, rtol=options.rtol, atol=options.atol)
+    tolerance = options.setup.tolerance
     step("building the SymPy expression")
     built = build(plan.expression, extra_variables=plan.variables)
     step("differentiating")
@@ -63,8 +61,8 @@ def run_grid(
     for axis in plan.axes:
         start = point_value(axis.start, name=axis.name)
         stop = point_value(axis.stop, name=axis.name)
-        start_float = dtype_value(start, axis.start, name=axis.name, dtype=options.dtype)
-        stop_float = dtype_value(stop, axis.stop, name=axis.name, dtype=options.dtype)
+        start_float = dtype_value(start, axis.start, name=axis.name, dtype=options.setup.dtype)
+        stop_float = dtype_value(stop, axis.stop, name=axis.name, dtype=options.setup.dtype)
         axes.append(AxisValues(axis.name, start_float, stop_float, axis.num))
         reports.append(
             AxisReport(
@@ -92,8 +90,8 @@ def run_grid(
         derivatives=derivatives,
         kinks=probes,
         axes=axes,
-        device=options.device,
-        dtype=options.dtype,
+        device=options.setup.device,
+        dtype=options.setup.dtype,
         rtol=tolerance.rtol,
         atol=tolerance.atol,
         chunk_size=options.chunk_size,

@@ -8,7 +8,6 @@ derivative.
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -18,7 +17,7 @@ import sympy
 from derivcli.core.symbolic.exact import ExactValue, ValueStatus, evaluate_at, rational_of_float
 from derivcli.core.symbolic.findings import Finding
 from derivcli.model.agreement import within
-from derivcli.model.setup import Tolerance
+from derivcli.model.setup import DType, Tolerance
 from derivcli.model.text import format_number
 from derivcli.parsing.points import Assignment
 
@@ -135,8 +134,8 @@ def non_finite_autograd_note(autograd: float, exact: ExactValue, expr: sympy.Exp
 
 
 def _largest_finite(dtype: str) -> float:
-    """The largest finite value of a dtype (float32's written out: this module does not import torch)."""
-    return 3.4028234663852886e38 if dtype == "float32" else sys.float_info.max
+    """The largest finite value of a dtype."""
+    return DType(dtype).largest
 
 
 def status_note(exact: ExactValue) -> str:
@@ -164,7 +163,7 @@ def rounding_note(
     """When the point is not representable in the dtype, see whether its rounding explains the gap."""
     rounded = {symbol: rational_of_float(float_point[symbol.name]) for symbol in point}
     if all(rounded[symbol] == value for symbol, value in point.items()):
-        if dtype == "float32":
+        if dtype == DType.float32:
             return "float32 arithmetic: autograd carries about 7 significant digits; try --dtype float64"
         return None
     at_rounded = evaluate_at(derivative, rounded)

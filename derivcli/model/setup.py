@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import math
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -58,6 +59,16 @@ class DType(enum.StrEnum):
     def tolerance(self) -> Tolerance:
         """The default tolerance of this dtype."""
         return DEFAULT_TOLERANCES[self]
+
+    @property
+    def significand_bits(self) -> int:
+        """Bits of precision, the implicit leading bit included: 53 for float64, 24 for float32."""
+        return 53 if self is DType.float64 else 24
+
+    @property
+    def largest(self) -> float:
+        """The largest finite value (float32's written out, so that no torch or numpy is needed)."""
+        return sys.float_info.max if self is DType.float64 else 3.4028234663852886e38
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,12 +18,8 @@ def run_fallback(request: EvalRequest) -> AutogradOnly:
 
 def _options(request: EvalRequest) -> Options:
     """The core's options of a request."""
-    setup = request.setup
     return Options(
-        device=setup.device,
-        dtype=setup.dtype,
-        rtol=setup.rtol,
-        atol=setup.atol,
+        setup=request.setup,
         simplify=request.simplify,
         simplify_timeout=request.simplify_timeout,
         fd=request.fd,

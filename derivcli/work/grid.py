@@ -9,12 +9,8 @@ from derivcli.worker.board import emit
 
 def run(request: GridRequest) -> GridReport:
     """Both witnesses at every grid point, summarised; chunks go back only when an output wants them."""
-    setup = request.setup
     options = GridOptions(
-        device=setup.device,
-        dtype=setup.dtype,
-        rtol=setup.rtol,
-        atol=setup.atol,
+        setup=request.setup,
         chunk_size=request.chunk_size,
         compile_chunks=request.compile_chunks,
     )

@@ -9,6 +9,5 @@ from derivcli.model.jacobian import JacobianReport, JacobianRequest
 
 def run(request: JacobianRequest) -> JacobianReport:
     """Both witnesses for every component at every point."""
-    setup = request.setup
-    options = Options(device=setup.device, dtype=setup.dtype, rtol=setup.rtol, atol=setup.atol, fd=request.fd)
+    options = Options(setup=request.setup, fd=request.fd)
     return jacobian(request.text, points=request.points, wrt=request.wrt, options=options)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -11,14 +12,15 @@ from derivcli.errors import DerivError
 from derivcli.model.agreement import errors_between, within
 from derivcli.model.eval import Report
 from derivcli.model.plan import make_plan
-from derivcli.model.setup import Mode, Tolerance
+from derivcli.model.setup import Mode, Setup, Tolerance
 from derivcli.parsing.grammar import parse_expression
 from derivcli.parsing.points import parse_point
 
 
-def report(text: str, *points: str, mode: Mode = Mode.EVAL, **options: object) -> Report:
+def report(text: str, *points: str, mode: Mode = Mode.EVAL, simplify: bool = False, **setup: Any) -> Report:
+    """Compare both witnesses; ``setup`` takes device, dtype, rtol and atol."""
     plan = make_plan(mode=mode, expression=parse_expression(text), points=[parse_point(p) for p in points])
-    return compare(plan, Options(**options))  # type: ignore[arg-type]
+    return compare(plan, Options(setup=Setup.checked(**setup), simplify=simplify))
 
 
 def test_report_fields() -> None:

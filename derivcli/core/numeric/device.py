@@ -8,11 +8,11 @@ from typing import Final
 import torch
 
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.model.setup import check_device
+from derivcli.model.setup import DType, check_device
 
 Tensor = torch.Tensor
 
-DTYPES: Final[Mapping[str, torch.dtype]] = {"float64": torch.float64, "float32": torch.float32}
+DTYPES: Final[Mapping[str, torch.dtype]] = {DType.float64: torch.float64, DType.float32: torch.float32}
 
 
 def resolve_device(spec: str, dtype: str) -> torch.device:
@@ -22,7 +22,7 @@ def resolve_device(spec: str, dtype: str) -> torch.device:
     if spec == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
-        if mps_available and dtype != "float64":
+        if mps_available and dtype != DType.float64:
             return torch.device("mps")
         return torch.device("cpu")
     if spec.startswith("cuda"):
@@ -43,7 +43,7 @@ def resolve_device(spec: str, dtype: str) -> torch.device:
     if spec == "mps":
         if not mps_available:
             raise DerivError(ErrorKind.DEVICE_UNAVAILABLE, "device 'mps' is not available on this machine")
-        if dtype == "float64":
+        if dtype == DType.float64:
             raise DerivError(
                 ErrorKind.DEVICE_UNAVAILABLE, "device 'mps' does not support float64: use --dtype float32"
             )

@@ -16,6 +16,7 @@ import sympy
 from derivcli.core.symbolic.budget import OutOfTimeError, time_budget
 from derivcli.core.symbolic.build import constant
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.model.setup import DType
 from derivcli.parsing.points import Assignment, reanchor
 
 #: Substituting into powers with larger integer exponents is done in high precision, not exactly.
@@ -78,9 +79,10 @@ def round_to_bits(value: sympy.Expr, bits: int) -> float:
 
 def to_dtype(value: sympy.Expr, dtype: str) -> float:
     """The nearest float32 or float64 to an exact real value (inf when out of range), as a Python float."""
-    if dtype == "float64":
-        return round_to_bits(value, 53)
-    nearest = round_to_bits(value, 24)
+    bits = DType(dtype).significand_bits
+    if dtype == DType.float64:
+        return round_to_bits(value, bits)
+    nearest = round_to_bits(value, bits)
     try:
         # Packing applies float32's exponent range: overflow raises, tiny values go subnormal or 0.
         return float(struct.unpack("f", struct.pack("f", nearest))[0])
