@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from derivcli.cli import app
+
+#: The repository's root folder.
+ROOT = Path(__file__).resolve().parent.parent
+#: Python files written for the tests (custom autograd Functions for deriv check).
+FIXTURES = ROOT / "tests" / "fixtures"
 
 
 class Outcome:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -165,3 +166,94 @@ def test_max_of_a_value_that_is_not_real_at_the_point() -> None:
 def test_analysis_survives_complex_values_inside_min() -> None:
     entry = report("softplus(min(sin(y**0.5), 0))", "y=-1").points[0].derivatives["y"]
     assert (math.isnan(entry.autograd), entry.agree) == (True, False)
+
+
+X = 0.7
+
+# f, x, second derivative, third derivative (closed forms written by hand).
+CLOSED_FORMS: list[tuple[str, float, Callable[[float], float], Callable[[float], float]]] = [
+    ("x**4", 2.0, lambda x: 12 * x**2, lambda x: 24 * x),
+    ("sin(x)", X, lambda x: -math.sin(x), lambda x: -math.cos(x)),
+    ("cos(x)", X, lambda x: -math.cos(x), lambda x: math.sin(x)),
+    ("exp(2*x)", X, lambda x: 4 * math.exp(2 * x), lambda x: 8 * math.exp(2 * x)),
+    ("log(x)", X, lambda x: -1 / x**2, lambda x: 2 / x**3),
+    ("sqrt(x)", X, lambda x: -0.25 * x**-1.5, lambda x: 0.375 * x**-2.5),
+    ("1/x", X, lambda x: 2 / x**3, lambda x: -6 / x**4),
+    ("tanh(x)", X, lambda x: -2 * math.tanh(x) * (1 - math.tanh(x) ** 2), lambda x: _tanh3(x)),
+    ("atan(x)", X, lambda x: -2 * x / (1 + x**2) ** 2, lambda x: (6 * x**2 - 2) / (1 + x**2) ** 3),
+    ("x*exp(x)", X, lambda x: (x + 2) * math.exp(x), lambda x: (x + 3) * math.exp(x)),
+    ("sigmoid(x)", X, lambda x: _sigmoid2(x), lambda x: _sigmoid3(x)),
+    ("x**3 - 2*x**2 + x", X, lambda x: 6 * x - 4, lambda x: 6.0),
+]
+
+
+def _tanh3(x: float) -> float:
+    t = math.tanh(x)
+    return (1 - t**2) * (6 * t**2 - 2)
+
+
+def _sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
+def _sigmoid2(x: float) -> float:
+    s = _sigmoid(x)
+    return s * (1 - s) * (1 - 2 * s)
+
+
+def _sigmoid3(x: float) -> float:
+    s = _sigmoid(x)
+    return s * (1 - s) * (1 - 6 * s + 6 * s**2)
+
+
+def report_at_order(text: str, *at: str, mode: Mode = Mode.EVAL, order: int = 1, fd: bool = False) -> Report:
+    """Compare both witnesses at derivatives of ``order`` (with the finite-difference witness if ``fd``)."""
+    plan = make_plan(
+        mode=mode, expression=parse_expression(text), points=[parse_point(p) for p in at], order=order
+    )
+    return compare(plan, Options(fd=fd))
+
+
+@pytest.mark.parametrize(("text", "x", "second", "third"), CLOSED_FORMS)
+def test_second_and_third_derivatives_match_closed_forms(
+    text: str, x: float, second: Callable[[float], float], third: Callable[[float], float]
+) -> None:
+    for order, closed in ((2, second), (3, third)):
+        entry = report_at_order(text, f"x={x!r}", order=order).points[0].derivatives[",".join(["x"] * order)]
+        assert entry.agree, (text, order, entry)
+        assert entry.symbolic_value == pytest.approx(closed(x), rel=1e-12, abs=1e-12)
+        assert entry.autograd == pytest.approx(entry.symbolic_value, rel=1e-12, abs=1e-12)
+
+
+def test_x_to_the_fourth_second_derivative_is_48_both_ways() -> None:
+    entry = report_at_order("x**4", "x=2", order=2).points[0].derivatives["x,x"]
+    assert (entry.exact, entry.autograd, entry.symbolic) == ("48", 48.0, "12*x**2")
+
+
+def test_partial_order_two_keys_are_combinations() -> None:
+    result = report_at_order("u*v + u**2", "u=1,v=2", mode=Mode.PARTIAL, order=2)
+    derivatives = result.points[0].derivatives
+    assert list(derivatives) == ["u,u", "u,v", "v,v"]
+    assert [entry.autograd for entry in derivatives.values()] == [2.0, 1.0, 0.0]
+    assert result.order == 2
+
+
+@pytest.mark.parametrize(("text", "note"), [("abs(x)", "sign(x) jumps"), ("relu(x)", "heaviside(x) jumps")])
+def test_dirac_delta_second_derivatives_are_explained(text: str, note: str) -> None:
+    entry = report_at_order(text, "x=0", order=2).points[0].derivatives["x,x"]
+    assert entry.autograd == 0.0
+    assert not entry.agree
+    assert entry.note is not None
+    assert note in entry.note
+    assert "Dirac delta" in entry.note
+
+
+def test_fd_column_and_which_side_it_takes() -> None:
+    entry = report_at_order("relu(x)", "x=0", fd=True).points[0].derivatives["x"]
+    assert entry.fd == 0.5
+    assert entry.note is not None
+    assert "sides with symbolic" in entry.note
+    smooth = report_at_order("exp(x)", "x=1", fd=True).points[0].derivatives["x"]
+    assert smooth.fd_abs_error is not None
+    assert smooth.fd_error_bound is not None
+    assert smooth.fd_abs_error <= smooth.fd_error_bound

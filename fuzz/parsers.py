@@ -2,9 +2,9 @@
 
 Run from the repository root, in the project's virtual environment::
 
-    python bench/fuzz_parser.py --minutes 10              # the documented run
-    python bench/fuzz_parser.py --minutes 1 --seed 7      # another fixed seed
-    python bench/fuzz_parser.py --max-inputs 20000        # a quick check
+    python fuzz/parsers.py --minutes 10              # the documented run
+    python fuzz/parsers.py --minutes 1 --seed 7      # another fixed seed
+    python fuzz/parsers.py --max-inputs 20000        # a quick check
 
 (Hypothesis drives the inputs, with its shrinking turned off and a fixed seed
 per round; atheris would need a compiler toolchain to install.) Each input goes through

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -13,7 +12,7 @@ from typer.testing import CliRunner
 from derivcli.cli import app
 from derivcli.errors import ExitStatus
 from derivcli.worker.process import fork_is_safe
-from tests.conftest import Outcome
+from tests.conftest import FIXTURES, Outcome
 
 Run = Callable[..., Outcome]
 
@@ -23,7 +22,7 @@ pytestmark = pytest.mark.skipif(not fork_is_safe(), reason="the time budget need
 HANGS_IN_DIFF = "x*sin(3+exp(exp(exp(3))))"
 #: Differentiates at once, but the exact value of cos(3 + exp(exp(exp(3)))) needs the same pi.
 HANGS_IN_EVALUATION = "sin(x+exp(exp(exp(3))))"
-LAB_OPS = Path(__file__).parent / "fixtures" / "lab_ops.py"
+LAB_OPS = FIXTURES / "lab_ops.py"
 
 
 def test_a_hanging_derivative_ends_within_its_budget(deriv: Run) -> None:

@@ -154,20 +154,6 @@ def test_deriv_error_pickles_with_its_step() -> None:
     assert (copy.kind, copy.message, copy.step) == (ErrorKind.TIMEOUT, "out of time", "simplifying")
 
 
-def test_step_board_counts_only_budgeted_time() -> None:
-    shared = board.StepBoard()
-    shared.reset()
-    shared.post("a", budgeted=True, spent=1.5)
-    assert shared.name() == "a"
-    assert shared.budgeted()
-    assert shared.spent(time.monotonic()) >= 1.5
-    shared.post("b", budgeted=False)
-    frozen = shared.spent(time.monotonic())
-    time.sleep(0.05)
-    assert shared.spent(time.monotonic()) == frozen
-    assert not shared.budgeted()
-
-
 def test_a_result_collected_late_is_not_a_timeout(pool: Worker) -> None:
     # deriv batch with several workers may collect an answer long after it was computed.
     limits = Limits(seconds=0.5)

@@ -23,9 +23,10 @@ from typing import Any, Final
 
 import pytest
 
+from tests.conftest import ROOT
+
 #: Replaced in a case's text by the absolute path of the canary file of the test.
 CANARY: Final = "CANARY_PATH"
-ROOT: Final = Path(__file__).resolve().parents[1]
 TIMEOUT_S: Final = 60
 
 

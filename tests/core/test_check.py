@@ -13,8 +13,9 @@ from derivcli.model.plan import make_plan
 from derivcli.model.setup import Mode
 from derivcli.parsing.grammar import parse_expression
 from derivcli.parsing.points import parse_point
+from tests.conftest import FIXTURES
 
-OPS = Path(__file__).parent / "fixtures" / "lab_ops.py"
+OPS = FIXTURES / "lab_ops.py"
 
 
 def check(name: str, against: str, *at: str) -> CheckReport:

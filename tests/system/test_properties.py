@@ -286,7 +286,7 @@ def test_subtracting_a_literal_zero_is_not_division_by_zero() -> None:
 
 @pytest.mark.parametrize("text", ["+(x*y)*z", "+(x-y)+z", "-(+(2x)*(2x))"])
 def test_unary_plus_nesting_survives_node_text(text: str) -> None:
-    # Found by bench/fuzz_parser.py on '-(+(2x)*(2x))': node_text printed '(2*x)*(2*x)', which
+    # Found by fuzz/parsers.py on '-(+(2x)*(2x))': node_text printed '(2*x)*(2*x)', which
     # parsed flat while the original chain was nested through the unary plus.
     tree = parse_expression(text).tree
     assert shape(parse_expression(node_text(tree)).tree) == shape(tree)

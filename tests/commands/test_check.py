@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 
 from derivcli.errors import ExitStatus
-from tests.conftest import Outcome
+from tests.conftest import FIXTURES, Outcome
 
 Run = Callable[..., Outcome]
-OPS = str(Path(__file__).parent / "fixtures" / "lab_ops.py")
+OPS = str(FIXTURES / "lab_ops.py")
 
 
 def test_failing_check_exits_1_with_the_reason(deriv: Run) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
+
 PROBE = """
 import atexit, json, runpy, sys
 def report():
@@ -101,7 +103,7 @@ def test_batch_imports_neither_with_one_worker() -> None:
 
 def _light_modules() -> list[str]:
     """Every module of the layers that must stay light: commands, models, renderers, the pipeline."""
-    root = Path(__file__).resolve().parent.parent / "derivcli"
+    root = ROOT / "derivcli"
     names = ["derivcli.cli", "derivcli.pipeline", "derivcli.completion"]
     for layer in ("commands", "model", "render", "parsing", "worker"):
         folder = root / layer
