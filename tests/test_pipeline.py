@@ -1,16 +1,20 @@
-"""--timeout end to end: inputs that would run SymPy for hours end within their budget."""
+"""The path every command takes: its wiring, its error handling, and --timeout end to end."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import time
+import typing
 from collections.abc import Callable, Iterator
 
 import pytest
 from typer.testing import CliRunner
 
+from derivcli import cli, pipeline
 from derivcli.cli import app
 from derivcli.errors import ExitStatus
+from derivcli.render.view import BaseView
 from derivcli.worker.process import fork_is_safe
 from tests.conftest import FIXTURES, Outcome
 
@@ -23,6 +27,32 @@ HANGS_IN_DIFF = "x*sin(3+exp(exp(exp(3))))"
 #: Differentiates at once, but the exact value of cos(3 + exp(exp(exp(3)))) needs the same pi.
 HANGS_IN_EVALUATION = "sin(x+exp(exp(exp(3))))"
 LAB_OPS = FIXTURES / "lab_ops.py"
+
+
+@pytest.mark.parametrize("command", cli.COMMANDS, ids=lambda module: module.SPEC.name)
+def test_every_command_is_wired_to_a_typed_work_entry_and_a_view(command: object) -> None:
+    # The checklist of the README's Architecture section, checked: the work's entry takes the request
+    # type the view was written for and returns the report type the view presents.
+    route: pipeline.Route = command.ROUTE  # type: ignore[attr-defined]
+    work = importlib.import_module(f"derivcli.work.{route.work}")
+    view = importlib.import_module(f"derivcli.render.{route.view}").View
+    assert issubclass(view, BaseView)
+    request_type, report_type = typing.get_args(view.__orig_bases__[0])  # type: ignore[attr-defined]
+    hints = typing.get_type_hints(work.run)
+    assert hints["request"] is request_type
+    assert hints["return"] is report_type
+    assert view.present is not BaseView.present
+    if route.fallback:
+        assert typing.get_type_hints(work.run_fallback)["request"] is request_type
+        assert view.present_fallback is not BaseView.present_fallback
+    else:
+        assert not hasattr(work, "run_fallback")
+
+
+def test_a_command_name_is_its_module_name() -> None:
+    names = [module.SPEC.name for module in cli.COMMANDS]
+    assert names == ["eval", "partial", "hessian", "jacobian", "batch", "grid", "graph", "check"]
+    assert [module.__name__.rsplit(".", 1)[1] for module in cli.COMMANDS] == names
 
 
 def test_a_hanging_derivative_ends_within_its_budget(deriv: Run) -> None:

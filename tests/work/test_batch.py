@@ -88,16 +88,6 @@ def test_a_repeated_expression_is_parsed_once() -> None:
     )
 
 
-def test_a_line_over_the_limit_is_never_held_whole() -> None:
-    import io
-
-    from derivcli.model.batch import MAX_LINE, LongLine, bounded_lines
-
-    stream = io.StringIO("x\n" + "y" * (3 * MAX_LINE) + "\n" + "z" * MAX_LINE + "\nlast")
-    lines = list(bounded_lines(stream))
-    assert lines == ["x", LongLine(3 * MAX_LINE), "z" * MAX_LINE, "last"]
-
-
 def test_a_long_line_is_answered_and_the_batch_goes_on() -> None:
     from derivcli.model.batch import LongLine
 

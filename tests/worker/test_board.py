@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
-from derivcli.worker import board, process
-
-pytestmark = pytest.mark.skipif(not process.fork_is_safe(), reason="the worker needs fork")
+from derivcli.worker import board
 
 
 def test_step_board_counts_only_budgeted_time() -> None:
@@ -23,3 +19,15 @@ def test_step_board_counts_only_budgeted_time() -> None:
     time.sleep(0.05)
     assert shared.spent(time.monotonic()) == frozen
     assert not shared.budgeted()
+
+
+def test_outside_a_worker_steps_do_nothing_and_events_go_where_pointed() -> None:
+    board.step("anything")  # no board attached: nothing to post to, nothing raised
+    seen: list[object] = []
+    board.events_to(seen.append)
+    try:
+        board.emit(("progress", 1))
+    finally:
+        board.events_to(None)
+    board.emit("dropped")
+    assert seen == [("progress", 1)]
