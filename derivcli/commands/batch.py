@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,6 +10,9 @@ from derivcli.commands.argv import CommandSpec, DerivCommand
 from derivcli.commands.options import file_option
 from derivcli.model.setup import DEFAULT_TIMEOUT
 from derivcli.pipeline import Route, run
+
+if TYPE_CHECKING:
+    from derivcli.model.batch import BatchRequest
 
 ROUTE = Route(work="batch", view="batch", in_worker=False)
 
@@ -47,7 +50,7 @@ def batch_command(
 ) -> None:
     """The ``deriv batch`` command."""
 
-    def request() -> object:
+    def request() -> BatchRequest:
         from derivcli.model.batch import batch_request
 
         return batch_request(source=source, output=output, timeout=timeout, jobs=jobs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,6 +10,9 @@ from derivcli.commands.argv import CommandSpec, DerivCommand
 from derivcli.commands.options import EXIT_STATUS_EPILOG, JsonOption, TimeoutOption
 from derivcli.model.setup import DEFAULT_TIMEOUT
 from derivcli.pipeline import Route, run
+
+if TYPE_CHECKING:
+    from derivcli.model.check import CheckRequest
 
 ROUTE = Route(work="check", view="check")
 
@@ -42,7 +45,7 @@ def check_command(
 ) -> None:
     """The ``deriv check`` command."""
 
-    def request() -> object:
+    def request() -> CheckRequest:
         from derivcli.model.check import check_request
 
         return check_request(function=function, against=against, at=at or (), timeout=timeout)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from derivcli.commands.argv import CommandSpec
 from derivcli.commands.options import (
@@ -21,8 +22,11 @@ from derivcli.commands.options import (
     TimeoutOption,
     WrtOption,
 )
-from derivcli.model.setup import DEFAULT_TIMEOUT, DType, Mode, Setup
+from derivcli.model.setup import DEFAULT_SIMPLIFY_TIMEOUT, DEFAULT_TIMEOUT, DType, Mode, Setup
 from derivcli.pipeline import Route, run
+
+if TYPE_CHECKING:
+    from derivcli.model.eval import EvalRequest
 
 ROUTE = Route(work="eval", view="eval", fallback=True)
 
@@ -43,10 +47,10 @@ def derivatives_command(mode: Mode) -> Callable[..., None]:
         strict: StrictOption = False,
         json_output: JsonOption = False,
         simplify: SimplifyOption = False,
-        simplify_timeout: SimplifyTimeoutOption = 5.0,
+        simplify_timeout: SimplifyTimeoutOption = DEFAULT_SIMPLIFY_TIMEOUT,
         timeout: TimeoutOption = DEFAULT_TIMEOUT,
     ) -> None:
-        def request() -> object:
+        def request() -> EvalRequest:
             from derivcli.model.eval import eval_request
 
             setup = Setup.checked(device=device, dtype=dtype, rtol=rtol, atol=atol, timeout=timeout)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from derivcli.commands.argv import CommandSpec
 from derivcli.commands.options import (
@@ -17,6 +17,9 @@ from derivcli.commands.options import (
 )
 from derivcli.model.setup import DEFAULT_TIMEOUT, DType, Setup
 from derivcli.pipeline import Route, run
+
+if TYPE_CHECKING:
+    from derivcli.model.graph import GraphRequest
 
 ROUTE = Route(work="graph", view="graph")
 
@@ -35,7 +38,7 @@ def graph_command(
 ) -> None:
     """The ``deriv graph`` command."""
 
-    def request() -> object:
+    def request() -> GraphRequest:
         from derivcli.model.graph import graph_request
 
         setup = Setup.checked(device=device, dtype=dtype, timeout=timeout)

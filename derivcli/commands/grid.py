@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -24,6 +24,9 @@ from derivcli.commands.options import (
 )
 from derivcli.model.setup import DEFAULT_NUM, DEFAULT_TIMEOUT, DType, Setup
 from derivcli.pipeline import Route, run
+
+if TYPE_CHECKING:
+    from derivcli.model.grid import GridRequest
 
 ROUTE = Route(work="grid", view="grid")
 
@@ -73,7 +76,7 @@ def grid_command(
 ) -> None:
     """The ``deriv grid`` command."""
 
-    def request() -> object:
+    def request() -> GridRequest:
         from derivcli.model.grid import grid_request
 
         setup = Setup.checked(device=device, dtype=dtype, rtol=rtol, atol=atol, timeout=timeout)

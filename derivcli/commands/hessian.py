@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from derivcli.commands.argv import CommandSpec
 from derivcli.commands.options import (
     AtolOption,
@@ -18,8 +20,11 @@ from derivcli.commands.options import (
     TimeoutOption,
     WrtOption,
 )
-from derivcli.model.setup import DEFAULT_TIMEOUT, DType, Mode, Setup
+from derivcli.model.setup import DEFAULT_SIMPLIFY_TIMEOUT, DEFAULT_TIMEOUT, DType, Mode, Setup
 from derivcli.pipeline import Route, run
+
+if TYPE_CHECKING:
+    from derivcli.model.eval import EvalRequest
 
 ROUTE = Route(work="hessian", view="hessian", fallback=True)
 
@@ -36,12 +41,12 @@ def hessian_command(
     strict: StrictOption = False,
     json_output: JsonOption = False,
     simplify: SimplifyOption = False,
-    simplify_timeout: SimplifyTimeoutOption = 5.0,
+    simplify_timeout: SimplifyTimeoutOption = DEFAULT_SIMPLIFY_TIMEOUT,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """The ``deriv hessian`` command: ``partial``'s work at order 2, every ordered pair."""
 
-    def request() -> object:
+    def request() -> EvalRequest:
         from derivcli.model.eval import eval_request
 
         setup = Setup.checked(device=device, dtype=dtype, rtol=rtol, atol=atol, timeout=timeout)

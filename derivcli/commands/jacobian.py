@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,6 +21,9 @@ from derivcli.commands.options import (
 )
 from derivcli.model.setup import DEFAULT_TIMEOUT, DType, Setup
 from derivcli.pipeline import Route, run
+
+if TYPE_CHECKING:
+    from derivcli.model.jacobian import JacobianRequest
 
 ROUTE = Route(work="jacobian", view="jacobian")
 
@@ -49,7 +52,7 @@ def jacobian_command(
 ) -> None:
     """The ``deriv jacobian`` command."""
 
-    def request() -> object:
+    def request() -> JacobianRequest:
         from derivcli.model.jacobian import jacobian_request
 
         setup = Setup.checked(device=device, dtype=dtype, rtol=rtol, atol=atol, timeout=timeout)

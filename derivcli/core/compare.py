@@ -33,7 +33,6 @@ from derivcli.core.symbolic.findings import analyse_point
 from derivcli.errors import ErrorKind
 from derivcli.model.agreement import errors_between, within
 from derivcli.model.eval import (
-    DEFAULT_SIMPLIFY_TIMEOUT,
     READING_POINTS,
     TRANSLATING,
     AutogradOnly,
@@ -43,7 +42,7 @@ from derivcli.model.eval import (
     Report,
 )
 from derivcli.model.plan import Plan, derivative_key
-from derivcli.model.setup import Setup, Tolerance
+from derivcli.model.setup import DEFAULT_SIMPLIFY_TIMEOUT, Setup, Tolerance
 from derivcli.parsing.points import Assignment
 from derivcli.parsing.tree import ParsedExpression
 from derivcli.worker.board import step

@@ -13,12 +13,9 @@ from typing import Final
 
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.plan import Plan, make_plan, split_names
-from derivcli.model.setup import Mode, Setup
+from derivcli.model.setup import DEFAULT_SIMPLIFY_TIMEOUT, Mode, Setup
 from derivcli.parsing.grammar import parse_expression
 from derivcli.parsing.points import parse_point
-
-#: Default time budget of --simplify, in seconds.
-DEFAULT_SIMPLIFY_TIMEOUT: Final = 5.0
 
 #: The worker steps that autograd alone needs as well (see compare.autograd_only): when one of
 #: them ran out of time, trying autograd alone would only run out again.

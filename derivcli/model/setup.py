@@ -26,6 +26,8 @@ DEFAULT_NUM: Final = 101
 DEFAULT_TIMEOUT: Final = 10.0
 #: Longest budget accepted: a day.
 MAX_TIMEOUT: Final = 86_400.0
+#: Default time budget of --simplify, in seconds.
+DEFAULT_SIMPLIFY_TIMEOUT: Final = 5.0
 
 #: Devices deriv accepts; whether one is available is asked of torch later.
 DEVICE_PATTERN: Final = re.compile(r"cpu|auto|mps|cuda(:\d+)?")

@@ -15,6 +15,7 @@ from derivcli.model.check import FAIL, PASS, CheckReport, CheckRequest
 from derivcli.model.text import point_label
 from derivcli.render.jsondoc import check_document
 from derivcli.render.numbers import format_error
+from derivcli.render.output import speaks_unicode
 from derivcli.render.view import BaseView
 
 
@@ -51,7 +52,7 @@ def check_renderable(report: CheckReport, *, unicode: bool = True) -> Group:
 
 def print_check(report: CheckReport, console: Console) -> None:
     """Print the check report on the given console."""
-    unicode = console.encoding.lower().startswith("utf")
+    unicode = speaks_unicode(console)
     console.print(check_renderable(report, unicode=unicode))
 
 

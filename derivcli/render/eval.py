@@ -18,6 +18,7 @@ from derivcli.model.eval import AutogradOnly, EvalRequest, Report
 from derivcli.model.text import point_label
 from derivcli.render.jsondoc import autograd_only_document, report_document
 from derivcli.render.numbers import format_error, format_float
+from derivcli.render.output import speaks_unicode
 from derivcli.render.view import BaseView, verdict
 
 _MIN_WRAPPED_WIDTH = 16
@@ -195,13 +196,13 @@ def _records(rows: list[list[Text]], headings: tuple[str, ...]) -> list[Text | T
 
 def print_report(report: Report, console: Console) -> None:
     """Print the report on the given console."""
-    unicode = console.encoding.lower().startswith("utf")
+    unicode = speaks_unicode(console)
     console.print(report_renderable(report, unicode=unicode, width=console.width))
 
 
 def print_autograd_only(result: AutogradOnly, console: Console) -> None:
     """Print autograd's answers alone (the symbolic side ran out of time)."""
-    unicode = console.encoding.lower().startswith("utf")
+    unicode = speaks_unicode(console)
     partial = len(result.variables) > 1
     header = Text()
     header.append(f"f({', '.join(result.variables)}) = ", style="bold")

@@ -17,6 +17,7 @@ from derivcli.errors import ExitStatus
 from derivcli.model.graph import GraphNode, GraphReport, GraphRequest, LocalDerivative, TensorState, walk_tree
 from derivcli.model.text import format_number, point_label
 from derivcli.render.jsondoc import graph_document
+from derivcli.render.output import speaks_unicode
 from derivcli.render.view import BaseView
 
 
@@ -116,7 +117,7 @@ def graph_renderable(report: GraphReport, *, unicode: bool = True) -> Group:
 
 def print_graph(report: GraphReport, console: Console) -> None:
     """Print the graph report on the given console."""
-    unicode = console.encoding.lower().startswith("utf")
+    unicode = speaks_unicode(console)
     console.print(graph_renderable(report, unicode=unicode))
 
 

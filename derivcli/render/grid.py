@@ -25,7 +25,7 @@ from derivcli.model.gridplan import GridChunk
 from derivcli.model.text import point_label
 from derivcli.render.jsondoc import grid_document
 from derivcli.render.numbers import format_error, format_float
-from derivcli.render.output import Output
+from derivcli.render.output import Output, speaks_unicode
 from derivcli.render.progress import ProgressBar
 from derivcli.render.view import BaseView, verdict
 
@@ -165,7 +165,7 @@ def _derivative_table(report: GridReport, *, unicode: bool, width: int) -> list[
 
 def print_grid_summary(report: GridReport, console: Console) -> None:
     """Print the grid summary on the given console."""
-    unicode = console.encoding.lower().startswith("utf")
+    unicode = speaks_unicode(console)
     console.print(grid_summary(report, unicode=unicode, width=console.width))
 
 

@@ -17,6 +17,7 @@ from derivcli.render import eval as eval_view
 from derivcli.render.jsondoc import hessian_document
 from derivcli.render.matrices import matrix_table
 from derivcli.render.numbers import format_error
+from derivcli.render.output import speaks_unicode
 from derivcli.render.view import BaseView, verdict
 
 
@@ -40,7 +41,7 @@ def hessian_renderable(hessian: HessianReport, *, unicode: bool = True, width: i
 
 def print_hessian(hessian: HessianReport, console: Console) -> None:
     """Print a Hessian report on the given console."""
-    unicode = console.encoding.lower().startswith("utf")
+    unicode = speaks_unicode(console)
     console.print(hessian_renderable(hessian, unicode=unicode, width=console.width))
 
 

@@ -15,6 +15,7 @@ from derivcli.model.text import point_label
 from derivcli.render.eval import report_renderable
 from derivcli.render.jsondoc import jacobian_document
 from derivcli.render.matrices import matrix_table
+from derivcli.render.output import speaks_unicode
 from derivcli.render.view import BaseView, verdict
 
 
@@ -33,7 +34,7 @@ def jacobian_renderable(report: JacobianReport, *, unicode: bool = True, width: 
 
 def print_jacobian(report: JacobianReport, console: Console) -> None:
     """Print a Jacobian report on the given console."""
-    unicode = console.encoding.lower().startswith("utf")
+    unicode = speaks_unicode(console)
     console.print(jacobian_renderable(report, unicode=unicode, width=console.width))
 
 

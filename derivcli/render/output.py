@@ -32,6 +32,11 @@ def console_on(stream: TextIO) -> Console:
     )
 
 
+def speaks_unicode(console: Console) -> bool:
+    """True when the console's encoding can show ✓, ∂ and box lines (else tables fall back to ASCII)."""
+    return console.encoding.lower().startswith("utf")
+
+
 class Output:
     """One command's outputs: whether stdout takes JSON, and the files it opened (closed by :meth:`close`)."""
 
