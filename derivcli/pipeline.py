@@ -21,8 +21,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import typer
 
@@ -30,8 +29,7 @@ from derivcli.errors import DerivError, ErrorKind, ExitStatus, WorkerBugError, i
 from derivcli.render.messages import error_lines
 
 
-@dataclass(frozen=True, slots=True)
-class Route:
+class Route(NamedTuple):
     """The modules that serve a command: ``derivcli.work.<work>`` and ``derivcli.render.<view>``.
 
     ``fallback``: when the symbolic side runs out of time, the work's

@@ -13,8 +13,7 @@ import math
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from derivcli.errors import DerivError, ErrorKind
 
@@ -73,8 +72,9 @@ class DType(enum.StrEnum):
         return sys.float_info.max if self is DType.float64 else 3.4028234663852886e38
 
 
-@dataclass(frozen=True, slots=True)
-class Tolerance:
+# Tolerance and Setup are NamedTuples, not dataclasses: every start of deriv, --help included, defines
+# them, and a NamedTuple costs a tenth of a dataclass to define. Both are just as immutable.
+class Tolerance(NamedTuple):
     """Agreement holds when ``|autograd - exact| <= atol + rtol * |exact|``."""
 
     rtol: float
@@ -113,8 +113,7 @@ def check_tolerance(value: float | None, *, option: str) -> float | None:
     return value
 
 
-@dataclass(frozen=True, slots=True)
-class Setup:
+class Setup(NamedTuple):
     """Where and how autograd runs, how close counts as agreement, and the time budget.
 
     Build it with :meth:`checked`, which refuses every bad value; ``rtol`` and
