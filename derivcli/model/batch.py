@@ -24,6 +24,8 @@ from derivcli.parsing.tree import ParsedExpression
 KEYS: Final = ("expr", "at", "wrt", "order", "device", "dtype", "id")
 #: Lines longer than this are refused before JSON parsing (an expression is at most 10,000 characters).
 MAX_LINE: Final = 100_000
+#: Deepest nesting of arrays and objects in a line (a list of points is three deep).
+MAX_NESTING: Final = 16
 #: Most worker processes of one deriv batch.
 MAX_JOBS: Final = 64
 #: Parsed expressions a worker keeps for the lines after (a batch often repeats its expressions).
@@ -137,9 +139,21 @@ def _read_line(line: str) -> dict[str, Any]:
             'the line is empty; expected a JSON object such as {"expr": "x**2", "at": {"x": 3}}',
         )
     try:
-        problem = json.loads(line, parse_constant=_refuse_constant)
+        problem = json.loads(line, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except _OutOfRangeError as error:
+        # json reads 1e400 as inf, which strict JSON cannot write back (in "id", say).
+        raise DerivError(
+            ErrorKind.BAD_LINE, f"the number {error} is beyond float64's range; strict JSON cannot hold it"
+        ) from None
     except (ValueError, RecursionError) as error:
         raise DerivError(ErrorKind.BAD_LINE, f"the line is not JSON: {error}") from None
+    depth = _nesting(problem)
+    if depth > MAX_NESTING:
+        # Deep values cannot cross to the worker or back (pickling and writing recurse).
+        raise DerivError(
+            ErrorKind.BAD_LINE,
+            f"the line nests arrays and objects {depth:,} deep; the limit is {MAX_NESTING}",
+        )
     if not isinstance(problem, dict):
         raise DerivError(ErrorKind.BAD_LINE, f"the line is a JSON {type(problem).__name__}, not an object")
     unknown = [key for key in problem if key not in KEYS]
@@ -148,6 +162,34 @@ def _read_line(line: str) -> dict[str, Any]:
     if not isinstance(problem.get("expr"), str):
         raise DerivError(ErrorKind.BAD_LINE, 'the line needs "expr", the expression as a string')
     return problem
+
+
+class _OutOfRangeError(ValueError):
+    """A JSON number too large for a float64 (its text is the message)."""
+
+
+def _finite_float(text: str) -> float:
+    """A JSON number with a fraction or exponent, refused when it is not a finite float64."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise _OutOfRangeError(text if len(text) <= 40 else f"{text[:40]}...")
+    return value
+
+
+def _nesting(value: object) -> int:
+    """How deeply arrays and objects nest in a JSON value (a number or string is 0 deep)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+    return deepest
 
 
 def _too_long(length: int) -> DerivError:

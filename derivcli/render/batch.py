@@ -25,8 +25,9 @@ def stdin_text() -> TextIO:
     raw = getattr(sys.stdin, "buffer", None)
     if raw is None:
         return sys.stdin
-    # Lines end at "\n" only, as for jq and wc -l: a stray "\r" stays inside its line.
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="\n")
+    # Lines end at "\n" only, as for jq and wc -l: a stray "\r" stays inside its line. A byte-order
+    # mark at the start is read past (utf-8-sig), as jq does.
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="\n")
 
 
 def summary_line(summary: BatchSummary) -> str:
@@ -48,7 +49,7 @@ class View(BaseView[BatchRequest, BatchSummary]):
             stream = stdin_text()
         else:
             try:
-                stream = open(request.source, encoding="utf-8", errors="replace", newline="\n")  # noqa: SIM115
+                stream = open(request.source, encoding="utf-8-sig", errors="replace", newline="\n")  # noqa: SIM115
             except OSError as error:
                 raise DerivError(
                     ErrorKind.BAD_FILE, f"cannot read {request.source!r}: {error.strerror}"

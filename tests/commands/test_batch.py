@@ -116,3 +116,42 @@ def test_an_answer_comes_before_the_next_line_is_written() -> None:
     process.stdin.close()
     assert process.wait(timeout=60) == ExitStatus.OK
     assert [answer["points"][0]["derivatives"]["x"]["autograd"] for answer in answers] == [2.0, 4.0, 6.0]
+
+
+def test_a_value_strict_json_cannot_hold_answers_its_line_and_the_batch_goes_on() -> None:
+    # Issue: an id of 1e400 (read as inf) used to stop the whole batch with exit 3.
+    outcome = run_with_input(
+        text='{"expr":"x**2","at":{"x":1},"id":1e400}\n{"expr":"x","at":{"x":1e999}}\n{"expr":"x","at":{"x":1},"id":2}\n'
+    )
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    first, second, third = (json.loads(line) for line in outcome.stdout.splitlines())
+    assert first == {
+        "line": 1,
+        "error": {
+            "kind": "bad-line",
+            "message": "the number 1e400 is beyond float64's range; strict JSON cannot hold it",
+            "column": None,
+        },
+    }
+    assert (
+        second["error"]["message"] == "the number 1e999 is beyond float64's range; strict JSON cannot hold it"
+    )
+    assert (third["id"], third["agree"]) == (2, True)
+    assert outcome.stderr.startswith("deriv batch: 1 ok, 2 errors, 3 lines in ")
+
+
+def test_deeply_nested_values_are_bad_lines_not_bugs() -> None:
+    deep = "[" * 500 + "1" + "]" * 500
+    outcome = run_with_input(
+        text=f'{{"expr":"x","at":{deep}}}\n{{"expr":"x","at":1,"id":{deep}}}\n{{"expr":"x","at":1}}\n'
+    )
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    lines = [json.loads(line) for line in outcome.stdout.splitlines()]
+    assert [line.get("error", {}).get("kind") for line in lines] == ["bad-line", "bad-line", None]
+    assert lines[0]["error"]["message"] == "the line nests arrays and objects 501 deep; the limit is 16"
+
+
+def test_a_byte_order_mark_at_the_start_is_read_past() -> None:
+    result = CliRunner().invoke(app, ["batch"], input=b'\xef\xbb\xbf{"expr": "x**2", "at": 3}\n')
+    assert result.exit_code == ExitStatus.OK
+    assert json.loads(result.stdout)["points"][0]["derivatives"]["x"]["autograd"] == 6.0
