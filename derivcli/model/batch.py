@@ -139,12 +139,7 @@ def _read_line(line: str) -> dict[str, Any]:
             'the line is empty; expected a JSON object such as {"expr": "x**2", "at": {"x": 3}}',
         )
     try:
-        problem = json.loads(line, parse_constant=_refuse_constant, parse_float=_finite_float)
-    except _OutOfRangeError as error:
-        # json reads 1e400 as inf, which strict JSON cannot write back (in "id", say).
-        raise DerivError(
-            ErrorKind.BAD_LINE, f"the number {error} is beyond float64's range; strict JSON cannot hold it"
-        ) from None
+        problem = json.loads(line, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as error:
         raise DerivError(ErrorKind.BAD_LINE, f"the line is not JSON: {error}") from None
     depth = _nesting(problem)
@@ -156,24 +151,17 @@ def _read_line(line: str) -> dict[str, Any]:
         )
     if not isinstance(problem, dict):
         raise DerivError(ErrorKind.BAD_LINE, f"the line is a JSON {type(problem).__name__}, not an object")
+    if "id" in problem and not _finite(problem["id"]):
+        # json reads 1e400 as inf: the answer could not echo it in strict JSON.
+        raise DerivError(
+            ErrorKind.BAD_LINE, '"id" holds a number beyond float64\'s range, which strict JSON cannot hold'
+        )
     unknown = [key for key in problem if key not in KEYS]
     if unknown:
         raise DerivError(ErrorKind.BAD_LINE, f"unknown key {unknown[0]!r}; the keys are {', '.join(KEYS)}")
     if not isinstance(problem.get("expr"), str):
         raise DerivError(ErrorKind.BAD_LINE, 'the line needs "expr", the expression as a string')
     return problem
-
-
-class _OutOfRangeError(ValueError):
-    """A JSON number too large for a float64 (its text is the message)."""
-
-
-def _finite_float(text: str) -> float:
-    """A JSON number with a fraction or exponent, refused when it is not a finite float64."""
-    value = float(text)
-    if not math.isfinite(value):
-        raise _OutOfRangeError(text if len(text) <= 40 else f"{text[:40]}...")
-    return value
 
 
 def _nesting(value: object) -> int:
@@ -190,6 +178,20 @@ def _nesting(value: object) -> int:
             continue
         deepest = max(deepest, depth + 1)
     return deepest
+
+
+def _finite(value: object) -> bool:
+    """False when a JSON value holds a float that is not finite (json reads 1e400 as inf)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return False
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
 def _too_long(length: int) -> DerivError:

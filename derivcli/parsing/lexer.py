@@ -135,6 +135,15 @@ def tokenise(text: str, ascii_text: str, origin: list[int], what: str) -> tuple[
                 emit("*", origin[end])
         elif match.lastgroup == "caret":
             emit("**", origin[start])
+        elif token == "#":
+            # Python would read the rest as a comment: "x**2 # + 1000*x" would silently be x**2.
+            raise DerivError(
+                ErrorKind.NOT_ALLOWED,
+                f"'#' is not allowed in {what}: it would turn the rest into an ignored comment",
+                source=text,
+                column=origin[start] + 1,
+                length=len(ascii_text) - start,
+            )
         else:
             emit(token, origin[start])
     out_origin.append(origin[-1])

@@ -119,25 +119,31 @@ def test_an_answer_comes_before_the_next_line_is_written() -> None:
 
 
 def test_a_value_strict_json_cannot_hold_answers_its_line_and_the_batch_goes_on() -> None:
-    # Issue: an id of 1e400 (read as inf) used to stop the whole batch with exit 3.
+    # An id of 1e400 (read as inf) used to stop the whole batch with exit 3.
     outcome = run_with_input(
-        text='{"expr":"x**2","at":{"x":1},"id":1e400}\n{"expr":"x","at":{"x":1e999}}\n{"expr":"x","at":{"x":1},"id":2}\n'
+        text='{"expr":"x**2","at":{"x":1},"id":1e400}\n'
+        '{"expr":"x","at":{"x":1e999}}\n'
+        '{"expr":"x","at":1,"id":[2,{"a":-1e999}]}\n'
+        '{"expr":"x","at":{"x":1},"id":2}\n'
     )
     assert outcome.exit_code == ExitStatus.BAD_INPUT
-    first, second, third = (json.loads(line) for line in outcome.stdout.splitlines())
+    first, second, third, fourth = (json.loads(line) for line in outcome.stdout.splitlines())
     assert first == {
         "line": 1,
         "error": {
             "kind": "bad-line",
-            "message": "the number 1e400 is beyond float64's range; strict JSON cannot hold it",
+            "message": '"id" holds a number beyond float64\'s range, which strict JSON cannot hold',
             "column": None,
         },
     }
-    assert (
-        second["error"]["message"] == "the number 1e999 is beyond float64's range; strict JSON cannot hold it"
-    )
-    assert (third["id"], third["agree"]) == (2, True)
-    assert outcome.stderr.startswith("deriv batch: 1 ok, 2 errors, 3 lines in ")
+    assert second["error"] == {
+        "kind": "bad-point",
+        "message": "the value of x is not a finite number",
+        "column": None,
+    }
+    assert (third["line"], third["error"]) == (3, first["error"])
+    assert (fourth["id"], fourth["agree"]) == (2, True)
+    assert outcome.stderr.startswith("deriv batch: 1 ok, 3 errors, 4 lines in ")
 
 
 def test_deeply_nested_values_are_bad_lines_not_bugs() -> None:

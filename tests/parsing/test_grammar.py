@@ -88,6 +88,12 @@ def test_calls_keep_their_arguments() -> None:
 # Each refused form: the error kind, the exact one-line message, and the column it points at.
 REFUSED = [
     (
+        "x**2 # + 1000*x",
+        ErrorKind.NOT_ALLOWED,
+        "'#' is not allowed in expression: it would turn the rest into an ignored comment",
+        6,
+    ),
+    (
         "__import__('os').getcwd()",
         ErrorKind.NOT_ALLOWED,
         "attribute access is not allowed: \"__import__('os').getcwd\"",

@@ -126,6 +126,10 @@ CASES: Final[tuple[Case, ...]] = (
     Case("shell-pipe", "x | y", NOT_ALLOWED),
     Case("shell-redirect", f"x > {CANARY}", SYNTAX),
     Case("shell-newline", f"x\ntouch {CANARY}", SYNTAX),
+    # A comment would silently drop the rest of the expression.
+    Case("comment-hides-a-term", "x**2 # + 1000*x", NOT_ALLOWED),
+    Case("comment-hides-code", f"x #\n__import__('os').system('touch {CANARY}')", NOT_ALLOWED),
+    Case("comment-alone", "#", NOT_ALLOWED),
     # Unknown functions and wrong numbers of arguments.
     Case("unknown-foo", "foo(x)", UNKNOWN),
     Case("unknown-system", "system(x)", UNKNOWN),
