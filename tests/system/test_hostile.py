@@ -221,6 +221,20 @@ CASES: Final[tuple[Case, ...]] = (
     Case("computed-x-to-10-to-10", "x**(10**10)", None),
     Case("computed-10-to-400-times-x", "10**400*x", None),
     Case("computed-2-to-99999-times-x", "2**99999*x", None),
+    # Products and sums of big literals: each literal is small enough, their exact product is not.
+    Case("product-of-big-literals", "10**25000*10**25000*x", TOO_LARGE),
+    Case("product-of-big-literals-in-a-sum", "x + 10**25000*10**25000", TOO_LARGE),
+    Case("square-of-a-big-power", "(10**20000)**2*x", TOO_LARGE),
+    Case("quotient-of-big-literals", "10**25000/10**25000*x", None),
+    # Logarithm bases next to 1: SymPy's own evaluation divides by a log that rounds to 0.
+    Case("log-base-next-to-1", "log(x, 1+1e-300)", None),
+    Case("log-of-base-next-to-1", "x*log(2, 1+1e-300)", None),
+    Case("log-base-one", "log(x, 1)", BAD_NUMBER),
+    # Constants SymPy folds to zoo, oo or nan.
+    Case("folds-to-zoo", "x*log(0)", BAD_NUMBER),
+    Case("folds-to-zoo-tan", "x + tan(pi/2)", BAD_NUMBER),
+    Case("folds-to-nan", "x + 0*log(0)", BAD_NUMBER),
+    Case("folds-to-oo", "x**0*atanh(1)", BAD_NUMBER),
     Case("computed-x-plus-1-to-10-to-10", "(x+1)**(10**10)", None),
     # Overly long input.
     Case("too-long-sum", "x+" * 5_000 + "x", TOO_LONG),

@@ -28,6 +28,7 @@ from derivcli.parsing.tree import (
     Product,
     Sum,
     Variable,
+    node_text,
 )
 
 # Exact integers up to MAX_EXACT_BITS (about 30,000 digits) must print; Python's
@@ -118,20 +119,22 @@ def _to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol], text: str) -> sym
         return -_to_sympy(node.operand, symbols, text)
     if isinstance(node, Sum):
         terms = [_to_sympy(term, symbols, text) for _, term in node.terms]
-        return sympy.Add(
+        total = sympy.Add(
             *[-term if negative else term for (negative, _), term in zip(node.terms, terms, strict=True)]
         )
+        return _bounded(total, node, text)
     if isinstance(node, Product):
         factors = [_to_sympy(factor, symbols, text) for _, factor in node.factors]
         for (divide, item), factor in zip(node.factors, factors, strict=True):
             if divide and factor.is_zero:
                 raise DerivError(ErrorKind.BAD_NUMBER, "division by zero", source=text, column=item.column)
-        return sympy.Mul(
+        product = sympy.Mul(
             *[
                 1 / factor if divide else factor
                 for (divide, _), factor in zip(node.factors, factors, strict=True)
             ]
         )
+        return _bounded(product, node, text)
     if isinstance(node, Power):
         base = _to_sympy(node.base, symbols, text)
         exponent = _to_sympy(node.exponent, symbols, text)
@@ -161,6 +164,21 @@ def _to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol], text: str) -> sym
                 column=node.column,
             ) from None
     raise AssertionError(f"unhandled node {node!r}")
+
+
+def _bounded(value: sympy.Expr, node: Sum | Product, text: str) -> sympy.Expr:
+    """Refuse a sum or product whose exact number outgrew the limit (``10**25000*10**25000*x``).
+
+    Each literal and power is checked as it is read; products and sums of
+    them can still multiply digits, so their folded coefficient is checked
+    too (the nodes inside were checked when they were built).
+    """
+    coefficient = value.as_coeff_Mul()[0] if value.is_Mul else value.as_coeff_Add()[0]
+    if coefficient.is_Rational and not coefficient.is_zero:
+        bits = float(max(abs(coefficient.p).bit_length(), coefficient.q.bit_length()))
+        if bits > MAX_EXACT_BITS:
+            raise too_large(node_text(node), bits, source=text, column=node.column)
+    return value
 
 
 def _check_power_size(base: sympy.Expr, exponent: sympy.Expr, node: Power, text: str) -> None:

@@ -17,12 +17,43 @@ from derivcli.core.symbolic.budget import OutOfTimeError, time_budget
 from derivcli.core.symbolic.build import constant
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.setup import DType
+from derivcli.parsing.numbers import MAX_EXACT_BITS
 from derivcli.parsing.points import Assignment, reanchor
 
 #: Substituting into powers with larger integer exponents is done in high precision, not exactly.
 MAX_EXACT_EXPONENT: Final = 10_000
 #: Decimal digits used for high-precision evaluation before rounding to float.
 EVALF_DIGITS: Final = 30
+#: Most working digits tried when cancellation defeats evalf (log(1 + 1e-300) needs over 300).
+MAX_WORKING_DIGITS: Final = 3_840
+
+
+def evalf(value: sympy.Expr, digits: int = EVALF_DIGITS, *, strict: bool = False) -> sympy.Expr:
+    """``value.evalf(digits)``, retried with more working digits where cancellation divides by zero.
+
+    SymPy evaluates log(1 + 10**-300) as log(1) = 0 at 30 digits, and then
+    fails dividing by it; with enough digits the same value is exact to 30.
+    """
+    working = digits
+    while True:
+        try:
+            result = value.evalf(working, strict=strict)
+        except ZeroDivisionError:
+            working *= 2
+            if working > MAX_WORKING_DIGITS:
+                raise DerivError(
+                    ErrorKind.UNSUPPORTED,
+                    f"{_short(value)} cannot be evaluated: its digits cancel beyond"
+                    f" {MAX_WORKING_DIGITS:,} decimal places",
+                ) from None
+            continue
+        return result if working == digits else result.evalf(digits)
+
+
+def _short(value: sympy.Expr) -> str:
+    """A value's text, cut to a readable length for a message."""
+    text = str(value)
+    return text if len(text) <= 60 else f"{text[:60]}..."
 
 
 class ValueStatus(enum.StrEnum):
@@ -56,7 +87,7 @@ def point_value(assignment: Assignment, *, name: str) -> sympy.Expr:
         ) from None
     if value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
         raise assignment.refuse(ErrorKind.BAD_NUMBER, name, "is not a finite number")
-    approx = value.evalf(EVALF_DIGITS)
+    approx = evalf(value)
     real, imaginary = approx.as_real_imag()
     if imaginary != 0 or not real.is_Number:
         raise assignment.refuse(ErrorKind.BAD_POINT, name, "is not a real number")
@@ -71,7 +102,7 @@ def round_to_bits(value: sympy.Expr, bits: int) -> float:
     Rounding once from high precision avoids the double rounding of going
     through float64 on the way to float32.
     """
-    approx = sympy.Float(value.evalf(EVALF_DIGITS), EVALF_DIGITS)
+    approx = sympy.Float(evalf(value), EVALF_DIGITS)
     with mpmath.workprec(bits):
         rounded = +mpmath.mpf(approx._mpf_)
     return float(rounded)
@@ -107,7 +138,18 @@ def evaluate_at(expr: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Expr]) -> E
     except (ValueError, TypeError):
         # max(1, (-2)**0.5): SymPy refuses to order a complex argument.
         return ExactValue(None, math.nan, ValueStatus.NOT_REAL, None)
+    if _too_many_digits(exact):
+        # x**9999 at 1e300 is exact, but its millions of digits are no use to print: keep 30.
+        return _classify(evalf(exact), exact=None)
     return _classify(exact, exact=str(exact))
+
+
+def _too_many_digits(value: sympy.Expr) -> bool:
+    """True when an exact number in ``value`` has more bits than deriv writes out."""
+    return any(
+        max(abs(number.p).bit_length(), number.q.bit_length()) > MAX_EXACT_BITS
+        for number in value.atoms(sympy.Rational)
+    )
 
 
 def _has_huge_power(expr: sympy.Expr) -> bool:
@@ -128,7 +170,7 @@ def numeric_value(value: sympy.Expr) -> sympy.Expr:
     try:
         # strict evaluation may raise precision a long way on a complex value: bound it too.
         with time_budget(1.0):
-            return value.evalf(EVALF_DIGITS, strict=True)
+            return evalf(value, strict=True)
     except sympy.core.evalf.PrecisionExhausted:
         try:
             with time_budget(1.0):
@@ -138,7 +180,7 @@ def numeric_value(value: sympy.Expr) -> sympy.Expr:
             pass
     except OutOfTimeError:
         pass
-    return value.evalf(EVALF_DIGITS)
+    return evalf(value)
 
 
 def real_and_imaginary(value: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr] | None:

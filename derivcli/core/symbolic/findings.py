@@ -10,7 +10,7 @@ import sympy
 
 from derivcli.core.activations import relu, softplus
 from derivcli.core.symbolic.budget import OutOfTimeError, time_budget
-from derivcli.core.symbolic.exact import EVALF_DIGITS, real_and_imaginary
+from derivcli.core.symbolic.exact import evalf, real_and_imaginary
 
 #: Distance from a kink at which one-sided derivatives are read, relative to the point.
 ONE_SIDED_STEP: Final = sympy.Rational(1, 10**40)
@@ -154,7 +154,7 @@ def _inverse_function_edge(sub: sympy.Basic, point: Mapping[sympy.Symbol, sympy.
     if func not in (sympy.asin, sympy.acos, sympy.acosh, sympy.atanh):
         return None
     value = sub.args[0].xreplace(dict(point))
-    approx = value.evalf(EVALF_DIGITS)
+    approx = evalf(value)
     if not approx.is_real:
         return None
     name = func.__name__

@@ -58,3 +58,34 @@ def test_undefined_expressions_are_refused(text: str, message: str, column: int)
         message,
         column,
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "column"),
+    [
+        (
+            "10**25000*10**25000*x",
+            "'10**25000*10**25000*x' is too large to compute exactly"
+            " (about 5e+04 digits; the limit is 30,102)",
+            1,
+        ),
+        (
+            "x + 10**25000*10**25000",
+            "'10**25000*10**25000' is too large to compute exactly (about 5e+04 digits; the limit is 30,102)",
+            5,
+        ),
+    ],
+)
+def test_products_of_big_literals_are_refused(text: str, message: str, column: int) -> None:
+    # Each literal is within the limit; the exact product SymPy folds them into is not.
+    with pytest.raises(DerivError) as caught:
+        build_expression(parse_expression(text))
+    assert (caught.value.kind, caught.value.message, caught.value.column) == (
+        ErrorKind.TOO_LARGE,
+        message,
+        column,
+    )
+
+
+def test_a_quotient_of_big_literals_is_small_again() -> None:
+    assert str(build_expression(parse_expression("10**25000/10**25000*x")).expr) == "x"

@@ -9,7 +9,7 @@ import sympy
 
 from derivcli.core.symbolic.build import SymbolicExpression, differentiate
 from derivcli.core.symbolic.build import build as build_expression
-from derivcli.core.symbolic.exact import ValueStatus, evaluate_at, point_value, round_to_bits, to_dtype
+from derivcli.core.symbolic.exact import ValueStatus, evalf, evaluate_at, point_value, round_to_bits, to_dtype
 from derivcli.errors import DerivError
 from derivcli.parsing.grammar import parse_expression
 from derivcli.parsing.points import parse_point
@@ -92,3 +92,17 @@ def test_to_dtype() -> None:
     assert to_dtype(sympy.Integer(10) ** 39, "float32") == math.inf
     assert to_dtype(sympy.Rational(1, 10**50), "float32") == 0.0
     assert to_dtype(sympy.Rational(1, 10**50), "float64") == 1e-50
+
+
+def test_cancellation_is_retried_with_more_digits() -> None:
+    # log(1 + 10**-300) is 0 at 30 working digits, and SymPy then divides by it.
+    base = 1 + sympy.Rational(1, 10**300)
+    value = evalf(sympy.log(2) / sympy.log(base))
+    assert str(value) == "6.93147180559945309417232121458e+299"
+
+
+def test_an_exact_value_of_millions_of_digits_is_kept_in_30() -> None:
+    x = sympy.Symbol("x")
+    result = evaluate_at(x**9999, {x: sympy.Integer(10) ** 300})
+    assert (result.exact, result.value) == (None, math.inf)
+    assert result.status is ValueStatus.OVERFLOW
