@@ -9,6 +9,8 @@ stay fast.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import errno
 import io
 import os
 import signal
@@ -110,6 +112,12 @@ def main() -> None:
     # Die quietly on a closed pipe (deriv ... | head), as other command-line tools do.
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    # With stdout closed (deriv ... >&-) Python leaves None: writing to it is then a write error like any
+    # other; with stderr closed there is nowhere to say anything.
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream()
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the whole process
     # A message quoting a non-ASCII character must not crash on an ASCII terminal.
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
@@ -130,6 +138,16 @@ def _exit_without_teardown(status: int) -> NoReturn:
     and exit handlers still run.
     """
     for stream in (sys.stdout, sys.stderr):
-        stream.flush()
+        # A failed write was reported already; the exit status says so.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
     atexit._run_exitfuncs()
     os._exit(status)
+
+
+class _ClosedStream(io.TextIOBase):
+    """Standard output when the shell closed it: every write fails as writing to a closed file does."""
+
+    def write(self, text: str) -> int:
+        """Fail: there is nowhere to write."""
+        raise OSError(errno.EBADF, "standard output is closed")

@@ -40,6 +40,7 @@ class ErrorKind(enum.StrEnum):
     USER_CODE = "user-code"
     TIMEOUT = "timeout"
     OUT_OF_MEMORY = "out-of-memory"
+    WRITE_FAILED = "write-failed"
     USAGE = "usage"
     INTERNAL = "internal"
 

@@ -60,23 +60,35 @@ def run(route: Route, build: Callable[[], Any], *, json_output: bool) -> NoRetur
 
 def _execute(route: Route, build: Callable[[], Any], *, json_output: bool) -> ExitStatus:
     """Steps 1 to 4 of the module docstring."""
-    from derivcli.render.output import Output
+    from derivcli.render.output import Output, stdout_failed
 
     request = build()
     view_module = importlib.import_module(f"derivcli.render.{route.view}")
-    with Output(json_output=json_output) as out:
-        view = view_module.View(request, out)
-        if not route.in_worker:
-            work = importlib.import_module(f"derivcli.work.{route.work}")
-            return view.present(work.run(request, view.lines, view.receive))  # type: ignore[no-any-return]
-        try:
-            report = _in_worker(route.work, "run", request, on_event=view.receive)
-        except DerivError as error:
-            if route.fallback and _fallback_may_answer(error):
-                view.present_fallback(_fallback(route, request, error), error)
-                raise _ShownError(error) from None
-            raise
-        return view.present(report)  # type: ignore[no-any-return]
+    try:
+        with Output(json_output=json_output) as out:
+            view = view_module.View(request, out)
+            if not route.in_worker:
+                work = importlib.import_module(f"derivcli.work.{route.work}")
+                status: ExitStatus = view.present(work.run(request, view.lines, view.receive))
+            else:
+                status = view.present(_compute(route, request, view))
+        # A full disk or a closed pipe shows when the output is flushed, if not before.
+        sys.stdout.flush()
+    except OSError as error:
+        # Files named by options report their own failures (as DerivError): this one is stdout's.
+        raise stdout_failed(error) from None
+    return status
+
+
+def _compute(route: Route, request: Any, view: Any) -> Any:
+    """The report from the worker; when the symbolic side ran out of time, autograd's answer alone."""
+    try:
+        return _in_worker(route.work, "run", request, on_event=view.receive)
+    except DerivError as error:
+        if route.fallback and _fallback_may_answer(error):
+            view.present_fallback(_fallback(route, request, error), error)
+            raise _ShownError(error) from None
+        raise
 
 
 def _fallback_may_answer(error: DerivError) -> bool:

@@ -15,6 +15,7 @@ from typing import Any, Final, TextIO
 
 from derivcli.errors import DerivError, ErrorKind, internal_message
 from derivcli.model.eval import EvalRequest, Report
+from derivcli.model.files import check_outputs
 from derivcli.model.plan import make_plan, split_names
 from derivcli.model.setup import DEFAULT_TIMEOUT, DType, Mode, Setup, check_device, check_timeout
 from derivcli.parsing.grammar import parse_expression
@@ -47,6 +48,8 @@ def batch_request(*, source: str, output: str | None, timeout: float, jobs: int 
     check_timeout(timeout)
     if jobs is not None and not 1 <= jobs <= MAX_JOBS:
         raise DerivError(ErrorKind.BAD_OPTION, f"--jobs must be from 1 to {MAX_JOBS}, got {jobs}")
+    if output is not None:
+        check_outputs([("--output", output)], inputs=[("FILE", source)])
     return BatchRequest(source=source, output=output, timeout=timeout, jobs=jobs)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.model.files import check_outputs
 from derivcli.model.plan import Plan, make_plan, split_names
 from derivcli.model.setup import Mode, Setup
 from derivcli.parsing.grammar import parse_expression
@@ -40,6 +41,8 @@ def graph_request(
         )
     if dot == "-" and json_output:
         raise DerivError(ErrorKind.BAD_OPTION, "--dot - and --json both write to stdout: send one to a file")
+    if dot is not None:
+        check_outputs([("--dot", dot)])
     plan = make_plan(
         mode=Mode.PARTIAL, expression=parsed, points=points, wrt=split_names(wrt, option="--wrt")
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.model.files import check_outputs
 from derivcli.model.gridplan import GridPlan, make_grid_plan
 from derivcli.model.plan import split_names
 from derivcli.model.setup import Setup
@@ -81,8 +82,9 @@ def grid_request(
             ErrorKind.BAD_OPTION,
             f"{listed} {'both' if len(taken) == 2 else 'all'} write to stdout: send all but one to a file",
         )
-    if csv is not None and csv == jsonl and csv != "-":
-        raise DerivError(ErrorKind.BAD_OPTION, f"--csv and --jsonl name the same file {csv!r}")
+    check_outputs(
+        [(option, path) for option, path in (("--csv", csv), ("--jsonl", jsonl), ("--plot", plot)) if path]
+    )
     if plot is not None:
         _check_plot(plot, dimensions=len(plan.axes))
     return GridRequest(

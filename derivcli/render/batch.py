@@ -14,7 +14,7 @@ from typing import TextIO
 from derivcli.errors import DerivError, ErrorKind, ExitStatus
 from derivcli.model.batch import BatchRequest, BatchResult, BatchSummary, LongLine, bounded_lines
 from derivcli.render.jsondoc import batch_line
-from derivcli.render.output import Output
+from derivcli.render.output import Output, OutputFile
 from derivcli.render.view import BaseView
 
 
@@ -28,6 +28,15 @@ def stdin_text() -> TextIO:
     # Lines end at "\n" only, as for jq and wc -l: a stray "\r" stays inside its line. A byte-order
     # mark at the start is read past (utf-8-sig), as jq does.
     return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="\n")
+
+
+def _read(lines: Iterator[str | LongLine], source: str) -> Iterator[str | LongLine]:
+    """The input's lines; a failure to read them is deriv's error, naming the input."""
+    try:
+        yield from lines
+    except OSError as error:
+        where = "standard input" if source == "-" else repr(source)
+        raise DerivError(ErrorKind.BAD_FILE, f"reading {where} failed: {error.strerror or error}") from None
 
 
 def summary_line(summary: BatchSummary) -> str:
@@ -55,14 +64,18 @@ class View(BaseView[BatchRequest, BatchSummary]):
                     ErrorKind.BAD_FILE, f"cannot read {request.source!r}: {error.strerror}"
                 ) from None
             out.keep(stream)
-        self.lines: Iterator[str | LongLine] = bounded_lines(stream)
-        self._sink = out.open(request.output or "-", option="--output")
+        self.lines: Iterator[str | LongLine] = _read(bounded_lines(stream), request.source)
+        # Every answer is a whole line: a file that cannot take one more keeps those before it.
+        self._sink = out.open(request.output or "-", option="--output", keep_whole=True)
 
     def receive(self, event: object) -> None:
-        """Write one line's answer and flush it."""
+        """Write one line's answer and flush it (a pipeline sees each answer as soon as it exists)."""
         assert isinstance(event, BatchResult)
         self._sink.write(batch_line(event) + "\n")
-        self._sink.flush()
+        if isinstance(self._sink, OutputFile):
+            self._sink.mark_whole()
+        else:
+            self._sink.flush()
 
     def present(self, report: BatchSummary) -> ExitStatus:
         """The summary on stderr; exit 3 if a line met a bug, 2 if any line was an error, else 0."""

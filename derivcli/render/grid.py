@@ -25,7 +25,7 @@ from derivcli.model.gridplan import GridChunk
 from derivcli.model.text import point_label
 from derivcli.render.jsondoc import grid_document
 from derivcli.render.numbers import format_error, format_float
-from derivcli.render.output import Output, speaks_unicode
+from derivcli.render.output import Output, speaks_unicode, write_failed
 from derivcli.render.progress import ProgressBar
 from derivcli.render.view import BaseView, verdict
 
@@ -212,14 +212,17 @@ class View(BaseView[GridRequest, GridReport]):
         if self._collector is not None and self.request.plot is not None:
             from derivcli.render.plot import write_plot
 
-            write_plot(
-                Path(self.request.plot),
-                self._collector,
-                expression=report.expression,
-                derivatives=report.derivatives,
-                kinks=kink_points(report),
-                dtype=report.dtype,
-            )
+            try:
+                write_plot(
+                    Path(self.request.plot),
+                    self._collector,
+                    expression=report.expression,
+                    derivatives=report.derivatives,
+                    kinks=kink_points(report),
+                    dtype=report.dtype,
+                )
+            except OSError as error:
+                raise write_failed(self.request.plot, error) from None
         if self.out.json:
             self.out.write_json(grid_document(report))
         else:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.render.output import TextSink
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -79,7 +80,7 @@ def _columns(
 class CsvWriter:
     """A sink that writes every grid point as one CSV row (header first)."""
 
-    def __init__(self, stream: TextIO, *, variables: Sequence[str], wrt: Sequence[str]) -> None:
+    def __init__(self, stream: TextSink, *, variables: Sequence[str], wrt: Sequence[str]) -> None:
         self.stream = stream
         self.wrt = tuple(wrt)
         self.rows = 0
@@ -99,7 +100,7 @@ class JsonLinesWriter:
     "symbolic": ..., "abs_error": ...}}}``, keyed like ``deriv eval --json``.
     """
 
-    def __init__(self, stream: TextIO, *, variables: Sequence[str], wrt: Sequence[str]) -> None:
+    def __init__(self, stream: TextSink, *, variables: Sequence[str], wrt: Sequence[str]) -> None:
         self.stream = stream
         self.wrt = tuple(wrt)
         self.rows = 0

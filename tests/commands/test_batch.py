@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from derivcli.cli import app
@@ -161,3 +163,92 @@ def test_a_byte_order_mark_at_the_start_is_read_past() -> None:
     result = CliRunner().invoke(app, ["batch"], input=b'\xef\xbb\xbf{"expr": "x**2", "at": 3}\n')
     assert result.exit_code == ExitStatus.OK
     assert json.loads(result.stdout)["points"][0]["derivatives"]["x"]["autograd"] == 6.0
+
+
+def _deriv_process(
+    args: list[str], *, cwd: Path, stdin: object = None, file_size_limit: int | None = None
+) -> subprocess.CompletedProcess[str]:
+    """deriv in a process of its own, optionally with files capped at ``file_size_limit`` bytes."""
+    import resource
+
+    def limit() -> None:
+        if file_size_limit is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, resource.RLIM_INFINITY))
+
+    return subprocess.run(
+        [sys.executable, "-m", "derivcli", *args],
+        cwd=cwd,
+        stdin=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        preexec_fn=limit,
+    )
+
+
+def test_a_batch_refuses_to_overwrite_its_input(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"expr": "x**2", "at": 1}\n')
+    run = _deriv_process(["batch", "in.jsonl", "--output", "./in.jsonl"], cwd=tmp_path)
+    assert run.returncode == ExitStatus.BAD_INPUT
+    assert run.stderr == (
+        "deriv: error: --output './in.jsonl' is the input file 'in.jsonl':"
+        " writing it would destroy the input\n"
+    )
+    with source.open() as redirected:
+        run = _deriv_process(["batch", "--output", "in.jsonl"], cwd=tmp_path, stdin=redirected)
+    assert run.stderr.startswith("deriv: error: --output 'in.jsonl' is the file standard input reads from")
+    assert source.read_text() == '{"expr": "x**2", "at": 1}\n'
+
+
+def test_a_full_output_keeps_whole_lines_and_says_so(tmp_path: Path) -> None:
+    lines = [f'{{"expr": "sin(x)*x**{power}", "at": 1.5, "id": {power}}}' for power in range(1, 101)]
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n")
+    run = _deriv_process(["batch", "in.jsonl", "--output", "out.jsonl"], cwd=tmp_path, file_size_limit=32_768)
+    assert run.returncode == ExitStatus.BAD_INPUT
+    written = (tmp_path / "out.jsonl").read_text()
+    kept = written.splitlines()
+    assert written.endswith("\n")
+    assert [json.loads(line)["id"] for line in kept] == list(range(1, len(kept) + 1))
+    assert 0 < len(kept) < 100
+    assert run.stderr == (
+        f"deriv: error: writing 'out.jsonl' failed: File too large; it holds the {len(kept)} whole lines"
+        " written before\n"
+    )
+    assert "Traceback" not in run.stderr
+
+
+def test_a_closed_or_full_stdout_is_one_line_and_status_2(tmp_path: Path) -> None:
+    (tmp_path / "in.jsonl").write_text('{"expr": "x", "at": 1}\n')
+    with open(os.devnull, "rb") as nothing:
+        closed = subprocess.run(
+            f"{sys.executable} -m derivcli batch in.jsonl >&-",
+            shell=True,
+            cwd=tmp_path,
+            stdin=nothing,
+            capture_output=False,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert (closed.returncode, closed.stderr) == (
+        2,
+        "deriv: error: writing output failed: standard output is closed\n",
+    )
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full on this system")
+    with open("/dev/full", "w") as full:
+        run = subprocess.run(
+            [sys.executable, "-m", "derivcli", "eval", "x**2", "--at", "1", "--json"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert (run.returncode, run.stderr) == (
+        2,
+        "deriv: error: writing output failed: No space left on device\n",
+    )

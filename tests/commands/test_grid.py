@@ -345,3 +345,49 @@ def test_the_tutorial_plots_are_written(deriv: Run, tmp_path: Path, args: tuple[
     else:
         assert b"<svg" in data[:1000]
     assert len(data) > 20_000
+
+
+def test_a_file_that_cannot_be_finished_is_removed_and_named(tmp_path: Path) -> None:
+    import resource
+    import subprocess
+    import sys
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (65_536, resource.RLIM_INFINITY))
+
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "derivcli",
+            "grid",
+            "sin(x)",
+            "--range",
+            "x=0:1",
+            "--num",
+            "1e5",
+            "--csv",
+            "out.csv",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        preexec_fn=limit,
+    )
+    assert run.returncode == ExitStatus.BAD_INPUT
+    assert (
+        run.stderr == "deriv: error: writing 'out.csv' failed: File too large; the partial file was removed\n"
+    )
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_plot_into_a_missing_folder_is_refused_before_the_grid_runs(deriv: Run, tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "plot.png"
+    outcome = deriv("grid", "x", "--range", "x=0:1", "--num", "1e6", "--plot", str(target), "--json")
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    assert (
+        outcome.json()["error"]["message"]
+        == f"--plot: cannot write {str(target)!r}: No such file or directory"
+    )
