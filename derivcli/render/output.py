@@ -12,7 +12,7 @@ import os
 import stat
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Final, Protocol, TextIO
 
 from derivcli.errors import DerivError, ErrorKind
 
@@ -32,17 +32,37 @@ class TextSink(Protocol):
         ...
 
 
+#: Narrowest COLUMNS honoured: below it not even one record (a heading and a value) fits, so COLUMNS
+#: is ignored, as ls ignores a width it cannot use.
+MIN_COLUMNS: Final = 24
+#: Width off a terminal when COLUMNS does not say: tables are not wrapped at 80 columns in a file.
+FILE_COLUMNS: Final = 200
+
+
 def console_on(stream: TextIO) -> Console:
     """A Rich console on ``stream``: no colour under NO_COLOR, no wrapping at 80 columns off a terminal."""
     from rich.console import Console
 
-    # Off a terminal, a table should not wrap at 80 columns (unless COLUMNS says so).
-    wide = None if stream.isatty() or "COLUMNS" in os.environ else 200
     # NO_COLOR (https://no-color.org): Rich drops colours but keeps bold; drop every escape code.
     plain = bool(os.environ.get("NO_COLOR"))
     return Console(
-        file=stream, width=wide, highlight=False, soft_wrap=False, color_system=None if plain else "auto"
+        file=stream,
+        width=output_width(stream),
+        highlight=False,
+        soft_wrap=False,
+        color_system=None if plain else "auto",
     )
+
+
+def output_width(stream: TextIO) -> int:
+    """COLUMNS where it is a usable width, else the terminal's width, else (off a terminal) 200."""
+    text = os.environ.get("COLUMNS", "").strip()
+    if text.isdigit() and int(text) >= MIN_COLUMNS:
+        return int(text)
+    try:
+        return os.get_terminal_size(stream.fileno()).columns if stream.isatty() else FILE_COLUMNS
+    except (AttributeError, OSError, ValueError):
+        return FILE_COLUMNS
 
 
 def speaks_unicode(console: Console) -> bool:
