@@ -32,15 +32,12 @@ from derivcli.render.messages import error_lines
 class Route(NamedTuple):
     """The modules that serve a command: ``derivcli.work.<work>`` and ``derivcli.render.<view>``.
 
-    ``fallback``: when the symbolic side runs out of time, the work's
-    ``run_fallback`` and the view's ``present_fallback`` show autograd's answer
-    alone. ``in_worker`` is False only for ``deriv batch``, whose work runs
-    here and hands each line to workers of its own.
+    ``in_worker`` is False only for ``deriv batch``, whose work runs here and
+    hands each line to workers of its own.
     """
 
     work: str
     view: str
-    fallback: bool = False
     in_worker: bool = True
 
 
@@ -81,30 +78,13 @@ def _execute(route: Route, build: Callable[[], Any], *, json_output: bool) -> Ex
 
 
 def _compute(route: Route, request: Any, view: Any) -> Any:
-    """The report from the worker; when the symbolic side ran out of time, autograd's answer alone."""
+    """The report from the worker; when time ran out, whatever part of it the view was sent already."""
     try:
         return _in_worker(route.work, "run", request, on_event=view.receive)
     except DerivError as error:
-        if route.fallback and _fallback_may_answer(error):
-            view.present_fallback(_fallback(route, request, error), error)
+        if error.kind is ErrorKind.TIMEOUT and view.present_partial(error):
             raise _ShownError(error) from None
         raise
-
-
-def _fallback_may_answer(error: DerivError) -> bool:
-    """True when the symbolic side ran out of time in a step autograd alone does not need."""
-    from derivcli.model.eval import AUTOGRAD_STEPS
-
-    return error.kind is ErrorKind.TIMEOUT and error.step not in AUTOGRAD_STEPS
-
-
-def _fallback(route: Route, request: Any, error: DerivError) -> Any:
-    """Autograd's answer alone, computed in a fresh worker; the original error if even that fails."""
-    try:
-        return _in_worker(route.work, "run_fallback", request)
-    except DerivError:
-        # Even the points could not be read in time: there is nothing more to show.
-        raise error from None
 
 
 def _in_worker(

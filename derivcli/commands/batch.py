@@ -32,7 +32,7 @@ def batch_command(
         typer.Option(
             "--timeout",
             metavar="SECONDS",
-            help="Time budget of each line's symbolic side; a line that runs out is answered with a "
+            help="Time budget of each line's computation; a line that runs out is answered with a "
             "timeout error and the batch goes on.",
         ),
     ] = DEFAULT_TIMEOUT,

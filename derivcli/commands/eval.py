@@ -28,7 +28,7 @@ from derivcli.pipeline import Route, run
 if TYPE_CHECKING:
     from derivcli.model.eval import EvalRequest
 
-ROUTE = Route(work="eval", view="eval", fallback=True)
+ROUTE = Route(work="eval", view="eval")
 
 
 def derivatives_command(mode: Mode) -> Callable[..., None]:

@@ -26,7 +26,7 @@ from derivcli.pipeline import Route, run
 if TYPE_CHECKING:
     from derivcli.model.eval import EvalRequest
 
-ROUTE = Route(work="hessian", view="hessian", fallback=True)
+ROUTE = Route(work="hessian", view="hessian")
 
 
 def hessian_command(

@@ -76,8 +76,8 @@ TimeoutOption = Annotated[
     typer.Option(
         "--timeout",
         metavar="SECONDS",
-        help="Time budget of the symbolic side (differentiation, exact evaluation); when it runs out, "
-        "deriv names the step and gives autograd's answer alone.",
+        help="Time budget of the whole computation, symbolic and numeric (start-up aside); when it runs "
+        "out, deriv names the step and gives autograd's answer alone if it has it.",
     ),
 ]
 ExpressionArgument = Annotated[str, typer.Argument(metavar="EXPR", help=EXPRESSION_HELP, show_default=False)]

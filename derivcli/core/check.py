@@ -25,8 +25,8 @@ from derivcli.worker.board import step
 
 def check_function(spec: str, plan: Plan) -> CheckReport:
     """Load ``FILE.py:NAME`` and check it against the plan's expression at the plan's points."""
-    # The user's file runs as long as it runs: its code is not deriv's symbolic work.
-    step(f"loading {spec}", budgeted=False)
+    # The user's file runs on the command's budget: a loop at import or in forward ends with it.
+    step(f"loading {spec}")
     loaded = load_function(spec)
     tolerance = DType.float64.tolerance
     step("working out the expected values")
@@ -45,11 +45,11 @@ def check_function(spec: str, plan: Plan) -> CheckReport:
         {name: evaluate_at(derivative, point).value for name, derivative in derivatives.items()}
         for point in exact_points
     ]
-    step(f"running {loaded.name}", budgeted=False)
+    step(f"running {loaded.name}")
     probed = probe(loaded, variables=plan.variables, points=points)
     step("rewriting the derivatives for display")
     shown = {name: str(display_form(derivative)) for name, derivative in derivatives.items()}
-    step("comparing", budgeted=False)
+    step("comparing")
     context = _Context(str(built.expr), shown, points, values, slopes, tolerance)
     return CheckReport(
         function=loaded.name,

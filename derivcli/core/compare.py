@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import sympy
@@ -33,8 +33,6 @@ from derivcli.core.symbolic.findings import analyse_point
 from derivcli.errors import ErrorKind
 from derivcli.model.agreement import errors_between, within
 from derivcli.model.eval import (
-    READING_POINTS,
-    TRANSLATING,
     AutogradOnly,
     AutogradPoint,
     DerivativeEntry,
@@ -58,21 +56,27 @@ class Options:
     fd: bool = False
 
 
-def compare(plan: Plan, options: Options) -> Report:
+def compare(
+    plan: Plan, options: Options, *, on_autograd: Callable[[AutogradOnly], None] | None = None
+) -> Report:
     """Differentiate symbolically and by autograd at every point of the plan."""
     tolerance = options.setup.tolerance
     keys = plan.derivatives or tuple((name,) for name in plan.wrt)
-    built, lower, raw, shown, notes = _symbolic_side(
-        plan.expression, plan.variables, keys, options.simplify, options.simplify_timeout
-    )
+    built = _built(plan.expression, plan.variables)
     symbols = built.symbols
     exact_points, float_points = _points(plan, symbols, options.setup.dtype)
 
+    # Autograd first: it is quick, and when the symbolic work then runs out of time, its answer stands.
     autograd = None
     device = options.setup.device
     if exact_points:
         function, autograd = _autograd(plan, keys, float_points, options)
         device = autograd.device
+        if on_autograd is not None:
+            on_autograd(_autograd_only(plan, options.setup.dtype, keys, float_points, autograd))
+    _, lower, raw, shown, notes = _symbolic_side(
+        plan.expression, plan.variables, keys, options.simplify, options.simplify_timeout
+    )
 
     reports = []
     for index, (point, assignments) in enumerate(zip(exact_points, plan.points, strict=True)):
@@ -141,8 +145,7 @@ def _symbolic_side(
     Cached: a batch that asks about the same expression again pays only for
     the evaluation at its new points. (Callers must not mutate the results.)
     """
-    step("building the SymPy expression")
-    built = build(expression, extra_variables=variables)
+    built = _built(expression, variables)
     symbols = built.symbols
     # For each derivative, the one of an order lower: its kinks and jumps explain this one's points.
     lower: dict[str, sympy.Expr] = {}
@@ -159,11 +162,18 @@ def _symbolic_side(
     return built, lower, raw, shown, notes
 
 
+@functools.lru_cache(maxsize=256)
+def _built(expression: ParsedExpression, variables: tuple[str, ...]) -> SymbolicExpression:
+    """SymPy's expression (cached like the derivatives; it also refuses expressions undefined as a whole)."""
+    step("building the SymPy expression")
+    return build(expression, extra_variables=variables)
+
+
 def _points(
     plan: Plan, symbols: Mapping[str, sympy.Symbol], dtype: str
 ) -> tuple[list[dict[sympy.Symbol, sympy.Expr]], list[dict[str, float]]]:
     """Each point exactly, and rounded once to the dtype (a coordinate it cannot hold is refused)."""
-    step(READING_POINTS)
+    step("reading the points exactly")
     exact_points = [
         {symbols[name]: point_value(assignment, name=name) for name, assignment in point.items()}
         for point in plan.points
@@ -175,18 +185,20 @@ def _points(
     return exact_points, float_points
 
 
-def autograd_only(plan: Plan, options: Options) -> AutogradOnly:
-    """Autograd at every point of the plan, with no symbolic differentiation or exact evaluation."""
-    symbols = {name: sympy.Symbol(name, real=True) for name in plan.variables}
-    _, float_points = _points(plan, symbols, options.setup.dtype)
-    keys = plan.derivatives or tuple((name,) for name in plan.wrt)
-    _, result = _autograd(plan, keys, float_points, options)
+def _autograd_only(
+    plan: Plan,
+    dtype: str,
+    keys: tuple[tuple[str, ...], ...],
+    float_points: Sequence[Mapping[str, float]],
+    result: AutogradValues,
+) -> AutogradOnly:
+    """Autograd's answers alone, to show if the symbolic side runs out of time."""
     return AutogradOnly(
         input=plan.expression.text,
         variables=plan.variables,
         wrt=plan.wrt,
         device=result.device,
-        dtype=options.setup.dtype,
+        dtype=dtype,
         order=plan.order,
         points=tuple(
             AutogradPoint(
@@ -210,9 +222,9 @@ def _autograd(
 ) -> tuple[TorchFunction, AutogradValues]:
     """The expression translated to torch, and autograd's values and derivatives at every point."""
     # Constant parts are folded exactly, in SymPy: that is symbolic work on the budget.
-    step(TRANSLATING)
+    step("translating the expression to torch")
     function = compile_tree(plan.expression)
-    step("running autograd", budgeted=False)
+    step("running autograd")
     result = autograd_at_points(
         function,
         variables=plan.variables,

@@ -83,8 +83,8 @@ def run_grid(
     ]
     function = compile_tree(plan.expression)
     derivatives = {name: compile_expression(derivative) for name, derivative in raw.items()}
-    # The grid itself is numeric work: it may take as long as it needs.
-    step("evaluating the grid", budgeted=False)
+    # The grid runs on the same budget as the symbolic work: --timeout bounds the whole command.
+    step("evaluating the grid")
     stats = evaluate_grid(
         function=function,
         derivatives=derivatives,
@@ -182,5 +182,5 @@ def _shown(raw: Mapping[str, sympy.Expr]) -> dict[str, str]:
     """Each derivative as displayed (rewriting is symbolic work, on the budget)."""
     step("rewriting the derivatives for display")
     shown = {name: str(display_form(derivative)) for name, derivative in raw.items()}
-    step("summarising", budgeted=False)
+    step("summarising")
     return shown

@@ -9,19 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
 
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.plan import Plan, make_plan, split_names
 from derivcli.model.setup import DEFAULT_SIMPLIFY_TIMEOUT, Mode, Setup
 from derivcli.parsing.grammar import parse_expression
 from derivcli.parsing.points import parse_point
-
-#: The worker steps that autograd alone needs as well (see compare.autograd_only): when one of
-#: them ran out of time, trying autograd alone would only run out again.
-READING_POINTS: Final = "reading the points exactly"
-TRANSLATING: Final = "translating the expression to torch"
-AUTOGRAD_STEPS: Final = frozenset({READING_POINTS, TRANSLATING})
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +82,7 @@ class AutogradPoint:
 
 @dataclass(frozen=True, slots=True)
 class AutogradOnly:
-    """What autograd alone says, for when the symbolic side ran out of its budget."""
+    """What autograd alone says: shown when the symbolic side then runs out of the time budget."""
 
     input: str
     variables: tuple[str, ...]

@@ -18,7 +18,7 @@ from derivcli.model.eval import AutogradOnly, EvalRequest, Report
 from derivcli.model.text import point_label
 from derivcli.render.jsondoc import autograd_only_document, report_document
 from derivcli.render.numbers import format_error, format_float
-from derivcli.render.output import speaks_unicode
+from derivcli.render.output import Output, speaks_unicode
 from derivcli.render.view import BaseView, verdict
 
 _MIN_WRAPPED_WIDTH = 16
@@ -201,7 +201,7 @@ def print_report(report: Report, console: Console) -> None:
 
 
 def print_autograd_only(result: AutogradOnly, console: Console) -> None:
-    """Print autograd's answers alone (the symbolic side ran out of time)."""
+    """Print autograd's answers alone (the symbolic side ran out of time after them)."""
     unicode = speaks_unicode(console)
     partial = len(result.variables) > 1
     header = Text()
@@ -223,7 +223,29 @@ def print_autograd_only(result: AutogradOnly, console: Console) -> None:
     console.print(Group(header, table))
 
 
-class View(BaseView[EvalRequest, Report]):
+class AutogradFirst:
+    """A view whose work sends autograd's answers before the symbolic side's: on a timeout, shown alone."""
+
+    autograd: AutogradOnly | None = None
+    out: Output
+
+    def receive(self, event: object) -> None:
+        """Keep autograd's answers, which come before the symbolic side's."""
+        if isinstance(event, AutogradOnly):
+            self.autograd = event
+
+    def present_partial(self, error: DerivError) -> bool:
+        """Print autograd's answers alone when the symbolic side ran out of time after them."""
+        if self.autograd is None:
+            return False
+        if self.out.json:
+            self.out.write_json(autograd_only_document(self.autograd, error))
+        else:
+            print_autograd_only(self.autograd, self.out.console())
+        return True
+
+
+class View(AutogradFirst, BaseView[EvalRequest, Report]):
     """``deriv eval`` and ``partial``: a row per point and derivative, or the JSON document."""
 
     def present(self, report: Report) -> ExitStatus:
@@ -233,10 +255,3 @@ class View(BaseView[EvalRequest, Report]):
         else:
             print_report(report, self.out.console())
         return verdict(report.all_agree, strict=self.request.strict)
-
-    def present_fallback(self, partial: AutogradOnly, error: DerivError) -> None:
-        """Print autograd's answers alone, the symbolic side having run out of time."""
-        if self.out.json:
-            self.out.write_json(autograd_only_document(partial, error))
-        else:
-            print_autograd_only(partial, self.out.console())

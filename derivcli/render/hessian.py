@@ -9,8 +9,8 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from derivcli.errors import DerivError, ExitStatus
-from derivcli.model.eval import AutogradOnly, EvalRequest
+from derivcli.errors import ExitStatus
+from derivcli.model.eval import EvalRequest
 from derivcli.model.hessian import HessianReport
 from derivcli.model.text import point_label
 from derivcli.render import eval as eval_view
@@ -45,7 +45,7 @@ def print_hessian(hessian: HessianReport, console: Console) -> None:
     console.print(hessian_renderable(hessian, unicode=unicode, width=console.width))
 
 
-class View(BaseView[EvalRequest, HessianReport]):
+class View(eval_view.AutogradFirst, BaseView[EvalRequest, HessianReport]):
     """``deriv hessian``: the matrices and the entries, or the JSON document."""
 
     def present(self, report: HessianReport) -> ExitStatus:
@@ -55,7 +55,3 @@ class View(BaseView[EvalRequest, HessianReport]):
         else:
             print_hessian(report, self.out.console())
         return verdict(report.all_agree, strict=self.request.strict)
-
-    def present_fallback(self, partial: AutogradOnly, error: DerivError) -> None:
-        """Print autograd's answers alone, as ``deriv partial`` does."""
-        eval_view.View(self.request, self.out).present_fallback(partial, error)

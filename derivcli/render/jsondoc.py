@@ -102,7 +102,7 @@ def error_document(error: DerivError) -> dict[str, Any]:
 
 
 def autograd_only_document(result: AutogradOnly, error: DerivError) -> dict[str, Any]:
-    """The --json document of eval and partial when the symbolic side ran out of time."""
+    """The --json document of eval and partial when the symbolic side ran out of time after autograd."""
     return {
         **error_document(error),
         "input": result.input,

@@ -9,7 +9,7 @@ renders a table or one JSON document and returns the exit status.
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from derivcli.errors import DerivError, ExitStatus
 from derivcli.render.output import Output
@@ -32,9 +32,9 @@ class BaseView(Generic[RequestT, ReportT]):
         """Render the report as a table or JSON; return the exit status."""
         raise NotImplementedError
 
-    def present_fallback(self, partial: Any, error: DerivError) -> None:
-        """Render what is known when the symbolic side ran out of time (only views that offer it)."""
-        raise NotImplementedError
+    def present_partial(self, error: DerivError) -> bool:
+        """When time ran out: render what the work sent before (if anything); True if something was shown."""
+        return False
 
 
 def verdict(agree: bool, *, strict: bool) -> ExitStatus:

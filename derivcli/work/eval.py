@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from derivcli.core.compare import Options, autograd_only, compare
-from derivcli.model.eval import AutogradOnly, EvalRequest, Report
+from derivcli.core.compare import Options, compare
+from derivcli.model.eval import EvalRequest, Report
+from derivcli.worker.board import emit
 
 
 def run(request: EvalRequest) -> Report:
-    """Differentiate symbolically and by autograd, and compare them at each point."""
-    return compare(request.plan, _options(request))
+    """Differentiate symbolically and by autograd, and compare them at each point.
 
-
-def run_fallback(request: EvalRequest) -> AutogradOnly:
-    """Autograd's answers alone, for when the symbolic side ran out of its time budget."""
-    return autograd_only(request.plan, _options(request))
+    Autograd's answers go back first, as an event: if the symbolic side then
+    runs out of time, the command still shows them.
+    """
+    return compare(request.plan, _options(request), on_autograd=emit)
 
 
 def _options(request: EvalRequest) -> Options:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from derivcli.core.matrices import hessian_matrices
-from derivcli.model.eval import AutogradOnly, EvalRequest
+from derivcli.model.eval import EvalRequest
 from derivcli.model.hessian import HessianReport
 from derivcli.work import eval as evaluate
 
@@ -12,8 +12,3 @@ def run(request: EvalRequest) -> HessianReport:
     """The core report of every ordered pair of variables, arranged as a matrix per point."""
     report = evaluate.run(request)
     return HessianReport(report=report, matrices=hessian_matrices(report))
-
-
-def run_fallback(request: EvalRequest) -> AutogradOnly:
-    """Autograd's answers alone, for when the symbolic side ran out of its time budget."""
-    return evaluate.run_fallback(request)

@@ -33,7 +33,7 @@ class Limits:
 def out_of_time(limits: Limits, step_name: str) -> DerivError:
     return DerivError(
         ErrorKind.TIMEOUT,
-        f"the symbolic side ran out of its {limits.seconds:g} s time budget while {step_name}"
+        f"the computation ran out of its {limits.seconds:g} s time budget while {step_name}"
         " (raise the budget with --timeout)",
         step=step_name,
     )

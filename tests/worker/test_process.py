@@ -78,7 +78,7 @@ def test_a_budgeted_step_past_the_budget_is_stopped_and_named(pool: Worker) -> N
     assert caught.value.kind is ErrorKind.TIMEOUT
     assert caught.value.step == "differentiating"
     assert caught.value.message == (
-        "the symbolic side ran out of its 0.5 s time budget while differentiating"
+        "the computation ran out of its 0.5 s time budget while differentiating"
         " (raise the budget with --timeout)"
     )
 
