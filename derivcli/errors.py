@@ -41,6 +41,7 @@ class ErrorKind(enum.StrEnum):
     TIMEOUT = "timeout"
     OUT_OF_MEMORY = "out-of-memory"
     WRITE_FAILED = "write-failed"
+    KILLED = "killed"
     USAGE = "usage"
     INTERNAL = "internal"
 

@@ -26,7 +26,7 @@ from derivcli.worker.board import step
 def check_function(spec: str, plan: Plan) -> CheckReport:
     """Load ``FILE.py:NAME`` and check it against the plan's expression at the plan's points."""
     # The user's file runs on the command's budget: a loop at import or in forward ends with it.
-    step(f"loading {spec}")
+    step(f"loading {spec}", user_code=True)
     loaded = load_function(spec)
     tolerance = DType.float64.tolerance
     step("working out the expected values")
@@ -45,7 +45,7 @@ def check_function(spec: str, plan: Plan) -> CheckReport:
         {name: evaluate_at(derivative, point).value for name, derivative in derivatives.items()}
         for point in exact_points
     ]
-    step(f"running {loaded.name}")
+    step(f"running {loaded.name}", user_code=True)
     probed = probe(loaded, variables=plan.variables, points=points)
     step("rewriting the derivatives for display")
     shown = {name: str(display_form(derivative)) for name, derivative in derivatives.items()}

@@ -20,10 +20,11 @@ class StepBoard:
     Writing a step is a few stores into memory, not a message: ``deriv batch``
     posts a dozen steps per line. Layout: the seconds spent in budgeted steps
     already finished, the monotonic time the current budgeted step began (0
-    when the current step is not budgeted), then the step's name.
+    when the current step is not budgeted), whether the step runs the user's
+    code (``deriv check``), then the step's name.
     """
 
-    _HEADER: Final = struct.Struct("=ddI")
+    _HEADER: Final = struct.Struct("=dd?I")
     _SIZE: Final = 4096
 
     def __init__(self) -> None:
@@ -33,19 +34,23 @@ class StepBoard:
         """Start a new call: nothing spent, no budgeted step running."""
         self.post("starting", budgeted=False, spent=0.0)
 
-    def post(self, name: str, *, budgeted: bool, spent: float | None = None) -> None:
+    def post(self, name: str, *, budgeted: bool, spent: float | None = None, user_code: bool = False) -> None:
         """Record that step ``name`` starts now."""
         now = time.monotonic()
         if spent is None:
             spent = self.spent(now)
         encoded = name.encode("utf-8", "replace")[: self._SIZE - self._HEADER.size]
         self._memory[self._HEADER.size : self._HEADER.size + len(encoded)] = encoded
-        self._HEADER.pack_into(self._memory, 0, spent, now if budgeted else 0.0, len(encoded))
+        self._HEADER.pack_into(self._memory, 0, spent, now if budgeted else 0.0, user_code, len(encoded))
 
     def spent(self, now: float) -> float:
         """Seconds spent in budgeted steps so far, the running one included."""
-        finished, began, _ = self._HEADER.unpack_from(self._memory, 0)
+        finished, began, _, _ = self._HEADER.unpack_from(self._memory, 0)
         return float(finished + (now - began if began else 0.0))
+
+    def user_code(self) -> bool:
+        """True while the step runs the user's code."""
+        return bool(self._HEADER.unpack_from(self._memory, 0)[2])
 
     def budgeted(self) -> bool:
         """True while a budgeted step runs."""
@@ -53,7 +58,7 @@ class StepBoard:
 
     def name(self) -> str:
         """The current step's name."""
-        length = self._HEADER.unpack_from(self._memory, 0)[2]
+        length = self._HEADER.unpack_from(self._memory, 0)[3]
         start = self._HEADER.size
         return self._memory[start : start + length].decode("utf-8", "replace")
 
@@ -73,11 +78,11 @@ _board: StepBoard | None = None
 _on_step: Callable[[bool], None] | None = None
 
 
-def step(name: str, *, budgeted: bool = True) -> None:
+def step(name: str, *, budgeted: bool = True, user_code: bool = False) -> None:
     """Say which step of the work starts now (a no-op outside a worker)."""
     if _board is not None:
         was_budgeted = _board.budgeted()
-        _board.post(name, budgeted=budgeted)
+        _board.post(name, budgeted=budgeted, user_code=user_code)
         if _on_step is not None and was_budgeted != budgeted:
             _on_step(budgeted)
 

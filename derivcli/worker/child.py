@@ -30,6 +30,11 @@ def serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRetu
     # Ctrl-C reaches the whole process group: the parent handles it and kills this process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
+    # Stdout is the command's, for its table or JSON: anything the work prints (a print() in a deriv
+    # check file, a library's chatter) goes to stderr instead.
+    with contextlib.suppress(OSError):
+        sys.stdout.flush()
+        os.dup2(2, 1)
     torch = sys.modules.get("torch")
     if torch is not None:
         # The parent may have run OpenMP work; GNU OpenMP's pool does not survive fork.
@@ -73,7 +78,10 @@ def serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRetu
         except RecursionError:
             reply = ("error", DerivError(ErrorKind.TOO_DEEP, f"too deeply nested for {board.name()}"))
         except BaseException as error:  # noqa: BLE001 - every failure must reach the parent
-            reply = ("bug", f"{type(error).__name__}: {error}", traceback.format_exc())
+            if _allocation_failed(error):
+                reply = ("memory", board.name())
+            else:
+                reply = ("bug", f"{type(error).__name__}: {error}", traceback.format_exc())
         # The clock stops with the work: the parent may collect this reply much later.
         steps.step("done", budgeted=False)
         with contextlib.suppress(Exception):
@@ -87,6 +95,14 @@ def serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRetu
             _send_or_exit(replies, ("memory", board.name()))
         except Exception as error:  # noqa: BLE001 - an unpicklable value is a bug to report, not to hang on
             _send_or_exit(replies, ("bug", f"cannot send the result: {type(error).__name__}: {error}", ""))
+
+
+def _allocation_failed(error: BaseException) -> bool:  # pragma: no cover - child process
+    """True for torch's way of running out of memory: a RuntimeError from its allocator, not MemoryError."""
+    if type(error).__name__ == "OutOfMemoryError":
+        return True
+    text = str(error)
+    return isinstance(error, RuntimeError) and ("can't allocate memory" in text or "out of memory" in text)
 
 
 def _send_or_exit(replies: Connection, message: tuple[Any, ...]) -> None:  # pragma: no cover - child

@@ -62,6 +62,7 @@ class Worker:
         self._requests: Connection | None = None
         self._replies: Connection | None = None
         self._board = StepBoard()
+        self._oom_kills: int | None = None
 
     def run(
         self,
@@ -97,6 +98,7 @@ class Worker:
         message = (function, args, kwargs, limits, events)
         requests, _ = self._start()
         self._board.reset()
+        self._oom_kills = oom_kills()
         try:
             requests.send(message)
         except OSError:
@@ -131,6 +133,10 @@ class Worker:
         pid = self._pid
         self._pid = self._requests = self._replies = None
         if pid is not None:
+            # The worker leads a process group of its own: processes it started (a deriv check file may
+            # fork) end with it.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
             if wait:
@@ -169,6 +175,7 @@ class Worker:
         if pid == 0:  # pragma: no cover - runs in the child; covered through the parent's calls
             # The child must never return into the parent's code, whatever happens in it.
             try:
+                os.setpgid(0, 0)
                 request_write.close()
                 reply_read.close()
                 serve(request_read, reply_write, self._board)
@@ -242,21 +249,70 @@ class Worker:
         signalled = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
         if signalled == signal.SIGXCPU:
             return out_of_time(limits, step_name)
-        if signalled == signal.SIGKILL:
-            # deriv's own kills never get here: this one came from outside, most often the OOM killer.
+        how = _how_it_ended(status, signalled)
+        if self._board.user_code():
+            # sys.exit is caught as an exception; os._exit, a crash or a signal in the user's code end here.
             return DerivError(
-                ErrorKind.OUT_OF_MEMORY,
-                f"the worker process was killed while {step_name} (most likely out of memory)",
+                ErrorKind.USER_CODE,
+                f"the worker process ended ({how}) while {step_name}: the user's code ended it",
                 step=step_name,
             )
-        how = (
-            f"signal {signalled}" if signalled is not None else f"status {os.waitstatus_to_exitcode(status)}"
+        if signalled == signal.SIGKILL:
+            # deriv's own kills never get here. The kernel's count says whether its out-of-memory killer
+            # sent this one; where it keeps none, both senders are possible.
+            now, before = oom_kills(), self._oom_kills
+            if now is not None and before is not None and now > before:
+                return DerivError(
+                    ErrorKind.OUT_OF_MEMORY,
+                    f"the kernel's out-of-memory killer ended the worker process while {step_name}",
+                    step=step_name,
+                )
+            sender = "another program" if now is not None else "another program or the out-of-memory killer"
+            return DerivError(
+                ErrorKind.KILLED,
+                f"the worker process was killed ({how}, sent by {sender}) while {step_name}",
+                step=step_name,
+            )
+        if signalled in _CRASHES or signalled is None:
+            return WorkerBugError(f"the worker process ended ({how}) while {step_name}", "")
+        return DerivError(
+            ErrorKind.KILLED,
+            f"the worker process was killed ({how}, sent by another program) while {step_name}",
+            step=step_name,
         )
-        return WorkerBugError(f"the worker process ended ({how}) while {step_name}", "")
 
     def _kill(self) -> None:
         """Stop the worker now and reap it."""
         self.close(wait=True)
+
+
+#: Signals with which a process crashes on its own (a bug), as opposed to being sent one.
+_CRASHES: Final = frozenset({signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT})
+#: Where the kernel counts the processes its out-of-memory killer ended in this cgroup (cgroup v2).
+_MEMORY_EVENTS: Final = "/sys/fs/cgroup/memory.events"
+
+
+def oom_kills() -> int | None:
+    """Processes of this cgroup the out-of-memory killer ended (None where the kernel keeps no count)."""
+    try:
+        with open(_MEMORY_EVENTS, encoding="ascii") as events:
+            for line in events:
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def _how_it_ended(status: int, signalled: int | None) -> str:
+    """``signal 9 (SIGKILL)`` or ``status 3``."""
+    if signalled is None:
+        return f"status {os.waitstatus_to_exitcode(status)}"
+    try:
+        return f"signal {signalled} ({signal.Signals(signalled).name})"
+    except ValueError:
+        return f"signal {signalled}"
 
 
 _default: Worker | None = None

@@ -391,3 +391,15 @@ def test_a_plot_into_a_missing_folder_is_refused_before_the_grid_runs(deriv: Run
         outcome.json()["error"]["message"]
         == f"--plot: cannot write {str(target)!r}: No such file or directory"
     )
+
+
+def test_an_allocation_torch_cannot_make_is_out_of_memory(deriv: Run) -> None:
+    # torch reports a failed allocation as a RuntimeError, not MemoryError: it used to read as a bug.
+    outcome = deriv("grid", "x", "--range", "x=0:1", "--num", "1e9", "--chunk-size", "1e9", "--json")
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    error = outcome.json()["error"]
+    assert (error["kind"], error["step"]) == ("out-of-memory", "evaluating the grid")
+    assert (
+        error["message"]
+        == "the worker process ran out of its memory budget of 8 GiB while evaluating the grid"
+    )

@@ -177,20 +177,50 @@ def test_a_worker_killed_while_idle_is_replaced(pool: Worker) -> None:
     assert second != first
 
 
-def test_a_worker_killed_from_outside_is_most_likely_out_of_memory(pool: Worker) -> None:
+def test_a_worker_killed_from_outside_is_killed_not_out_of_memory(
+    pool: Worker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The kernel counts its out-of-memory kills (cgroup v2): no new one, so another program sent it.
+    monkeypatch.setattr(process, "oom_kills", lambda: 4)
+    with pytest.raises(DerivError) as caught:
+        pool.run(_die_by, signal.SIGKILL, limits=Limits())
+    assert (caught.value.kind, caught.value.message, caught.value.step) == (
+        ErrorKind.KILLED,
+        f"the worker process was killed (signal {int(signal.SIGKILL)} (SIGKILL), sent by another program)"
+        " while crashing",
+        "crashing",
+    )
+    assert pool.run(_pid, limits=Limits()) != os.getpid()
+
+
+def test_a_sigkill_the_kernel_counted_is_out_of_memory(pool: Worker, monkeypatch: pytest.MonkeyPatch) -> None:
+    counts = iter([4, 5])
+    monkeypatch.setattr(process, "oom_kills", lambda: next(counts))
     with pytest.raises(DerivError) as caught:
         pool.run(_die_by, signal.SIGKILL, limits=Limits())
     assert (caught.value.kind, caught.value.message) == (
         ErrorKind.OUT_OF_MEMORY,
-        "the worker process was killed while crashing (most likely out of memory)",
+        "the kernel's out-of-memory killer ended the worker process while crashing",
     )
-    assert pool.run(_pid, limits=Limits()) != os.getpid()
+
+
+def test_without_the_kernels_count_both_senders_are_named(
+    pool: Worker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(process, "oom_kills", lambda: None)
+    with pytest.raises(DerivError) as caught:
+        pool.run(_die_by, signal.SIGTERM, limits=Limits())
+    assert caught.value.kind is ErrorKind.KILLED
+    assert "(SIGTERM), sent by another program)" in caught.value.message
 
 
 def test_a_crashed_worker_is_a_bug_with_its_signal(pool: Worker) -> None:
     with pytest.raises(WorkerBugError) as caught:
         pool.run(_die_by, signal.SIGSEGV, limits=Limits())
-    assert str(caught.value) == f"the worker process ended (signal {int(signal.SIGSEGV)}) while crashing"
+    assert (
+        str(caught.value)
+        == f"the worker process ended (signal {int(signal.SIGSEGV)} (SIGSEGV)) while crashing"
+    )
 
 
 def test_a_finite_cpu_limit_of_the_environment_is_respected() -> None:

@@ -232,6 +232,11 @@ def _user_call(
         return action()
     except passthrough:
         raise
+    except SystemExit as exit_request:
+        raise DerivError(ErrorKind.USER_CODE, f"{what} called sys.exit({exit_request.code!r})") from None
+    except KeyboardInterrupt:
+        # Ctrl-C never reaches the worker (the command handles it): the user's code raised this itself.
+        raise DerivError(ErrorKind.USER_CODE, f"{what} raised KeyboardInterrupt") from None
     except Exception as error:  # noqa: BLE001 - any exception of the user's code is reported, not raised
         where = ""
         user_file = path.resolve()
