@@ -194,8 +194,9 @@ HUNDRED = [f"x{index}" for index in range(100)]
             "running autograd",
         ),
         (("eval", "sin(E**E**E**E)*x", "--at", "1"), "translating the expression to torch"),
+        (("grid", "x", "--range", "x=0:1", "--num", "1e12"), "evaluating the grid"),
     ],
-    ids=["order-10-partials", "hessian-of-100-variables", "sine-of-a-tower"],
+    ids=["order-10-partials", "hessian-of-100-variables", "sine-of-a-tower", "grid-of-10-to-12-points"],
 )
 def test_the_budget_bounds_autograd_too(deriv: Run, args: tuple[str, ...], step: str) -> None:
     # These ran 54 s to hours under small budgets: autograd and its fallback each had budgets of their own.

@@ -7,7 +7,6 @@ here prints.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from derivcli.model.setup import DEFAULT_SIMPLIFY_TIMEOUT, Setup, Tolerance
 from derivcli.parsing.points import Assignment
 from derivcli.parsing.tree import ParsedExpression
 from derivcli.worker.board import step
+from derivcli.worker.cache import sized_cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +132,7 @@ def compare(
     )
 
 
-@functools.lru_cache(maxsize=256)
+@sized_cache(lambda expression, *_: len(expression.text))
 def _symbolic_side(
     expression: ParsedExpression,
     variables: tuple[str, ...],
@@ -162,7 +162,7 @@ def _symbolic_side(
     return built, lower, raw, shown, notes
 
 
-@functools.lru_cache(maxsize=256)
+@sized_cache(lambda expression, *_: len(expression.text))
 def _built(expression: ParsedExpression, variables: tuple[str, ...]) -> SymbolicExpression:
     """SymPy's expression (cached like the derivatives; it also refuses expressions undefined as a whole)."""
     step("building the SymPy expression")

@@ -29,8 +29,6 @@ MAX_LINE: Final = 100_000
 MAX_NESTING: Final = 16
 #: Most worker processes of one deriv batch.
 MAX_JOBS: Final = 64
-#: Parsed expressions a worker keeps for the lines after (a batch often repeats its expressions).
-MAX_CACHED_EXPRESSIONS: Final = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,8 +216,7 @@ def line_request(
     expression = parsed.get(text)
     if expression is None:
         expression = parse_expression(text)
-        if len(parsed) < MAX_CACHED_EXPRESSIONS:
-            parsed[text] = expression
+        parsed[text] = expression
     device = check_device(_string(problem, "device", "cpu"))
     dtype = DType.named(_string(problem, "dtype", "float64"), option='"dtype"')
     order = problem.get("order", 1)

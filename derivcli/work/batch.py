@@ -35,6 +35,7 @@ from derivcli.model.batch import (
 from derivcli.model.eval import Report
 from derivcli.model.setup import DEFAULT_TIMEOUT
 from derivcli.parsing.tree import ParsedExpression
+from derivcli.worker.cache import SizedCache
 from derivcli.worker.limits import Limits
 from derivcli.worker.process import Worker, fork_is_safe
 from derivcli.worker.process import run as run_in_worker
@@ -198,7 +199,7 @@ def _read_all(
 
 
 #: Parsed expressions of the batch, by text (in the worker, which serves the whole batch).
-_PARSED: dict[str, ParsedExpression] = {}
+_PARSED: SizedCache[str, ParsedExpression] = SizedCache(len)
 
 
 def solve_line(problem: Mapping[str, Any], timeout: float) -> Report:

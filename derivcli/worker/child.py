@@ -45,11 +45,13 @@ def serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRetu
         resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
 
     def limit_cpu(budgeted: bool) -> None:
-        # A backstop for the parent's clock: the kernel stops a budgeted step that overruns by far.
+        # A backstop for the parent's clock: the kernel stops a budgeted step that overruns by far. CPU
+        # time counts every thread (torch runs one per core), so the budget is granted per core.
         soft = cpu_hard  # RLIM_INFINITY, or the most the environment (ulimit -t) allows
         if budgeted and limits.seconds != math.inf:
             used = resource.getrusage(resource.RUSAGE_SELF)
-            wanted = int(used.ru_utime + used.ru_stime + limits.seconds) + CPU_GRACE_SECONDS
+            cores = os.cpu_count() or 1
+            wanted = int(used.ru_utime + used.ru_stime + limits.seconds * cores) + CPU_GRACE_SECONDS
             soft = wanted if cpu_hard == resource.RLIM_INFINITY else min(wanted, cpu_hard)
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_CPU, (soft, cpu_hard))

@@ -6,7 +6,6 @@ what was written; constant subexpressions are folded exactly, then rounded once.
 
 from __future__ import annotations
 
-import functools
 import operator
 from collections.abc import Callable, Mapping
 from typing import Any, Final
@@ -35,6 +34,7 @@ from derivcli.parsing.tree import (
     Variable,
     has_variable,
 )
+from derivcli.worker.cache import sized_cache
 
 #: Called with each parse-tree node (or partial chain, e.g. the ``a + b`` of ``a + b + c``)
 #: and the tensor computed for it, as the expression is evaluated.
@@ -80,7 +80,7 @@ def compile_tree(parsed: ParsedExpression, *, observe: Observer | None = None) -
     return _compile_tree(parsed, observe=observe)
 
 
-@functools.lru_cache(maxsize=256)
+@sized_cache(lambda parsed: len(parsed.text))
 def _compile_tree_cached(parsed: ParsedExpression) -> TorchFunction:
     return _compile_tree(parsed, observe=None)
 
