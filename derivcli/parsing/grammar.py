@@ -12,6 +12,7 @@ import ast
 import difflib
 import keyword
 import sys
+import warnings
 from collections.abc import Mapping
 from typing import Final
 
@@ -157,7 +158,11 @@ def _parse_ast(text: str, code: str, origin: list[int], what: str) -> ast.Expres
     previous_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(previous_limit, _PARSER_RECURSION_LIMIT))
     try:
-        return ast.parse(code, mode="eval")
+        # Python warns about text it will refuse anyway ("invalid escape sequence" in a string):
+        # the one message deriv prints is its own refusal.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(code, mode="eval")
     except SyntaxError as error:
         raise _syntax_error(text, code, origin, error, what) from None
     except (RecursionError, MemoryError):

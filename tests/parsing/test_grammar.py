@@ -260,3 +260,14 @@ def test_more_than_the_limit_of_distinct_variables_is_refused() -> None:
         ErrorKind.TOO_LARGE,
         "expression has 101 distinct variables; the limit is 100",
     )
+
+
+def test_refusals_come_without_pythons_warnings() -> None:
+    # ast.parse warns about an invalid escape in a string (a SyntaxWarning from Python 3.12 on), which
+    # would be a second message on stderr before deriv's refusal.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        error = refusal('"\\{"')
+    assert (error.kind, error.message) == (ErrorKind.NOT_ALLOWED, "strings are not allowed")

@@ -238,3 +238,17 @@ def test_a_finite_cpu_limit_of_the_environment_is_respected() -> None:
     )
     assert (completed.returncode, completed.stderr) == (0, "")
     assert json.loads(completed.stdout)["points"][0]["derivatives"]["x"]["autograd"] == 6.0
+
+
+def _stop_itself() -> None:
+    board.step("being stopped")
+    os.kill(os.getpid(), signal.SIGSTOP)
+
+
+def test_a_stopped_worker_still_spends_its_budget(pool: Worker) -> None:
+    # SIGSTOP freezes the worker's CPU clock, not the command's: the budget runs out all the same.
+    began = time.monotonic()
+    with pytest.raises(DerivError) as caught:
+        pool.run(_stop_itself, limits=Limits(seconds=0.5))
+    assert (caught.value.kind, caught.value.step) == (ErrorKind.TIMEOUT, "being stopped")
+    assert time.monotonic() - began < 5
