@@ -89,6 +89,11 @@ HOSTILE = str(FIXTURES / "hostile_ops.py")
             "deriv: error: the computation ran out of its 1 s time budget while running Loops"
             " (raise the budget with --timeout)",
         ),
+        (
+            "Crashes",
+            "deriv: error: the worker process ended (signal 11 (SIGSEGV)) while running Crashes:"
+            " the user's code ended it",
+        ),
     ],
 )
 def test_the_users_code_is_contained(deriv: Run, name: str, message: str) -> None:
@@ -147,3 +152,12 @@ def _alive(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"
+
+
+def test_a_file_whose_import_never_ends_keeps_to_the_budget(deriv: Run) -> None:
+    began = time.monotonic()
+    target = FIXTURES / "loops_at_import.py"
+    outcome = deriv("check", f"{target}:F", "--against", "x**2", "--at", "x=2", "--timeout", "1", "--json")
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    assert outcome.json()["error"]["step"] == f"loading {target}:F"
+    assert time.monotonic() - began < 6

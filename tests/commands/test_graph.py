@@ -77,3 +77,15 @@ def test_refusals(deriv: Run) -> None:
         error = json.loads(outcome.stdout)["error"]
         assert error["kind"] == kind
         assert message in error["message"]
+
+
+def test_dot_that_cannot_be_written_is_one_line(deriv: Run) -> None:
+    import os
+
+    import pytest
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full on this system")
+    outcome = deriv("graph", "x**2", "--at", "1", "--dot", "/dev/full")
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    assert outcome.stderr == "deriv: error: writing '/dev/full' failed: No space left on device\n"
