@@ -40,6 +40,7 @@ from derivcli.model.eval import (
 )
 from derivcli.model.plan import Plan, derivative_key
 from derivcli.model.setup import DEFAULT_SIMPLIFY_TIMEOUT, Setup, Tolerance
+from derivcli.model.text import point_label
 from derivcli.parsing.points import Assignment
 from derivcli.parsing.tree import ParsedExpression
 from derivcli.worker.board import step
@@ -82,7 +83,7 @@ def compare(
     for index, (point, assignments) in enumerate(zip(exact_points, plan.points, strict=True)):
         assert autograd is not None
         # Named from the text as typed: printing SymPy numbers costs more than this whole step often does.
-        typed = ", ".join(f"{name}={assignment.text}" for name, assignment in assignments.items())
+        typed = point_label({name: assignment.text for name, assignment in assignments.items()})
         step(f"evaluating exactly at point {index + 1} ({typed})")
         value = evaluate_at(built.expr, point)
         point_notes = underflow_notes(point, float_points[index], assignments, options.setup.dtype)
