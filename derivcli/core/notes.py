@@ -178,3 +178,17 @@ def rounding_note(
             f" where the exact derivative is {format_number(at_rounded.value)}"
         )
     return f"{dtype} rounding: autograd ran at {shifted}"
+
+
+def atol_only_note(autograd: float, exact: float, rel_error: float, tolerance: Tolerance) -> str:
+    """Why a value that agrees by the absolute tolerance may still have no correct digit."""
+    digits = (
+        "not one digit is correct"
+        if rel_error >= 0.5
+        else f"about {max(0, math.floor(-math.log10(rel_error)))} digits are correct"
+    )
+    return (
+        f"agrees only through atol ({tolerance.atol:g}): autograd {format_number(autograd)} against"
+        f" {format_number(exact)} is a relative error of {rel_error:.3g}, above rtol ({tolerance.rtol:g});"
+        f" {digits}"
+    )

@@ -85,3 +85,25 @@ def test_astronomically_large_value_note_is_quick() -> None:
 )
 def test_notes(text: str, at: str, dtype: str, note: str) -> None:
     assert report(text, at, dtype=dtype).points[0].derivatives["x"].note == note
+
+
+def test_agreeing_only_through_atol_is_noted() -> None:
+    # tanh'(20) = 1.7e-17 and autograd gives 0: within atol, a relative error of 100%.
+    entry = report("tanh(x)", "x=20").points[0].derivatives["x"]
+    assert entry.agree
+    assert entry.note == (
+        "agrees only through atol (1e-12): autograd 0 against 1.6993417021166355e-17 is a relative"
+        " error of 1, above rtol (1e-09); not one digit is correct"
+    )
+    # 1 - cos(x) cancels at 1e-6: four digits survive.
+    entry = report("x - sin(x)", "x=1e-6").points[0].derivatives["x"]
+    assert entry.agree
+    assert entry.note is not None
+    assert entry.note.endswith(
+        "is a relative error of 8.89e-05, above rtol (1e-09); about 4 digits are correct"
+    )
+
+
+def test_agreement_within_rtol_has_no_such_note() -> None:
+    entry = report("exp(-x)", "x=30").points[0].derivatives["x"]
+    assert (entry.agree, entry.note) == (True, None)
