@@ -17,6 +17,7 @@ from derivcli.core.notes import (
     atol_only_note,
     fd_sides,
     finding_note,
+    first_overflow,
     non_finite_autograd_note,
     rounding_note,
     status_note,
@@ -102,6 +103,7 @@ def compare(
                 tolerance=tolerance,
                 dtype=options.setup.dtype,
                 point_notes=point_notes,
+                parsed=plan.expression,
                 fd=finite_difference(function, point=at, key=key) if options.fd else None,
             )
             for key in keys
@@ -290,6 +292,7 @@ def _entry(
     tolerance: Tolerance,
     dtype: str,
     point_notes: Sequence[str],
+    parsed: ParsedExpression,
     fd: FiniteDifference | None = None,
 ) -> DerivativeEntry:
     """Compare one derivative at one point and explain any special circumstance."""
@@ -307,7 +310,8 @@ def _entry(
         if rounding is not None:
             notes.append(rounding)
     if not agree and not notes and math.isfinite(exact.value) and not math.isfinite(autograd):
-        notes.append(non_finite_autograd_note(autograd, exact, expr, dtype))
+        overflow = first_overflow(parsed, {symbol.name: symbol for symbol in point}, point, dtype)
+        notes.append(non_finite_autograd_note(autograd, exact, expr, dtype, overflow=overflow))
     elif not agree and not notes and math.isfinite(autograd) != math.isfinite(exact.value):
         notes.append("one side is not finite")
     if (

@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mpmath
 import sympy
 
-from derivcli.core.symbolic.exact import ExactValue, ValueStatus, evaluate_at, rational_of_float
+from derivcli.core.symbolic.budget import OutOfTimeError, time_budget
+from derivcli.core.symbolic.build import node_expression
+from derivcli.core.symbolic.exact import EVALF_DIGITS, ExactValue, ValueStatus, evaluate_at, rational_of_float
 from derivcli.core.symbolic.findings import Finding
+from derivcli.errors import DerivError
 from derivcli.model.agreement import within
 from derivcli.model.setup import DType, Tolerance
 from derivcli.model.text import format_number
 from derivcli.parsing.points import Assignment
+from derivcli.parsing.tree import Call, Negate, Node, ParsedExpression, Power, Product, Sum, node_text
 
 if TYPE_CHECKING:
     from derivcli.core.numeric.finite_difference import FiniteDifference
@@ -119,11 +124,19 @@ def finding_note(
     return f"{call} has a vertical tangent {where}: the derivative is infinite"
 
 
-def non_finite_autograd_note(autograd: float, exact: ExactValue, expr: sympy.Expr, dtype: str) -> str:
+def non_finite_autograd_note(
+    autograd: float, exact: ExactValue, expr: sympy.Expr, dtype: str, *, overflow: Overflow | None = None
+) -> str:
     """Why autograd is inf or nan where the exact derivative is a finite number."""
     largest = _largest_finite(dtype)
     if math.isinf(autograd) and abs(exact.value) > largest:
         return f"autograd overflows {dtype}: the exact value {format_number(exact.value)} is beyond its range"
+    if overflow is not None:
+        # log(1 + exp(x)) at 800: exp(x) is inf in float64, and its backward step meets inf/inf.
+        return (
+            f"autograd gives {format_number(autograd)}: {overflow.text} overflows {dtype} here (its exact"
+            f" value is about {overflow.value}), and the steps after it meet inf"
+        )
     if math.isinf(autograd):
         return f"autograd gives {format_number(autograd)}: an intermediate value overflowed {dtype}"
     return (
@@ -192,3 +205,63 @@ def atol_only_note(autograd: float, exact: float, rel_error: float, tolerance: T
         f" {format_number(exact)} is a relative error of {rel_error:.3g}, above rtol ({tolerance.rtol:g});"
         f" {digits}"
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Overflow:
+    """The first subexpression, as written, whose exact value at the point is beyond the dtype's range."""
+
+    text: str
+    value: str
+
+
+def first_overflow(
+    parsed: ParsedExpression,
+    symbols: Mapping[str, sympy.Symbol],
+    point: Mapping[sympy.Symbol, sympy.Expr],
+    dtype: str,
+) -> Overflow | None:
+    """The innermost subexpression of the expression as written that overflows the dtype at the point.
+
+    Only asked where autograd is not finite but the exact derivative is, so
+    the cost (a 30-digit value per node, under a time budget) is rare.
+    """
+    largest = _largest_finite(dtype)
+    try:
+        with time_budget(1.0):
+            for node in _post_order(parsed.tree):
+                value = node_expression(node, symbols).xreplace(dict(point)).evalf(EVALF_DIGITS)
+                if value.is_real and value.is_finite and abs(value) > largest:
+                    return Overflow(text=node_text(node), value=_scientific(value))
+    except (OutOfTimeError, ArithmeticError, TypeError, ValueError, DerivError):
+        return None
+    return None
+
+
+def _post_order(node: Node) -> list[Node]:
+    """The tree's nodes, each after the nodes inside it."""
+    ordered: list[Node] = []
+    stack: list[tuple[Node, bool]] = [(node, False)]
+    while stack:
+        current, expanded = stack.pop()
+        if expanded:
+            ordered.append(current)
+            continue
+        stack.append((current, True))
+        stack.extend((child, False) for child in reversed(_children(current)))
+    return ordered
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    """The nodes directly inside ``node``."""
+    if isinstance(node, Negate):
+        return (node.operand,)
+    if isinstance(node, Sum):
+        return tuple(term for _, term in node.terms)
+    if isinstance(node, Product):
+        return tuple(factor for _, factor in node.factors)
+    if isinstance(node, Power):
+        return (node.base, node.exponent)
+    if isinstance(node, Call):
+        return node.args
+    return ()

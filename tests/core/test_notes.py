@@ -107,3 +107,23 @@ def test_agreeing_only_through_atol_is_noted() -> None:
 def test_agreement_within_rtol_has_no_such_note() -> None:
     entry = report("exp(-x)", "x=30").points[0].derivatives["x"]
     assert (entry.agree, entry.note) == (True, None)
+
+
+def test_an_overflow_behind_a_nan_is_named() -> None:
+    # This note used to blame SymPy's form; exp(x) is what overflows, and inf/inf follows in backward.
+    entry = report("log(1+exp(x))", "x=800").points[0].derivatives["x"]
+    assert entry.note == (
+        "autograd gives nan: exp(x) overflows float64 here (its exact value is about 2.73e+347),"
+        " and the steps after it meet inf"
+    )
+    entry = report("log(1+exp(x))", "x=100", dtype="float32").points[0].derivatives["x"]
+    assert entry.note is not None
+    assert entry.note.startswith(
+        "autograd gives nan: exp(x) overflows float32 here (its exact value is about 2.69e+43)"
+    )
+
+
+def test_a_nan_without_overflow_keeps_its_explanation() -> None:
+    entry = report("sqrt(x)**2", "x=-4").points[0].derivatives["x"]
+    assert entry.note is not None
+    assert entry.note.startswith("autograd gives nan: a step of the expression as written is undefined")
