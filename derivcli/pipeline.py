@@ -80,28 +80,26 @@ def _execute(route: Route, build: Callable[[], Any], *, json_output: bool) -> Ex
 def _compute(route: Route, request: Any, view: Any) -> Any:
     """The report from the worker; when time ran out, whatever part of it the view was sent already."""
     try:
-        return _in_worker(route.work, "run", request, on_event=view.receive)
+        return _in_worker(route.work, request, on_event=view.receive)
     except DerivError as error:
         if error.kind is ErrorKind.TIMEOUT and view.present_partial(error):
             raise _ShownError(error) from None
         raise
 
 
-def _in_worker(
-    work: str, function: str, request: Any, *, on_event: Callable[[Any], None] | None = None
-) -> Any:
-    """Call ``derivcli.work.<work>.<function>(request)`` in the worker, under the request's limits."""
+def _in_worker(work: str, request: Any, *, on_event: Callable[[Any], None] | None = None) -> Any:
+    """Call ``derivcli.work.<work>.run(request)`` in the worker, under the request's limits."""
     from derivcli.worker.limits import Limits
     from derivcli.worker.process import run as run_in_worker
 
     setup = request.setup
     limits = Limits.for_device(setup.timeout, setup.device)
-    return run_in_worker(call_work, work, function, request, limits=limits, on_event=on_event)
+    return run_in_worker(call_work, work, request, limits=limits, on_event=on_event)
 
 
-def call_work(work: str, function: str, request: Any) -> Any:
+def call_work(work: str, request: Any) -> Any:
     """Import the work module and call its entry (runs in the worker, where SymPy and torch are loaded)."""
-    return getattr(importlib.import_module(f"derivcli.work.{work}"), function)(request)
+    return importlib.import_module(f"derivcli.work.{work}").run(request)
 
 
 def _guarded(action: Callable[[], ExitStatus], *, json_output: bool) -> ExitStatus:
@@ -130,9 +128,9 @@ def _guarded(action: Callable[[], ExitStatus], *, json_output: bool) -> ExitStat
 def _fail(error: DerivError, *, json_output: bool) -> ExitStatus:
     """Report a DerivError: message (and caret) on stderr, JSON on stdout under --json."""
     if json_output:
-        from derivcli.render.jsondoc import dumps, error_document
+        from derivcli.render.jsondoc import error_document, print_json
 
-        sys.stdout.write(dumps(error_document(error)) + "\n")
+        print_json(error_document(error))
     for line in error_lines(error):
         typer.echo(line, err=True)
     return ExitStatus.BAD_INPUT
@@ -147,9 +145,9 @@ def _internal_error(error: Exception, *, json_output: bool) -> ExitStatus:
         raise error
     message = internal_message(error)
     if json_output:
-        from derivcli.render.jsondoc import dumps, error_document
+        from derivcli.render.jsondoc import error_document, print_json
 
-        sys.stdout.write(dumps(error_document(DerivError(ErrorKind.INTERNAL, message))) + "\n")
+        print_json(error_document(DerivError(ErrorKind.INTERNAL, message)))
     typer.echo(
         f"deriv: {message} (a bug in deriv; rerun with DERIV_DEBUG=1 for details and please report it)",
         err=True,

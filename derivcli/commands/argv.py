@@ -6,7 +6,6 @@ like every other error.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any, Final, NamedTuple
 
@@ -84,10 +83,9 @@ class ExpressionCommand(DerivCommand):
         except TyperException as error:
             error_text = error.format_message()
             if wants_json:
-                from derivcli.render.jsondoc import dumps, error_document
+                from derivcli.render.jsondoc import error_document, print_json
 
-                usage = DerivError(ErrorKind.USAGE, error_text)
-                sys.stdout.write(dumps(error_document(usage)) + "\n")
+                print_json(error_document(DerivError(ErrorKind.USAGE, error_text)))
             # One line, as every other error: the message (a hostile option can be thousands of
             # characters long, so it is cut) and where to read more.
             if len(error_text) > MAX_USAGE_MESSAGE:

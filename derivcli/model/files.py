@@ -56,7 +56,12 @@ def _check_writable(option: str, path: str) -> None:
         reason = errno.EACCES
     else:
         return
-    raise DerivError(ErrorKind.BAD_OPTION, f"{option}: cannot write {path!r}: {os.strerror(reason)}")
+    raise cannot_write(option, path, os.strerror(reason))
+
+
+def cannot_write(option: str, path: str, reason: str) -> DerivError:
+    """The error of a file option whose path cannot be opened for writing."""
+    return DerivError(ErrorKind.BAD_OPTION, f"{option}: cannot write {path!r}: {reason}")
 
 
 def _identity(path: str) -> object | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -126,6 +127,11 @@ def autograd_only_document(result: AutogradOnly, error: DerivError) -> dict[str,
 def dumps(document: Mapping[str, Any]) -> str:
     """Serialise strictly: a stray non-finite float is a bug, so it raises."""
     return json.dumps(document, indent=2, ensure_ascii=True, allow_nan=False)
+
+
+def print_json(document: Mapping[str, Any]) -> None:
+    """Print one strict JSON document on stdout."""
+    sys.stdout.write(dumps(document) + "\n")
 
 
 def _grid_point_document(point: GridPoint | None) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Protocol, TextIO
 
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.model.files import cannot_write
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -86,9 +87,7 @@ class OutputFile:
         try:
             self._stream: TextIO = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
         except OSError as error:
-            raise DerivError(
-                ErrorKind.BAD_OPTION, f"{option}: cannot write {path!r}: {error.strerror}"
-            ) from None
+            raise cannot_write(option, path, str(error.strerror)) from None
         self._regular = stat.S_ISREG(os.fstat(self._stream.fileno()).st_mode)
         self._whole = 0
         self._fate: str | None = None
@@ -145,9 +144,7 @@ class OutputFile:
 
     def _failed(self, error: OSError) -> DerivError:
         """The error of a failed write, after removing or cutting back the file."""
-        reason = error.strerror or str(error)
-        fate = self.abandon()
-        return DerivError(ErrorKind.WRITE_FAILED, f"writing {self.path!r} failed: {reason}{fate}")
+        return _write_error(self.path, error, self.abandon())
 
 
 def write_failed(path: str, error: OSError) -> DerivError:
@@ -157,7 +154,12 @@ def write_failed(path: str, error: OSError) -> DerivError:
         if stat.S_ISREG(os.stat(path).st_mode):
             os.remove(path)
             removed = "; the partial file was removed"
-    return DerivError(ErrorKind.WRITE_FAILED, f"writing {path!r} failed: {error.strerror or error}{removed}")
+    return _write_error(path, error, removed)
+
+
+def _write_error(path: str, error: OSError, fate: str) -> DerivError:
+    """``writing 'f.csv' failed: No space left on device``, then what became of the file."""
+    return DerivError(ErrorKind.WRITE_FAILED, f"writing {path!r} failed: {error.strerror or error}{fate}")
 
 
 def stdout_failed(error: OSError) -> DerivError:
@@ -191,9 +193,9 @@ class Output:
 
     def write_json(self, document: Mapping[str, Any]) -> None:
         """Print one strict JSON document on stdout."""
-        from derivcli.render.jsondoc import dumps
+        from derivcli.render.jsondoc import print_json
 
-        sys.stdout.write(dumps(document) + "\n")
+        print_json(document)
 
     def console(self, *, messages: bool = False) -> Console:
         """A console on stdout, or on stderr for ``messages`` (a summary while stdout carries data)."""
