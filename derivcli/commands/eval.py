@@ -9,6 +9,7 @@ from derivcli.commands.argv import CommandSpec
 from derivcli.commands.options import (
     AtolOption,
     AtOption,
+    BitsOption,
     DeviceOption,
     DTypeOption,
     ExpressionArgument,
@@ -40,6 +41,7 @@ def derivatives_command(mode: Mode) -> Callable[..., None]:
         wrt: WrtOption = None,
         order: OrderOption = 1,
         fd: FdOption = False,
+        bits: BitsOption = False,
         device: DeviceOption = "cpu",
         dtype: DTypeOption = DType.float64,
         rtol: RtolOption = None,
@@ -65,6 +67,7 @@ def derivatives_command(mode: Mode) -> Callable[..., None]:
                 simplify=simplify,
                 simplify_timeout=simplify_timeout,
                 strict=strict,
+                bits=bits,
             )
 
         run(ROUTE, request, json_output=json_output)

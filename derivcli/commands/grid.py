@@ -10,6 +10,7 @@ import typer
 from derivcli.commands.argv import CommandSpec
 from derivcli.commands.options import (
     AtolOption,
+    BitsOption,
     DeviceOption,
     DTypeOption,
     ExpressionArgument,
@@ -42,6 +43,7 @@ def grid_command(
     atol: AtolOption = None,
     strict: StrictOption = False,
     json_output: JsonOption = False,
+    bits: BitsOption = False,
     csv: Annotated[
         str | None, file_option("--csv", "Write every point to FILE as CSV ('-': stdout).")
     ] = None,
@@ -94,6 +96,7 @@ def grid_command(
             plot=plot,
             strict=strict,
             progress=sys.stderr.isatty(),
+            bits=bits,
         )
 
     run(ROUTE, request, json_output=json_output)

@@ -99,6 +99,15 @@ FdOption = Annotated[
         "(first and second derivatives).",
     ),
 ]
+BitsOption = Annotated[
+    bool,
+    typer.Option(
+        "--bits",
+        help="Measure floating-point error in bits (autograd and the symbolic derivative in the dtype, "
+        "against the exact value rounded once), name the operation that loses them, and list "
+        "rewrites that lose fewer.",
+    ),
+]
 
 
 RangeOption = Annotated[

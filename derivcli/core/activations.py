@@ -1,4 +1,4 @@
-"""SymPy functions for the neural-network activations deriv knows: sigmoid, relu, softplus.
+"""SymPy functions for the neural-network activations deriv knows: sigmoid, relu, softplus, logsigmoid.
 
 Each is a named function (so derivatives read ``sigmoid(x)*(1 - sigmoid(x))``
 rather than a page of exponentials) with its exact derivative and a rewrite to
@@ -101,4 +101,37 @@ class softplus(Function):  # noqa: N801
         return self.args[0].is_extended_real
 
     def _eval_is_positive(self) -> bool | None:
+        return True if self.args[0].is_extended_real else None
+
+
+class logsigmoid(Function):  # noqa: N801
+    """The log of the logistic function, ``-softplus(-x)``."""
+
+    @classmethod
+    def eval(cls, arg: sympy.Expr) -> sympy.Expr | None:
+        """Evaluate at 0 exactly (-log 2); stay symbolic elsewhere."""
+        if arg.is_zero:
+            return -log(2)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        """d/dx logsigmoid(x) = sigmoid(-x)."""
+        return sigmoid(-self.args[0])
+
+    def _eval_rewrite_as_log(self, arg: sympy.Expr, **hints: Any) -> sympy.Expr:
+        return -log(1 + exp(-arg))
+
+    def _eval_evalf(self, prec: int) -> sympy.Expr | None:
+        # -log(1 + exp(-x)) through log1p: no cancellation for large x.
+        argument = self.args[0]._eval_evalf(prec + 20)
+        if argument is None or not argument.is_Float:
+            return None
+        with mpmath.workprec(prec + 20):
+            value = -mpmath.log1p(mpmath.exp(-mpmath.mpf(argument._mpf_)))
+        return sympy.Float._new(value._mpf_, prec)
+
+    def _eval_is_extended_real(self) -> bool | None:
+        return self.args[0].is_extended_real
+
+    def _eval_is_negative(self) -> bool | None:
         return True if self.args[0].is_extended_real else None

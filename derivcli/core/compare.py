@@ -7,12 +7,14 @@ here prints.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import sympy
 
+from derivcli.core.bits.measure import measure
 from derivcli.core.notes import (
     atol_only_note,
     fd_sides,
@@ -57,6 +59,7 @@ class Options:
     simplify: bool = False
     simplify_timeout: float = DEFAULT_SIMPLIFY_TIMEOUT
     fd: bool = False
+    bits: bool = False
 
 
 def compare(
@@ -108,6 +111,21 @@ def compare(
             )
             for key in keys
         }
+        if options.bits:
+            step(f"measuring bits of error at point {index + 1} ({typed})")
+            entries = {
+                derivative_key(key): _with_bits(
+                    entries[derivative_key(key)],
+                    plan=plan,
+                    built=built,
+                    derivative=raw[derivative_key(key)],
+                    key=key,
+                    at=float_points[index],
+                    dtype=options.setup.dtype,
+                    device=device,
+                )
+                for key in keys
+            }
         reports.append(
             PointReport(
                 at=at,
@@ -278,6 +296,32 @@ def _shown_derivatives(
             )
         shown[name] = str(cheap if simplified is None else simplified)
     return shown, notes
+
+
+def _with_bits(
+    entry: DerivativeEntry,
+    *,
+    plan: Plan,
+    built: SymbolicExpression,
+    derivative: sympy.Expr,
+    key: tuple[str, ...],
+    at: Mapping[str, float],
+    dtype: str,
+    device: str,
+) -> DerivativeEntry:
+    """The entry with its bits of error, culprit and helpful rewrites (--bits)."""
+    measured = measure(
+        parsed=plan.expression,
+        built=built,
+        variables=plan.variables,
+        derivative=derivative,
+        key=key,
+        at=at,
+        autograd=entry.autograd,
+        dtype=dtype,
+        device=device,
+    )
+    return dataclasses.replace(entry, bits=measured.bits, rewrites=measured.rewrites)
 
 
 def _entry(

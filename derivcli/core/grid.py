@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from derivcli.core.bits.grid import MAX_MEASURED, grid_bits
 from derivcli.core.compare import dtype_value
 from derivcli.core.numeric.grid import (
     AxisValues,
@@ -26,7 +27,7 @@ from derivcli.core.symbolic.build import build, differentiate
 from derivcli.core.symbolic.display import display_form
 from derivcli.core.symbolic.exact import point_value
 from derivcli.core.symbolic.findings import kink_sites
-from derivcli.model.grid import AxisReport, DerivativeStats, GridPoint, GridReport, KinkStats
+from derivcli.model.grid import AxisReport, DerivativeBits, DerivativeStats, GridPoint, GridReport, KinkStats
 from derivcli.model.gridplan import GridPlan
 from derivcli.model.setup import Setup
 from derivcli.model.text import format_number, point_label
@@ -40,6 +41,7 @@ class GridOptions:
     setup: Setup = field(default_factory=Setup)
     chunk_size: int | None = None
     compile_chunks: bool = False
+    bits: bool = False
 
 
 def run_grid(
@@ -99,6 +101,19 @@ def run_grid(
         on_chunk=on_chunk,
         progress=progress,
     )
+    bits, bits_along = None, None
+    if options.bits:
+        step("measuring bits of error against exact values")
+        bits, bits_along = grid_bits(
+            function=function,
+            derivatives=derivatives,
+            exact=raw,
+            symbols=built.symbols,
+            axes=axes,
+            variables=plan.variables,
+            dtype=options.setup.dtype,
+            device=options.setup.device,
+        )
     return GridReport(
         input=plan.expression.text,
         expression=str(built.expr),
@@ -124,7 +139,22 @@ def run_grid(
                 for name, entry in stats.derivatives.items()
                 if entry.one_side_finite_at is not None
             ),
+            *(_measured_note(bits) if bits else ()),
         ),
+        bits=bits,
+        bits_along=bits_along,
+    )
+
+
+def _measured_note(bits: Mapping[str, DerivativeBits]) -> tuple[str, ...]:
+    """Say so when the bits were measured at a sample of the grid, not at every point."""
+    counts = {
+        summary.measured for entry in bits.values() for summary in (entry.autograd, entry.symbolic) if summary
+    }
+    if not counts or max(counts) < MAX_MEASURED:
+        return ()
+    return (
+        f"bits of error measured at {max(counts):,} points spread evenly over the grid, not at every point",
     )
 
 

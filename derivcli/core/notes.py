@@ -24,7 +24,7 @@ from derivcli.model.agreement import within
 from derivcli.model.setup import DType, Tolerance
 from derivcli.model.text import format_number
 from derivcli.parsing.points import Assignment
-from derivcli.parsing.tree import Call, Negate, Node, ParsedExpression, Power, Product, Sum, node_text
+from derivcli.parsing.tree import ParsedExpression, node_text, post_order
 
 if TYPE_CHECKING:
     from derivcli.core.numeric.finite_difference import FiniteDifference
@@ -229,39 +229,10 @@ def first_overflow(
     largest = _largest_finite(dtype)
     try:
         with time_budget(1.0):
-            for node in _post_order(parsed.tree):
+            for node in post_order(parsed.tree):
                 value = node_expression(node, symbols).xreplace(dict(point)).evalf(EVALF_DIGITS)
                 if value.is_real and value.is_finite and abs(value) > largest:
                     return Overflow(text=node_text(node), value=_scientific(value))
     except (OutOfTimeError, ArithmeticError, TypeError, ValueError, DerivError):
         return None
     return None
-
-
-def _post_order(node: Node) -> list[Node]:
-    """The tree's nodes, each after the nodes inside it."""
-    ordered: list[Node] = []
-    stack: list[tuple[Node, bool]] = [(node, False)]
-    while stack:
-        current, expanded = stack.pop()
-        if expanded:
-            ordered.append(current)
-            continue
-        stack.append((current, True))
-        stack.extend((child, False) for child in reversed(_children(current)))
-    return ordered
-
-
-def _children(node: Node) -> tuple[Node, ...]:
-    """The nodes directly inside ``node``."""
-    if isinstance(node, Negate):
-        return (node.operand,)
-    if isinstance(node, Sum):
-        return tuple(term for _, term in node.terms)
-    if isinstance(node, Product):
-        return tuple(factor for _, factor in node.factors)
-    if isinstance(node, Power):
-        return (node.base, node.exponent)
-    if isinstance(node, Call):
-        return node.args
-    return ()

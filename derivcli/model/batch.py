@@ -22,7 +22,7 @@ from derivcli.parsing.grammar import parse_expression
 from derivcli.parsing.points import PointSpec, parse_point
 from derivcli.parsing.tree import ParsedExpression
 
-KEYS: Final = ("expr", "at", "wrt", "order", "device", "dtype", "id")
+KEYS: Final = ("expr", "at", "wrt", "order", "device", "dtype", "bits", "id")
 #: Lines longer than this are refused before JSON parsing (an expression is at most 10,000 characters).
 MAX_LINE: Final = 100_000
 #: Deepest nesting of arrays and objects in a line (a list of points is three deep).
@@ -222,6 +222,9 @@ def line_request(
     order = problem.get("order", 1)
     if not isinstance(order, int) or isinstance(order, bool):
         raise DerivError(ErrorKind.BAD_LINE, f'"order" must be a whole number, got {order!r}')
+    bits = problem.get("bits", False)
+    if not isinstance(bits, bool):
+        raise DerivError(ErrorKind.BAD_LINE, f'"bits" must be true or false, got {bits!r}')
     wrt = problem.get("wrt", [])
     if isinstance(wrt, str):
         wrt = [wrt]
@@ -234,7 +237,9 @@ def line_request(
         wrt=split_names(wrt, option="wrt"),
         order=order,
     )
-    return EvalRequest(plan=plan, setup=Setup(device=device, dtype=dtype, timeout=timeout), mode=Mode.PARTIAL)
+    return EvalRequest(
+        plan=plan, setup=Setup(device=device, dtype=dtype, timeout=timeout), mode=Mode.PARTIAL, bits=bits
+    )
 
 
 def _string(problem: Mapping[str, Any], key: str, default: str) -> str:

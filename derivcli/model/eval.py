@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.model.bits import Bits, Rewrite
 from derivcli.model.plan import Plan, make_plan, split_names
 from derivcli.model.setup import DEFAULT_SIMPLIFY_TIMEOUT, Mode, Setup
 from derivcli.parsing.grammar import parse_expression
@@ -32,6 +33,10 @@ class DerivativeEntry:
     fd: float | None = None
     fd_error_bound: float | None = None
     fd_abs_error: float | None = None
+    #: With --bits: bits of error of both witnesses and the culprit operation; None without.
+    bits: Bits | None = None
+    #: With --bits: equal expressions whose autograd derivative loses fewer bits here, best first.
+    rewrites: tuple[Rewrite, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +109,7 @@ class EvalRequest:
     simplify_timeout: float = DEFAULT_SIMPLIFY_TIMEOUT
     fd: bool = False
     strict: bool = False
+    bits: bool = False
 
 
 def eval_request(
@@ -118,6 +124,7 @@ def eval_request(
     simplify: bool = False,
     simplify_timeout: float = DEFAULT_SIMPLIFY_TIMEOUT,
     strict: bool = False,
+    bits: bool = False,
 ) -> EvalRequest:
     """Check every option and parse the expression and points (no SymPy, no torch), or raise DerivError."""
     if not (simplify_timeout > 0 and simplify_timeout != float("inf")):
@@ -141,4 +148,5 @@ def eval_request(
         simplify_timeout=simplify_timeout,
         fd=fd,
         strict=strict,
+        bits=bits,
     )

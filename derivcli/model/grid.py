@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.model.bits import BitsSummary
 from derivcli.model.files import check_outputs
 from derivcli.model.gridplan import GridPlan, make_grid_plan
 from derivcli.model.plan import split_names
@@ -36,6 +37,7 @@ class GridRequest:
     jsonl: str | None = None
     plot: str | None = None
     strict: bool = False
+    bits: bool = False
     #: Whether progress is shown (on a terminal): the worker then sends it back as it goes.
     progress: bool = False
 
@@ -65,6 +67,7 @@ def grid_request(
     plot: str | None = None,
     strict: bool = False,
     progress: bool = False,
+    bits: bool = False,
 ) -> GridRequest:
     """Check the ranges, counts and outputs before any work (no SymPy, no torch), or raise DerivError."""
     plan = make_grid_plan(
@@ -97,6 +100,7 @@ def grid_request(
         plot=plot,
         strict=strict,
         progress=progress,
+        bits=bits,
     )
 
 
@@ -160,6 +164,23 @@ class DerivativeStats:
 
 
 @dataclass(frozen=True, slots=True)
+class DerivativeBits:
+    """``grid --bits``: the bits each witness loses over the grid (None: no point had an exact number)."""
+
+    autograd: BitsSummary | None
+    symbolic: BitsSummary | None
+
+
+@dataclass(frozen=True, slots=True)
+class BitsAlong:
+    """The bits each witness loses at each measured point of a grid of one axis (for the plot)."""
+
+    x: tuple[float, ...]
+    autograd: tuple[float, ...]
+    symbolic: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class AxisReport:
     """One axis: its ends as typed, exactly, and as floats of the dtype."""
 
@@ -195,6 +216,10 @@ class GridReport:
     kinks: tuple[KinkStats, ...]
     elapsed_s: float
     notes: tuple[str, ...]
+    #: With --bits: each derivative's bits lost over the grid; None without.
+    bits: Mapping[str, DerivativeBits] | None = None
+    #: With --bits on one axis: the bits point by point, for the plot's extra panel.
+    bits_along: Mapping[str, BitsAlong] | None = None
 
     @property
     def points_per_s(self) -> float:

@@ -141,3 +141,32 @@ def has_variable(node: Node) -> bool:
     if isinstance(node, Call):
         return any(has_variable(arg) for arg in node.args)
     return False
+
+
+def post_order(node: Node) -> list[Node]:
+    """The tree's nodes, each after the nodes inside it."""
+    ordered: list[Node] = []
+    stack: list[tuple[Node, bool]] = [(node, False)]
+    while stack:
+        current, expanded = stack.pop()
+        if expanded:
+            ordered.append(current)
+            continue
+        stack.append((current, True))
+        stack.extend((child, False) for child in reversed(children(current)))
+    return ordered
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    """The nodes directly inside ``node``."""
+    if isinstance(node, Negate):
+        return (node.operand,)
+    if isinstance(node, Sum):
+        return tuple(term for _, term in node.terms)
+    if isinstance(node, Product):
+        return tuple(factor for _, factor in node.factors)
+    if isinstance(node, Power):
+        return (node.base, node.exponent)
+    if isinstance(node, Call):
+        return node.args
+    return ()

@@ -14,8 +14,9 @@ from rich.table import Table
 from rich.text import Text
 
 from derivcli.errors import DerivError, ExitStatus
-from derivcli.model.eval import AutogradOnly, EvalRequest, Report
+from derivcli.model.eval import AutogradOnly, DerivativeEntry, EvalRequest, Report
 from derivcli.model.text import point_label
+from derivcli.render.bits import bits_cell, explanation
 from derivcli.render.jsondoc import autograd_only_document, report_document
 from derivcli.render.numbers import format_error, format_float
 from derivcli.render.output import Output, speaks_unicode
@@ -106,7 +107,15 @@ _FD_HEADINGS = (
     "fd error",
     "agree",
 )
+#: With --bits: the bits each witness loses, before the verdict.
+_BITS_HEADINGS = ("autograd bits", "symbolic bits")
 _WRAPPING = frozenset({"derivative", "exact"})
+
+
+def _note(entry: DerivativeEntry) -> str | None:
+    """Everything said under the table about one entry: its note, then what --bits found."""
+    said = [text for text in (entry.note, explanation(entry.bits, entry.rewrites)) if text]
+    return "; ".join(said) or None
 
 
 def _notes(report: Report, *, unicode: bool) -> list[tuple[str, str]]:
@@ -115,8 +124,9 @@ def _notes(report: Report, *, unicode: bool) -> list[tuple[str, str]]:
     for point in report.points:
         label = point_label(point.at_input)
         for name, entry in point.derivatives.items():
-            if entry.note:
-                found.append((f"{label}, {_derivative_label(name, report, unicode=unicode)}", entry.note))
+            note = _note(entry)
+            if note:
+                found.append((f"{label}, {_derivative_label(name, report, unicode=unicode)}", note))
     return found
 
 
@@ -124,9 +134,16 @@ def _has_fd(report: Report) -> bool:
     return any(entry.fd is not None for point in report.points for entry in point.derivatives.values())
 
 
+def _has_bits(report: Report) -> bool:
+    return any(entry.bits is not None for point in report.points for entry in point.derivatives.values())
+
+
 def _headings(report: Report) -> tuple[str, ...]:
-    """The table's columns: with the finite-difference witness when it was asked for."""
-    return _FD_HEADINGS if _has_fd(report) else _HEADINGS
+    """The table's columns: with the finite-difference witness and the bits lost when asked for."""
+    headings = _FD_HEADINGS if _has_fd(report) else _HEADINGS
+    if _has_bits(report):
+        headings = (*headings[:-1], *_BITS_HEADINGS, headings[-1])
+    return headings
 
 
 def _rows(report: Report, *, unicode: bool) -> list[list[Text]]:
@@ -138,7 +155,7 @@ def _rows(report: Report, *, unicode: bool) -> list[list[Text]]:
         label = point_label(point.at_input)
         for index, (name, entry) in enumerate(point.derivatives.items()):
             mark = Text(yes, style="green") if entry.agree else Text(no, style="bold red")
-            if entry.note:
+            if _note(entry):
                 note_number += 1
                 mark.append(f" [{note_number}]", style="yellow")
             cells = [
@@ -153,6 +170,8 @@ def _rows(report: Report, *, unicode: bool) -> list[list[Text]]:
             if entry.fd is not None:
                 fd_error = "" if entry.fd_abs_error is None else format_error(entry.fd_abs_error)
                 cells += [Text(format_float(entry.fd)), Text(fd_error)]
+            if entry.bits is not None:
+                cells += [Text(bits_cell(entry.bits.autograd)), Text(bits_cell(entry.bits.symbolic))]
             rows.append([*cells, mark])
     return rows
 

@@ -22,7 +22,7 @@ from rich.text import Text
 from derivcli.errors import ExitStatus
 from derivcli.model.grid import GridPoint, GridReport, GridRequest
 from derivcli.model.gridplan import GridChunk
-from derivcli.model.text import point_label
+from derivcli.model.text import format_number, point_label
 from derivcli.render.jsondoc import grid_document
 from derivcli.render.numbers import format_error, format_float
 from derivcli.render.output import Output, speaks_unicode, write_failed
@@ -105,11 +105,34 @@ def grid_summary(report: GridReport, *, unicode: bool = True, width: int = 200) 
                     style="yellow",
                 )
             )
+    lines.extend(_bits_lines(report, unicode=unicode))
     for note in report.notes:
         lines.append(Text(note, style="yellow"))
     if report.disagree:
         lines.append(Text(f"disagreements: {report.disagree:,}", style="bold red"))
     return Group(*lines)
+
+
+def _bits_lines(report: GridReport, *, unicode: bool) -> list[Text]:
+    """With --bits: the largest and mean bits each witness loses, per derivative, and where."""
+    if report.bits is None:
+        return []
+    several = len(report.variables) > 1
+    lines = []
+    for name, entry in report.bits.items():
+        label = f"∂/∂{name}" if unicode and several else f"d/d{name}"
+        sides = [
+            f"{side} loses up to {summary.max:.1f} bits"
+            f" (at {point_label(dict(summary.max_at), text=format_number)}), {summary.mean:.2f} on average"
+            for side, summary in (
+                ("autograd", entry.autograd),
+                (f"symbolic in {report.dtype}", entry.symbolic),
+            )
+            if summary is not None
+        ]
+        text = "; ".join(sides) if sides else "no point has an exact number to measure against"
+        lines.append(Text(f"{label} bits of error: {text}"))
+    return lines
 
 
 _HEADINGS = ("derivative", "max abs error", "at", "max rel error", "at", "disagree", "non-finite")
@@ -220,6 +243,7 @@ class View(BaseView[GridRequest, GridReport]):
                     derivatives=report.derivatives,
                     kinks=kink_points(report),
                     dtype=report.dtype,
+                    bits_along=report.bits_along,
                 )
             except OSError as error:
                 raise write_failed(self.request.plot, error) from None

@@ -14,13 +14,15 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from derivcli.errors import DerivError
+from derivcli.model.bits import shown_bits
 
 if TYPE_CHECKING:
     from derivcli.model.batch import BatchResult
+    from derivcli.model.bits import Bits, BitsSummary, Rewrite
     from derivcli.model.check import CheckReport
     from derivcli.model.eval import AutogradOnly, DerivativeEntry, PointReport, Report
     from derivcli.model.graph import GraphReport, TensorState
-    from derivcli.model.grid import GridPoint, GridReport, KinkStats
+    from derivcli.model.grid import DerivativeBits, GridPoint, GridReport, KinkStats
     from derivcli.model.hessian import HessianReport
     from derivcli.model.jacobian import JacobianReport, Matrix
 
@@ -50,6 +52,36 @@ def entry_document(entry: DerivativeEntry) -> dict[str, Any]:
         "fd": _optional_number(entry.fd),
         "fd_error_bound": _optional_number(entry.fd_error_bound),
         "fd_abs_error": _optional_number(entry.fd_abs_error),
+        "bits": None if entry.bits is None else bits_document(entry.bits),
+        "rewrites": None if entry.rewrites is None else [rewrite_document(item) for item in entry.rewrites],
+    }
+
+
+def bits_document(bits: Bits) -> dict[str, Any]:
+    """Bits of error of both witnesses, and the operation that loses the most."""
+    culprit = bits.culprit
+    return {
+        "autograd": bits.autograd,
+        "symbolic": bits.symbolic,
+        "culprit": None
+        if culprit is None
+        else {
+            "operation": culprit.operation,
+            "kind": culprit.kind.value,
+            "node": culprit.node,
+            "pass": culprit.pass_.value,
+            "local_bits": shown_bits(culprit.local_bits),
+        },
+    }
+
+
+def rewrite_document(rewrite: Rewrite) -> dict[str, Any]:
+    """A rewrite that loses fewer bits: the expression, autograd's derivative of it, and its bits."""
+    return {
+        "expression": rewrite.expression,
+        "autograd": json_number(rewrite.autograd),
+        "bits": rewrite.bits,
+        "where": rewrite.where,
     }
 
 
@@ -210,6 +242,7 @@ def grid_document(report: GridReport) -> dict[str, Any]:
                 "non_finite": {"autograd": stats.autograd_non_finite, "symbolic": stats.symbolic_non_finite},
                 "one_side_finite": stats.one_side_finite,
                 "one_side_finite_at": _grid_point_document(stats.one_side_finite_at),
+                "bits": None if report.bits is None else _grid_bits_document(report.bits[name]),
             }
             for name, stats in report.stats.items()
         },
@@ -220,6 +253,22 @@ def grid_document(report: GridReport) -> dict[str, Any]:
         "threads": report.threads,
         "notes": list(report.notes),
     }
+
+
+def _grid_bits_document(bits: DerivativeBits) -> dict[str, Any]:
+    """Bits lost by each witness over a grid."""
+
+    def summary(side: BitsSummary | None) -> dict[str, Any] | None:
+        if side is None:
+            return None
+        return {
+            "max": side.max,
+            "mean": side.mean,
+            "max_at": _numbers(dict(side.max_at)),
+            "measured": side.measured,
+        }
+
+    return {"autograd": summary(bits.autograd), "symbolic": summary(bits.symbolic)}
 
 
 def _tensor_document(state: TensorState) -> dict[str, Any]:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from numpy.typing import NDArray
 
+    from derivcli.model.grid import BitsAlong
     from derivcli.model.gridplan import GridChunk
 
 #: Points kept for a plot: more than a screen or a page can show.
@@ -185,8 +186,9 @@ def write_plot(
     derivatives: Mapping[str, str],
     kinks: Sequence[Mapping[str, float]] = (),
     dtype: str = "float64",
+    bits_along: Mapping[str, BitsAlong] | None = None,
 ) -> None:
-    """Draw the collected grid into ``path`` (PNG or SVG, from its suffix)."""
+    """Draw the collected grid into ``path`` (PNG or SVG, from its suffix), with a bits panel if given."""
     # The format first: a bad file name is refused even where matplotlib is missing.
     fmt = plot_format(path)
     try:
@@ -211,8 +213,16 @@ def write_plot(
         }
     ):
         if len(collector.shape) == 1:
-            figure = Figure(figsize=(9, 6.5), layout="constrained")
-            _draw_one_axis(figure, collector, expression=expression, derivatives=derivatives, kinks=kinks)
+            figure = Figure(figsize=(9, 8.5 if bits_along else 6.5), layout="constrained")
+            _draw_one_axis(
+                figure,
+                collector,
+                expression=expression,
+                derivatives=derivatives,
+                kinks=kinks,
+                bits_along=bits_along,
+                dtype=dtype,
+            )
         else:
             figure = Figure(figsize=(12, 5.2), layout="constrained")
             _draw_two_axes(figure, collector, expression=expression)
@@ -261,10 +271,16 @@ def _draw_one_axis(
     expression: str,
     derivatives: Mapping[str, str],
     kinks: Sequence[Mapping[str, float]],
+    bits_along: Mapping[str, BitsAlong] | None = None,
+    dtype: str = "float64",
 ) -> None:
-    """Function and both derivatives above, the worst |autograd - symbolic| per bin below."""
+    """Function and both derivatives above, the worst |autograd - symbolic| per bin below (then bits lost)."""
     (name,) = collector.variables
-    top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 1))
+    if bits_along:
+        top, bottom, lowest = figure.subplots(3, 1, sharex=True, height_ratios=(3, 1, 1))
+        _draw_bits(lowest, bits_along, dtype=dtype)
+    else:
+        top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 1))
     x = collector.coordinates[name]
     # On a coarse grid the points themselves are drawn, so straight segments are not taken for the curve.
     marker = "o" if collector.kept <= MARKERS_UP_TO else None
@@ -338,9 +354,27 @@ def _draw_one_axis(
     else:
         _note(bottom, "no point where both derivatives are finite")
     bottom.set_ylabel("abs error")
-    bottom.set_xlabel(name)
+    (lowest if bits_along else bottom).set_xlabel(name)
     bottom.legend(loc="upper right")
     bottom.grid(alpha=0.3)
+
+
+def _draw_bits(axes: Axes, bits_along: Mapping[str, BitsAlong], *, dtype: str) -> None:
+    """Bits of error of each witness at each measured point, from 0 to the dtype's width."""
+    for wrt, along in bits_along.items():
+        axes.plot(along.x, along.autograd, color=AUTOGRAD_COLOUR, linewidth=1.6, label=f"autograd d/d{wrt}")
+        axes.plot(
+            along.x,
+            along.symbolic,
+            color=SYMBOLIC_COLOUR,
+            linewidth=1.2,
+            linestyle="--",
+            label=f"symbolic d/d{wrt} in {dtype}",
+        )
+    axes.set_ylim(-0.5, (64 if dtype == "float64" else 32) + 0.5)
+    axes.set_ylabel("bits lost")
+    axes.legend(loc="upper right")
+    axes.grid(alpha=0.3)
 
 
 def _note(axes: Axes, text: str) -> None:

@@ -23,4 +23,5 @@ def _options(request: EvalRequest) -> Options:
         simplify=request.simplify,
         simplify_timeout=request.simplify_timeout,
         fd=request.fd,
+        bits=request.bits,
     )

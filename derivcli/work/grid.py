@@ -13,6 +13,7 @@ def run(request: GridRequest) -> GridReport:
         setup=request.setup,
         chunk_size=request.chunk_size,
         compile_chunks=request.compile_chunks,
+        bits=request.bits,
     )
 
     def progress(done: int, total: int) -> None:

@@ -71,6 +71,7 @@ def test_json_summary_of_the_relu_tutorial(deriv: Run) -> None:
         "non_finite",
         "one_side_finite",
         "one_side_finite_at",
+        "bits",
     }
     (kink,) = document["kinks"]
     assert set(kink) == {

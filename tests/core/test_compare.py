@@ -12,7 +12,7 @@ from derivcli.core.compare import Options, compare
 from derivcli.errors import DerivError
 from derivcli.model.eval import Report
 from derivcli.model.plan import make_plan
-from derivcli.model.setup import Mode, Setup
+from derivcli.model.setup import DType, Mode, Setup
 from derivcli.parsing.grammar import parse_expression
 from derivcli.parsing.points import parse_point
 
@@ -229,3 +229,57 @@ def test_fd_column_and_which_side_it_takes() -> None:
     assert smooth.fd_abs_error is not None
     assert smooth.fd_error_bound is not None
     assert smooth.fd_abs_error <= smooth.fd_error_bound
+
+
+@pytest.mark.parametrize(
+    ("text", "derivative"),
+    [
+        ("log1p(x)", "1/(x + 1)"),
+        ("expm1(x)", "exp(x)"),
+        ("hypot(x, 3)", "x/hypot(x, 3)"),
+        ("logaddexp(x, 2*x)", "1/(exp(x) + 1) + 2/(1 + exp(-x))"),
+        ("logsigmoid(x)", "sigmoid(-x)"),
+    ],
+)
+@pytest.mark.parametrize("at", ["-1/2", "1e-8", "3"])
+def test_functions_that_keep_bits_agree_both_ways(text: str, derivative: str, at: str) -> None:
+    result = report(text, f"x={at}")
+    assert result.derivatives == {"x": derivative}
+    assert result.all_agree
+
+
+def test_bits_are_measured_only_when_asked() -> None:
+    plan = make_plan(
+        mode=Mode.EVAL,
+        expression=parse_expression("(exp(x)-1)/x"),
+        points=[parse_point("x=1e-4")],
+        wrt=(),
+        order=1,
+    )
+    plain = compare(plan, Options(setup=Setup(dtype=DType.float32))).points[0].derivatives["x"]
+    assert (plain.bits, plain.rewrites) == (None, None)
+    measured = compare(plan, Options(setup=Setup(dtype=DType.float32), bits=True)).points[0].derivatives["x"]
+    assert measured.bits is not None
+    assert measured.bits.autograd == 31.0
+    assert measured.rewrites is not None
+    assert [rewrite.expression for rewrite in measured.rewrites] == [
+        "x**3/24 + x**2/6 + x/2 + 1",
+        "expm1(x)/x",
+    ]
+
+
+def test_second_derivatives_are_measured_without_the_backward_pass() -> None:
+    plan = make_plan(
+        mode=Mode.EVAL,
+        expression=parse_expression("log(1+exp(x))"),
+        points=[parse_point("x=100")],
+        wrt=(),
+        order=2,
+    )
+    entry = compare(plan, Options(setup=Setup(dtype=DType.float32), bits=True)).points[0].derivatives["x,x"]
+    assert entry.bits is not None
+    assert entry.bits.autograd == 32.0
+    assert entry.bits.culprit is not None
+    assert (entry.bits.culprit.operation, entry.bits.culprit.pass_.value) == ("exp(x)", "forward")
+    assert entry.rewrites is not None
+    assert entry.rewrites[0].expression == "softplus(x)"

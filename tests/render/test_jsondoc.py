@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
 import pytest
 
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.model.bits import Bits, Culprit, LossKind, Pass, Rewrite
 from derivcli.model.eval import DerivativeEntry, PointReport, Report
-from derivcli.render.jsondoc import dumps, error_document, json_number, report_document
+from derivcli.render.jsondoc import dumps, entry_document, error_document, json_number, report_document
 
 TOP_LEVEL_KEYS = {
     "input",
@@ -39,7 +41,12 @@ ENTRY_KEYS = {
     "fd",
     "fd_error_bound",
     "fd_abs_error",
+    "bits",
+    "rewrites",
 }
+BITS_KEYS = {"autograd", "symbolic", "culprit"}
+CULPRIT_KEYS = {"operation", "kind", "node", "pass", "local_bits"}
+REWRITE_KEYS = {"expression", "autograd", "bits", "where"}
 
 
 def sample_report(autograd: float = 38.0, exact_value: float = 38.0) -> Report:
@@ -101,8 +108,44 @@ def test_contract_example_values() -> None:
         "fd": None,
         "fd_error_bound": None,
         "fd_abs_error": None,
+        "bits": None,
+        "rewrites": None,
     }
     assert (document["order"], document["dtype"], document["device"]) == (1, "float64", "cpu")
+
+
+def test_contract_bits_and_rewrites() -> None:
+    report = sample_report()
+    entry = report.points[0].derivatives["x"]
+    measured = dataclasses.replace(
+        entry,
+        bits=Bits(
+            31.04, 30.96, Culprit("exp(x) - 1", LossKind.CANCELLATION, "SubBackward0", 10.64, Pass.FORWARD)
+        ),
+        rewrites=(Rewrite("expm1(x)/x", 0.5, 9.1), Rewrite("1 + x/2", math.nan, 0.0, "|x| < 0.001")),
+    )
+    document = entry_document(measured)
+    assert set(document["bits"]) == BITS_KEYS
+    assert set(document["bits"]["culprit"]) == CULPRIT_KEYS
+    assert all(set(item) == REWRITE_KEYS for item in document["rewrites"])
+    assert document["bits"] == {
+        "autograd": 31.04,
+        "symbolic": 30.96,
+        "culprit": {
+            "operation": "exp(x) - 1",
+            "kind": "cancellation",
+            "node": "SubBackward0",
+            "pass": "forward",
+            "local_bits": 10.6,
+        },
+    }
+    assert document["rewrites"] == [
+        {"expression": "expm1(x)/x", "autograd": 0.5, "bits": 9.1, "where": None},
+        {"expression": "1 + x/2", "autograd": "nan", "bits": 0.0, "where": "|x| < 0.001"},
+    ]
+    # Without a culprit the object stays, with null in its place.
+    quiet = entry_document(dataclasses.replace(entry, bits=Bits(0.0, 0.0, None), rewrites=()))
+    assert (quiet["bits"]["culprit"], quiet["rewrites"]) == (None, [])
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,10 @@ from typing import Any, Final
 
 import sympy
 import torch
+from sympy.codegen.cfunctions import expm1, hypot, log1p
+from sympy.codegen.numpy_nodes import logaddexp
 
-from derivcli.core.activations import relu, sigmoid, softplus
+from derivcli.core.activations import logsigmoid, relu, sigmoid, softplus
 from derivcli.core.numeric.device import Tensor
 from derivcli.core.numeric.parts import (
     TorchFunction,
@@ -57,7 +59,17 @@ UNARY_TORCH: Final[Mapping[type, Callable[[Tensor], Tensor]]] = {
     sigmoid: torch.sigmoid,
     relu: torch.relu,
     softplus: torch_softplus,
+    logsigmoid: torch.nn.functional.logsigmoid,
+    log1p: torch.log1p,
+    expm1: torch.expm1,
     sympy.DiracDelta: _dirac_delta,
+}
+
+#: Two-argument SymPy functions and their torch counterparts.
+BINARY_TORCH: Final[Mapping[type, Callable[[Tensor, Tensor], Tensor]]] = {
+    sympy.atan2: torch.atan2,
+    hypot: torch.hypot,
+    logaddexp: torch.logaddexp,
 }
 
 
@@ -106,8 +118,8 @@ class _Translator:
             at_zero = constant_float(expr.args[1]) if len(expr.args) > 1 else 0.5
             inner = self.part(expr.args[0])
             return apply_unary(lambda x: heaviside(x, at_zero), inner)
-        if func is sympy.atan2:
-            return apply_binary(torch.atan2, self.part(expr.args[0]), self.part(expr.args[1]))
+        if func in BINARY_TORCH:
+            return apply_binary(BINARY_TORCH[func], self.part(expr.args[0]), self.part(expr.args[1]))
         if func in (sympy.Max, sympy.Min):
             op = torch.maximum if func is sympy.Max else torch.minimum
             parts = [self.part(arg) for arg in expr.args]

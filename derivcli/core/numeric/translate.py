@@ -62,12 +62,17 @@ TORCH_FUNCTIONS: Final[Mapping[str, Callable[[Tensor], Tensor]]] = {
     "sigmoid": torch.sigmoid,
     "relu": torch.relu,
     "softplus": torch_softplus,
+    "logsigmoid": torch.nn.functional.logsigmoid,
+    "log1p": torch.log1p,
+    "expm1": torch.expm1,
     "heaviside": lambda x: heaviside(x, 0.5),
 }
 
 #: Functions of two or more tensors, by the parser's names.
 TORCH_BINARY: Final[Mapping[str, Callable[[Tensor, Tensor], Tensor]]] = {
     "atan2": torch.atan2,
+    "hypot": torch.hypot,
+    "logaddexp": torch.logaddexp,
     "min": torch.minimum,
     "max": torch.maximum,
 }

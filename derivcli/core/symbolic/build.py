@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from typing import Final
 
 import sympy
+from sympy.codegen.cfunctions import expm1, hypot, log1p
+from sympy.codegen.numpy_nodes import logaddexp
 
-from derivcli.core.activations import relu, sigmoid, softplus
+from derivcli.core.activations import logsigmoid, relu, sigmoid, softplus
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.parsing.numbers import MAX_EXACT_BITS, too_large
 from derivcli.parsing.tree import (
@@ -65,6 +67,11 @@ SYMPY_FUNCTIONS: Final[Mapping[str, Callable[..., sympy.Expr]]] = {
     "sigmoid": sigmoid,
     "relu": relu,
     "softplus": softplus,
+    "logsigmoid": logsigmoid,
+    "log1p": log1p,
+    "expm1": expm1,
+    "hypot": hypot,
+    "logaddexp": logaddexp,
     "min": sympy.Min,
     "max": sympy.Max,
     "heaviside": sympy.Heaviside,

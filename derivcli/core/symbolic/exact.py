@@ -26,6 +26,8 @@ MAX_EXACT_EXPONENT: Final = 10_000
 EVALF_DIGITS: Final = 30
 #: Most working digits tried when cancellation defeats evalf (log(1 + 1e-300) needs over 300).
 MAX_WORKING_DIGITS: Final = 3_840
+#: Most digits :func:`rounded_once` raises precision to while the rounded float keeps changing.
+MAX_STABLE_DIGITS: Final = 480
 
 
 def evalf(value: sympy.Expr, digits: int = EVALF_DIGITS, *, strict: bool = False) -> sympy.Expr:
@@ -96,29 +98,50 @@ def point_value(assignment: Assignment, *, name: str) -> sympy.Expr:
     return value
 
 
-def round_to_bits(value: sympy.Expr, bits: int) -> float:
+def round_to_bits(value: sympy.Expr, bits: int, *, digits: int = EVALF_DIGITS) -> float:
     """Round an exact real value to the nearest float with ``bits`` of mantissa (53 or 24).
 
     Rounding once from high precision avoids the double rounding of going
     through float64 on the way to float32.
     """
-    approx = sympy.Float(evalf(value), EVALF_DIGITS)
+    approx = sympy.Float(evalf(value, digits), digits)
     with mpmath.workprec(bits):
         rounded = +mpmath.mpf(approx._mpf_)
     return float(rounded)
 
 
-def to_dtype(value: sympy.Expr, dtype: str) -> float:
+def to_dtype(value: sympy.Expr, dtype: str, *, digits: int = EVALF_DIGITS) -> float:
     """The nearest float32 or float64 to an exact real value (inf when out of range), as a Python float."""
     bits = DType(dtype).significand_bits
     if dtype == DType.float64:
-        return round_to_bits(value, bits)
-    nearest = round_to_bits(value, bits)
+        return round_to_bits(value, bits, digits=digits)
+    nearest = round_to_bits(value, bits, digits=digits)
     try:
         # Packing applies float32's exponent range: overflow raises, tiny values go subnormal or 0.
         return float(struct.unpack("f", struct.pack("f", nearest))[0])
     except OverflowError:
         return math.copysign(math.inf, nearest)
+
+
+def rounded_once(value: sympy.Expr, dtype: str) -> float:
+    """An exact real value rounded once to the dtype, precision raised until the rounding is stable.
+
+    30 digits settle almost every value; one that lies very close to halfway
+    between two floats needs more, and gets them (up to 480 digits).
+    """
+    if value.is_Rational:
+        # Exact already: one rounding at enough digits to separate any tie from its neighbours.
+        digits = max(EVALF_DIGITS, 2 * len(str(max(abs(value.p), value.q))))
+        return to_dtype(value, dtype, digits=min(digits, MAX_WORKING_DIGITS))
+    digits = EVALF_DIGITS
+    rounded = to_dtype(value, dtype, digits=digits)
+    while digits < MAX_STABLE_DIGITS:
+        digits *= 2
+        again = to_dtype(value, dtype, digits=digits)
+        if again == rounded or (math.isnan(again) and math.isnan(rounded)):
+            return again
+        rounded = again
+    return rounded
 
 
 def rational_of_float(number: float) -> sympy.Rational:
