@@ -6,6 +6,7 @@ User text is always wrapped in :class:`rich.text.Text`, so markup such as
 
 from __future__ import annotations
 
+import io
 import itertools
 
 from rich import box
@@ -23,6 +24,8 @@ from derivcli.render.output import Output, speaks_unicode
 from derivcli.render.view import BaseView, verdict
 
 _MIN_WRAPPED_WIDTH = 16
+#: A width no table reaches: the layout Rich would choose with room to spare.
+_UNLIMITED = 100_000
 
 #: Exact values longer than this are abbreviated in the table (JSON keeps them whole).
 MAX_EXACT_WIDTH = 40
@@ -74,7 +77,7 @@ def report_renderable(report: Report, *, unicode: bool = True, width: int = 200)
         headings = _headings(report)
         rows = _rows(report, unicode=unicode)
         table = _points_table(rows, headings, unicode=unicode)
-        if _minimum_width(table) <= width:
+        if _fits(table, width):
             lines.append(table)
         else:
             lines.extend(_records(rows, headings))
@@ -191,11 +194,24 @@ def _points_table(rows: list[list[Text]], headings: tuple[str, ...], *, unicode:
     return table
 
 
-def _minimum_width(table: Table) -> int:
-    """The narrowest the table can be drawn without cutting a number."""
-    columns = table.columns
-    padding = 2 * (len(columns) - 1)
-    return padding + sum(column.min_width or 0 for column in columns)
+def _fits(table: Table, width: int) -> bool:
+    """True when Rich draws the table within ``width`` without cutting a column that does not wrap.
+
+    Asked of Rich's own layout: it narrows wrapping columns only down to their
+    longest word, and past that it cuts every column, numbers included.
+    """
+    console = Console(width=width, file=io.StringIO(), color_system=None)
+    options = console.options
+    # The box's column separators take a character each, outside the columns' widths.
+    room = width - table._extra_width
+    natural = table._calculate_column_widths(console, options.update_width(_UNLIMITED))
+    drawn = table._calculate_column_widths(console, options.update_width(room))
+    kept = all(
+        drawn_width >= natural_width
+        for drawn_width, natural_width, column in zip(drawn, natural, table.columns, strict=True)
+        if column.no_wrap
+    )
+    return kept and sum(drawn) <= room
 
 
 def _records(rows: list[list[Text]], headings: tuple[str, ...]) -> list[Text | Table]:

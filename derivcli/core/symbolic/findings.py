@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import sympy
+from sympy.codegen.cfunctions import log1p
 
 from derivcli.core.activations import relu, softplus
 from derivcli.core.symbolic.budget import OutOfTimeError, time_budget
@@ -125,6 +126,14 @@ def _special_at(sub: sympy.Basic, point: Mapping[sympy.Symbol, sympy.Expr]) -> F
         # torch.nn.functional.softplus(x) returns x itself when x > 20.
         if _sign_at(sub.args[0] - SOFTPLUS_THRESHOLD, point) == 1:
             return Finding("threshold", "softplus", str(sub.args[0]))
+        return None
+    if func is log1p:
+        # log1p(u) is log(1 + u): its domain ends where u is -1.
+        sign = _sign_at(sub.args[0] + 1, point)
+        if sign == 0:
+            return Finding("infinite", "log1p", str(sub.args[0]))
+        if sign is not None and sign < 0:
+            return Finding("domain", "log1p", str(sub.args[0]))
         return None
     if func is sympy.log:
         sign = _sign_at(sub.args[0], point)
