@@ -39,7 +39,11 @@ def _seconds(expression: str, at: str, *, dtype: DType, bits: bool) -> float:
     """One run of the core at one point."""
     began = time.perf_counter()
     plan = make_plan(
-        mode=Mode.EVAL, expression=parse_expression(expression), points=[parse_point(f"x={at}")], wrt=(), order=1
+        mode=Mode.EVAL,
+        expression=parse_expression(expression),
+        points=[parse_point(f"x={at}")],
+        wrt=(),
+        order=1,
     )
     report = compare(plan, Options(setup=Setup(dtype=dtype), bits=bits))
     elapsed = time.perf_counter() - began
