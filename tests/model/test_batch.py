@@ -42,7 +42,7 @@ def test_a_line_becomes_a_partial_request_with_its_own_setup() -> None:
         (
             '{"expr": "x", "colour": 1}',
             ErrorKind.BAD_LINE,
-            "unknown key 'colour'; the keys are expr, at, wrt, order, device, dtype, id",
+            "unknown key 'colour'; the keys are expr, at, wrt, order, device, dtype, bits, id",
         ),
     ],
 )

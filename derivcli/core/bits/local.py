@@ -19,7 +19,7 @@ from derivcli.core.bits import mp
 from derivcli.core.bits.operations import Arithmetic, Operation, operations, placeholder
 from derivcli.core.numeric.translate import compile_tree
 from derivcli.core.symbolic.build import node_expression
-from derivcli.core.symbolic.exact import ValueStatus, evaluate_at, rounded_once
+from derivcli.core.symbolic.exact import ValueStatus, evaluate_at, rounded_once, substituted
 from derivcli.model.bits import Culprit, LossKind, Pass, bits_between
 from derivcli.parsing.tree import Node, ParsedExpression, Variable
 from derivcli.worker.cache import sized_cache
@@ -61,7 +61,9 @@ class _Exact:
         """The node's exact value at the point, rounded once; None when it is not a real number."""
         # Keyed by value: the ``a + b`` operand of ``a + b + c`` is rebuilt, equal but not the same object.
         if node not in self.known:
-            self.known[node] = reference(node_expression(node, self.symbols).xreplace(self.point), self.dtype)
+            self.known[node] = reference(
+                substituted(node_expression(node, self.symbols), self.point), self.dtype
+            )
         return self.known[node]
 
 
@@ -197,7 +199,7 @@ def _backward(
         node = result.grad_fn.name()
         largest: LocalError | None = None
         for index, operand in enumerate(operation.operands):
-            contribution = adjoint * partials[index].xreplace(at_operands)
+            contribution = adjoint * substituted(partials[index], at_operands)
             if isinstance(operand, Variable):
                 if operand.name == wrt:
                     contributions.append(contribution)

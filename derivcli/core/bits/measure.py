@@ -24,7 +24,7 @@ from derivcli.core.numeric.sympy_translate import compile_expression
 from derivcli.core.numeric.translate import compile_tree
 from derivcli.core.symbolic.budget import OutOfTimeError, time_budget
 from derivcli.core.symbolic.build import SymbolicExpression, build
-from derivcli.core.symbolic.exact import rational_of_float
+from derivcli.core.symbolic.exact import rational_of_float, substituted
 from derivcli.errors import DerivError
 from derivcli.model.bits import (
     MEASURABLE_SAVING,
@@ -71,7 +71,7 @@ def measure(
 ) -> Measured:
     """Bits of autograd and of the symbolic derivative in the dtype at ``at`` (a point of the dtype)."""
     exact_point = {built.symbols[name]: rational_of_float(value) for name, value in at.items()}
-    target = reference(derivative.xreplace(exact_point), dtype)
+    target = reference(substituted(derivative, exact_point), dtype)
     if target is None:
         # Undefined, complex or a Dirac delta: there is no number to count floats to.
         return Measured(Bits(None, None, None), ())

@@ -9,7 +9,7 @@ once; whether one is equal, and whether it helps, is decided elsewhere.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final
@@ -249,11 +249,3 @@ def _everywhere(tree: Node) -> Node:
         if replacement is not None:
             return replacement
     return node
-
-
-def sites(parsed: ParsedExpression) -> Iterator[tuple[str, str]]:
-    """Where each rule matches: the subexpression as written, and the rule's name (for messages)."""
-    for node in post_order(parsed.tree):
-        for rule in RULES:
-            if rule.apply(node) is not None:
-                yield node_text(node), rule.name

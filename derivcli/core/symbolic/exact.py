@@ -152,7 +152,7 @@ def rational_of_float(number: float) -> sympy.Rational:
 
 def evaluate_at(expr: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Expr]) -> ExactValue:
     """The exact value of ``expr`` at ``point`` and its correctly rounded float64."""
-    if _has_huge_power(expr):
+    if _has_huge_power(expr, point):
         # 3**(10**10) has billions of digits: evaluate in high precision instead.
         approx = expr.evalf(EVALF_DIGITS, subs=dict(point))
         return _classify(approx, exact=None)
@@ -175,12 +175,22 @@ def _too_many_digits(value: sympy.Expr) -> bool:
     )
 
 
-def _has_huge_power(expr: sympy.Expr) -> bool:
-    """True when substituting numbers would build an enormous exact power."""
-    return any(
-        power.exp.is_Rational and abs(power.exp) > MAX_EXACT_EXPONENT and power.base.free_symbols
-        for power in expr.atoms(sympy.Pow)
-    )
+def substituted(expr: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
+    """``expr`` at ``point``: exact, or in 60 digits where an exact power would be enormous (2**x at 1e20)."""
+    if _has_huge_power(expr, point):
+        return expr.evalf(2 * EVALF_DIGITS, subs=dict(point))
+    return expr.xreplace(dict(point))
+
+
+def _has_huge_power(expr: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Expr]) -> bool:
+    """True when substituting the point would build an enormous exact power (x**99999, 2**x at 1e20)."""
+    for power in expr.atoms(sympy.Pow):
+        if not (power.base.free_symbols or power.exp.free_symbols):
+            continue
+        exponent = power.exp.xreplace(dict(point)) if power.exp.free_symbols else power.exp
+        if exponent.is_Rational and abs(exponent) > MAX_EXACT_EXPONENT:
+            return True
+    return False
 
 
 def numeric_value(value: sympy.Expr) -> sympy.Expr:

@@ -9,7 +9,15 @@ import sympy
 
 from derivcli.core.symbolic.build import SymbolicExpression, differentiate
 from derivcli.core.symbolic.build import build as build_expression
-from derivcli.core.symbolic.exact import ValueStatus, evalf, evaluate_at, point_value, round_to_bits, to_dtype
+from derivcli.core.symbolic.exact import (
+    ValueStatus,
+    evalf,
+    evaluate_at,
+    point_value,
+    round_to_bits,
+    rounded_once,
+    to_dtype,
+)
 from derivcli.errors import DerivError
 from derivcli.parsing.grammar import parse_expression
 from derivcli.parsing.points import parse_point
@@ -106,3 +114,22 @@ def test_an_exact_value_of_millions_of_digits_is_kept_in_30() -> None:
     result = evaluate_at(x**9999, {x: sympy.Integer(10) ** 300})
     assert (result.exact, result.value) == (None, math.inf)
     assert result.status is ValueStatus.OVERFLOW
+
+
+def test_a_variable_exponent_that_would_build_a_huge_power_is_evaluated_in_high_precision() -> None:
+    # 2**x at 1e20 has 10**20 bits exactly: it used to run until the time budget ended.
+    built = build_expression(parse_expression("2**x"))
+    value = evaluate_at(built.expr, {built.symbols["x"]: sympy.Integer(10) ** 20})
+    assert (value.exact, value.status) == (None, ValueStatus.OVERFLOW)
+    small = evaluate_at(built.expr, {built.symbols["x"]: sympy.Integer(10)})
+    assert (small.exact, small.value) == ("1024", 1024.0)
+
+
+def test_rounded_once_raises_precision_until_the_rounding_settles() -> None:
+    # Within 1e-40 of halfway between two float32 values: 30 digits cannot tell which way it rounds.
+    halfway = sympy.Rational(1) + sympy.Rational(1, 2**24)
+    above = halfway + sympy.exp(-100)
+    below = halfway - sympy.exp(-100)
+    assert rounded_once(above, "float32") == 1.0000001192092896
+    assert rounded_once(below, "float32") == 1.0
+    assert rounded_once(sympy.Rational(1, 3), "float64") == 1 / 3
