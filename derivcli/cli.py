@@ -20,13 +20,14 @@ from typing import Annotated, NoReturn
 import typer
 
 from derivcli import __version__
-from derivcli.commands import batch, check, graph, grid, hessian, jacobian, partial
+from derivcli.commands import batch, check, graph, grid, hessian, jacobian, partial, spellings
 from derivcli.commands import eval as eval_command
 from derivcli.commands.argv import DerivGroup
 from derivcli.commands.options import EXIT_STATUS_EPILOG
+from derivcli.model.versions import versions
 
 #: The commands, in the order ``deriv --help`` lists them.
-COMMANDS = (eval_command, partial, hessian, jacobian, batch, grid, graph, check)
+COMMANDS = (eval_command, partial, hessian, jacobian, batch, grid, graph, spellings, check)
 
 app = typer.Typer(
     name="deriv",
@@ -53,33 +54,9 @@ def version_text() -> str:
     """deriv's version with torch's and sympy's, read from installed metadata (no import)."""
     parts = [f"deriv {__version__}"]
     for package in ("torch", "sympy"):
-        version = installed_version(package)
+        version = versions()[package]
         parts.append(f"{package} {version}" if version is not None else f"{package} not installed")
     return f"{parts[0]} ({', '.join(parts[1:])})"
-
-
-def installed_version(package: str) -> str | None:
-    """A package's version from the name of its ``.dist-info`` folder on sys.path (None if absent).
-
-    Listing a few folders takes well under a millisecond; importlib.metadata
-    costs 20 ms to import, a third of ``deriv --version``. It remains the
-    fallback for installs whose folder name says nothing.
-    """
-    prefix = f"{package}-"
-    for folder in sys.path:
-        try:
-            names = os.listdir(folder or ".")
-        except OSError:
-            continue
-        for name in names:
-            if name.lower().startswith(prefix) and name.endswith(".dist-info"):
-                return name[len(prefix) : -len(".dist-info")]
-    from importlib import metadata
-
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 @app.callback()

@@ -42,13 +42,3 @@ def test_no_color_means_no_escape_codes_even_on_a_terminal() -> None:
     plain = runner.invoke(app, args, env={"FORCE_COLOR": "1", "NO_COLOR": "1", "COLUMNS": "200"})
     assert "\x1b[" not in plain.stdout
     assert "relu(x)" in plain.stdout
-
-
-def test_installed_versions_match_importlib_metadata() -> None:
-    from importlib import metadata
-
-    from derivcli.cli import installed_version
-
-    for package in ("torch", "sympy", "typer"):
-        assert installed_version(package) == metadata.version(package)
-    assert installed_version("no-such-package-here") is None

@@ -40,6 +40,15 @@ def check_command(
             "0.5, 1.25 and 2].",
         ),
     ] = None,
+    taylor: Annotated[
+        bool,
+        typer.Option(
+            "--taylor",
+            help="Add the Taylor remainder test: with a random direction d and cotangent u, "
+            "|u.(F(x+hd) - F(x)) - h u.J d| shrinks like h**2 when backward is right, like h when it is "
+            "wrong; the fitted order needs no eps and no tolerance.",
+        ),
+    ] = False,
     json_output: JsonOption = False,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
@@ -48,7 +57,7 @@ def check_command(
     def request() -> CheckRequest:
         from derivcli.model.check import check_request
 
-        return check_request(function=function, against=against, at=at or (), timeout=timeout)
+        return check_request(function=function, against=against, at=at or (), timeout=timeout, taylor=taylor)
 
     run(ROUTE, request, json_output=json_output)
 

@@ -19,7 +19,9 @@ from derivcli.commands.options import (
     RtolOption,
     SimplifyOption,
     SimplifyTimeoutOption,
+    StrictClarkeOption,
     StrictOption,
+    StrictUnexplainedOption,
     TimeoutOption,
     WrtOption,
 )
@@ -47,6 +49,8 @@ def derivatives_command(mode: Mode) -> Callable[..., None]:
         rtol: RtolOption = None,
         atol: AtolOption = None,
         strict: StrictOption = False,
+        strict_clarke: StrictClarkeOption = False,
+        strict_unexplained: StrictUnexplainedOption = False,
         json_output: JsonOption = False,
         simplify: SimplifyOption = False,
         simplify_timeout: SimplifyTimeoutOption = DEFAULT_SIMPLIFY_TIMEOUT,
@@ -68,6 +72,8 @@ def derivatives_command(mode: Mode) -> Callable[..., None]:
                 simplify_timeout=simplify_timeout,
                 strict=strict,
                 bits=bits,
+                strict_clarke=strict_clarke,
+                strict_unexplained=strict_unexplained,
             )
 
         run(ROUTE, request, json_output=json_output)

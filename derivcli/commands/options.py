@@ -62,6 +62,21 @@ AtolOption = Annotated[
     ),
 ]
 StrictOption = Annotated[bool, typer.Option("--strict", help="Exit with status 1 if any value disagrees.")]
+StrictClarkeOption = Annotated[
+    bool,
+    typer.Option(
+        "--strict-clarke",
+        help="Exit with status 1 only if autograd lies outside the Clarke subdifferential at a kink.",
+    ),
+]
+StrictUnexplainedOption = Annotated[
+    bool,
+    typer.Option(
+        "--strict-unexplained",
+        help="Exit with status 1 only for disagreements that no note explains (a kink, the domain, "
+        "overflow, the rounding of the point, precision).",
+    ),
+]
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one strict JSON document instead of a table.")
 ]

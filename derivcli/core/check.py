@@ -11,19 +11,28 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from derivcli.core.numeric.check import GRAD_OUTPUT, CheckRun, Probe, load_function, probe
+from derivcli.core.numeric.check import (
+    GRAD_OUTPUT,
+    TAYLOR_EXPONENTS,
+    CheckRun,
+    Probe,
+    TaylorRun,
+    load_function,
+    probe,
+    taylor_test,
+)
 from derivcli.core.symbolic.build import build, differentiate
 from derivcli.core.symbolic.display import display_form
 from derivcli.core.symbolic.exact import evaluate_at, point_value, to_dtype
 from derivcli.model.agreement import within
-from derivcli.model.check import FAIL, NOT_APPLICABLE, PASS, CheckReport, CheckResult
+from derivcli.model.check import FAIL, NOT_APPLICABLE, PASS, TAYLOR_PASS, CheckReport, CheckResult
 from derivcli.model.plan import Plan
 from derivcli.model.setup import DType, Tolerance
 from derivcli.model.text import format_number, point_label
 from derivcli.worker.board import step
 
 
-def check_function(spec: str, plan: Plan) -> CheckReport:
+def check_function(spec: str, plan: Plan, *, taylor: bool = False) -> CheckReport:
     """Load ``FILE.py:NAME`` and check it against the plan's expression at the plan's points."""
     # The user's file runs on the command's budget: a loop at import or in forward ends with it.
     step(f"loading {spec}", user_code=True)
@@ -47,6 +56,7 @@ def check_function(spec: str, plan: Plan) -> CheckReport:
     ]
     step(f"running {loaded.name}", user_code=True)
     probed = probe(loaded, variables=plan.variables, points=points)
+    remainder = taylor_test(loaded, variables=plan.variables, point=points[0]) if taylor else None
     step("rewriting the derivatives for display")
     shown = {name: str(display_form(derivative)) for name, derivative in derivatives.items()}
     step("comparing")
@@ -72,8 +82,30 @@ def check_function(spec: str, plan: Plan) -> CheckReport:
                 probed.gradgradcheck,
                 "double backward matches finite differences of backward",
             ),
+            *(() if remainder is None else (taylor_result(remainder, points[0]),)),
         ),
     )
+
+
+def taylor_result(run: TaylorRun, point: Mapping[str, float]) -> CheckResult:
+    """The Taylor remainder test as a check: order 2 passes, order 1 fails with what it means."""
+    name = "Taylor remainder order"
+    if run.order is None:
+        if run.remainders and max(run.remainders) <= 1e-12:
+            return CheckResult(
+                name, PASS, "the remainder is at rounding level at every step: forward is linear"
+            )
+        return CheckResult(name, NOT_APPLICABLE, "too few remainders above rounding to fit an order")
+    where = (
+        f"at {_at(point)}, u = {run.cotangent:.4g}, h = 2^-{TAYLOR_EXPONENTS[0]} to 2^-{TAYLOR_EXPONENTS[-1]}"
+    )
+    if run.order >= TAYLOR_PASS:
+        return CheckResult(name, PASS, f"order {run.order:.2f} {where}", order=run.order)
+    message = (
+        f"order {run.order:.2f} {where}: the remainder shrinks like h, not h**2, so u.J d from backward"
+        " is not the derivative of forward times grad_output"
+    )
+    return CheckResult(name, FAIL, message, order=run.order)
 
 
 def _number(value: float | None) -> str:

@@ -15,18 +15,21 @@ from dataclasses import dataclass, field
 import sympy
 
 from derivcli.core.bits.measure import measure
+from derivcli.core.clarke import clarke_note, clarke_verdict
 from derivcli.core.notes import (
     atol_only_note,
+    between,
     fd_sides,
     finding_note,
     first_overflow,
     non_finite_autograd_note,
+    one_sided_note,
     rounding_note,
     status_note,
     underflow_notes,
 )
 from derivcli.core.numeric.autograd import AutogradValues, autograd_at_points
-from derivcli.core.numeric.finite_difference import FiniteDifference, finite_difference
+from derivcli.core.numeric.finite_difference import FiniteDifference, finite_difference, one_sided_difference
 from derivcli.core.numeric.parts import TorchFunction
 from derivcli.core.numeric.translate import compile_tree
 from derivcli.core.symbolic.build import SymbolicExpression, build, differentiate
@@ -39,6 +42,7 @@ from derivcli.model.eval import (
     AutogradOnly,
     AutogradPoint,
     DerivativeEntry,
+    OneSided,
     PointReport,
     Report,
 )
@@ -108,6 +112,7 @@ def compare(
                 point_notes=point_notes,
                 parsed=plan.expression,
                 fd=finite_difference(function, point=at, key=key) if options.fd else None,
+                one_sided=_one_sided(function, at, key) if options.fd and len(key) == 1 else None,
             )
             for key in keys
         }
@@ -324,6 +329,13 @@ def _with_bits(
     return dataclasses.replace(entry, bits=measured.bits, rewrites=measured.rewrites)
 
 
+def _one_sided(
+    function: TorchFunction, at: Mapping[str, float], key: tuple[str, ...]
+) -> Callable[[int], FiniteDifference]:
+    """The one-sided finite difference along the key's variable, for a side (-1 left, 1 right)."""
+    return lambda side: one_sided_difference(function, point=at, name=key[0], side=side)
+
+
 def _entry(
     *,
     expr: sympy.Expr,
@@ -338,14 +350,16 @@ def _entry(
     point_notes: Sequence[str],
     parsed: ParsedExpression,
     fd: FiniteDifference | None = None,
+    one_sided: Callable[[int], FiniteDifference] | None = None,
 ) -> DerivativeEntry:
     """Compare one derivative at one point and explain any special circumstance."""
     exact = evaluate_at(derivative, point)
     abs_error, rel_error = errors_between(autograd, exact.value)
     agree = within(autograd, exact.value, tolerance)
+    findings = analyse_point(expr, derivative, symbol, point)
     notes = [*point_notes] + [
         finding_note(finding, symbol=symbol, point=point, autograd=autograd, exact=exact)
-        for finding in analyse_point(expr, derivative, symbol, point)
+        for finding in findings
     ]
     if not notes and exact.status is not ValueStatus.FINITE:
         notes.append(status_note(exact))
@@ -356,8 +370,13 @@ def _entry(
     if not agree and not notes and math.isfinite(exact.value) and not math.isfinite(autograd):
         overflow = first_overflow(parsed, {symbol.name: symbol for symbol in point}, point, dtype)
         notes.append(non_finite_autograd_note(autograd, exact, expr, dtype, overflow=overflow))
-    elif not agree and not notes and math.isfinite(autograd) != math.isfinite(exact.value):
+    # Every note so far names a cause (a kink, the domain, overflow, the point's rounding, precision).
+    explained = None if agree else bool(notes)
+    if not agree and not notes and math.isfinite(autograd) != math.isfinite(exact.value):
         notes.append("one side is not finite")
+    verdict = clarke_verdict(findings, autograd, tolerance)
+    if verdict is not None:
+        notes.append(clarke_note(verdict, autograd))
     if (
         agree
         and not notes
@@ -371,6 +390,10 @@ def _entry(
         sides = fd_sides(fd, autograd=autograd, exact=exact.value)
         if sides is not None:
             notes.append(sides)
+    left = right = None
+    if one_sided is not None and verdict is not None:
+        left, right = one_sided(-1), one_sided(1)
+        notes.append(one_sided_note(left, right, autograd))
     return DerivativeEntry(
         symbolic=shown,
         exact=exact.exact,
@@ -383,4 +406,12 @@ def _entry(
         fd=None if fd is None else fd.value,
         fd_error_bound=None if fd is None else fd.error_bound,
         fd_abs_error=None if fd is None else errors_between(fd.value, exact.value)[0],
+        clarke=None if verdict is None else (verdict.low, verdict.high),
+        min_norm=None if verdict is None else verdict.min_norm,
+        autograd_in_clarke=None if verdict is None else verdict.autograd_in,
+        artificial_critical_point=None if verdict is None else verdict.artificial_critical_point,
+        fd_left=None if left is None else OneSided(left.value, left.error_bound),
+        fd_right=None if right is None else OneSided(right.value, right.error_bound),
+        autograd_between_fd=None if left is None or right is None else between(left, right, autograd),
+        explained=explained,
     )

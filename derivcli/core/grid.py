@@ -143,6 +143,7 @@ def run_grid(
         ),
         bits=bits,
         bits_along=bits_along,
+        kink_hits=stats.kink_hits,
     )
 
 

@@ -57,6 +57,28 @@ def fd_sides(fd: FiniteDifference, *, autograd: float, exact: float) -> str | No
     return None
 
 
+def between(left: FiniteDifference, right: FiniteDifference, autograd: float) -> bool:
+    """True when autograd lies between the two one-sided differences (each widened by its bound)."""
+    low = min(left.value - left.error_bound, right.value - right.error_bound)
+    high = max(left.value + left.error_bound, right.value + right.error_bound)
+    return math.isfinite(autograd) and low <= autograd <= high
+
+
+def one_sided_note(left: FiniteDifference, right: FiniteDifference, autograd: float) -> str:
+    """The one-sided finite differences at a kink, and where autograd lies against them."""
+    where = "between them" if between(left, right, autograd) else "outside them"
+    return (
+        f"one-sided finite differences {_short_number(left.value)} ± {left.error_bound:.2g} (left) and"
+        f" {_short_number(right.value)} ± {right.error_bound:.2g} (right); autograd's"
+        f" {format_number(autograd)} is {where}"
+    )
+
+
+def _short_number(value: float) -> str:
+    """A finite difference to the digits that mean something."""
+    return format_number(value) if abs(value) >= 1e-3 or value == 0 else f"{value:.3g}"
+
+
 def _scientific(value: sympy.Expr | None) -> str:
     """A huge number in short scientific notation, e.g. 1.97e+434."""
     if value is None:

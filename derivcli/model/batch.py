@@ -14,14 +14,17 @@ from dataclasses import dataclass
 from typing import Any, Final, TextIO
 
 from derivcli.errors import DerivError, ErrorKind, internal_message
-from derivcli.model.eval import EvalRequest, Report
+from derivcli.model.eval import DerivativeEntry, EvalRequest, Report
 from derivcli.model.files import check_outputs
 from derivcli.model.plan import make_plan, split_names
 from derivcli.model.setup import DEFAULT_TIMEOUT, DType, Mode, Setup, check_device, check_timeout
+from derivcli.model.text import format_number, point_label
 from derivcli.parsing.grammar import parse_expression
 from derivcli.parsing.points import PointSpec, parse_point
 from derivcli.parsing.tree import ParsedExpression
 
+#: How many unexplained rows the summary of a batch lists.
+UNEXPLAINED_SHOWN: Final = 10
 KEYS: Final = ("expr", "at", "wrt", "order", "device", "dtype", "bits", "id")
 #: Lines longer than this are refused before JSON parsing (an expression is at most 10,000 characters).
 MAX_LINE: Final = 100_000
@@ -59,6 +62,18 @@ class BatchSummary:
     errors: int
     internal: int
     elapsed_s: float
+    #: Rows (a derivative at a point) that agree, disagree for a reason a note gives, or disagree unexplained.
+    agree: int = 0
+    explained: int = 0
+    unexplained: int = 0
+    #: The first unexplained rows, as "line 3, x=2, d/dx: autograd 1.5, symbolic 2".
+    #: (Kept to :data:`UNEXPLAINED_SHOWN`.)
+    unexplained_rows: tuple[str, ...] = ()
+
+    @property
+    def rows(self) -> int:
+        """Every derivative at every point of every answered line."""
+        return self.agree + self.explained + self.unexplained
 
     @property
     def lines(self) -> int:
@@ -104,6 +119,20 @@ class BatchResult:
     has_id: bool
     report: Report | None
     error: DerivError | None
+
+    def rows(self) -> Iterator[tuple[str, DerivativeEntry]]:
+        """Each derivative at each point of the answer, with where it is and both values, in words."""
+        if self.report is None:
+            return
+        for point in self.report.points:
+            for name, entry in point.derivatives.items():
+                yield (
+                    (
+                        f"line {self.line}, {point_label(point.at_input)}, d/d{name}: autograd"
+                        f" {format_number(entry.autograd)}, symbolic {format_number(entry.symbolic_value)}"
+                    ),
+                    entry,
+                )
 
 
 def read_problem(line: str | LongLine) -> dict[str, Any]:

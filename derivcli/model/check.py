@@ -23,8 +23,11 @@ class CheckRequest:
     function: str
     plan: Plan
     setup: Setup
+    taylor: bool = False
 
 
+#: Fitted Taylor orders at or above this pass: a right backward gives 2, a wrong one 1.
+TAYLOR_PASS: Final = 1.8
 PASS: Final = "pass"
 FAIL: Final = "fail"
 NOT_APPLICABLE: Final = "not applicable"
@@ -40,6 +43,8 @@ class CheckResult:
     status: str
     message: str
     max_abs_error: float | None = None
+    #: The Taylor remainder test's fitted order (2 when backward is right); None for other checks.
+    order: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +77,9 @@ def default_points(variables: Sequence[str]) -> list[str]:
     ]
 
 
-def check_request(*, function: str, against: str, at: Sequence[str], timeout: float) -> CheckRequest:
+def check_request(
+    *, function: str, against: str, at: Sequence[str], timeout: float, taylor: bool = False
+) -> CheckRequest:
     """Check the expression and the points (no SymPy, no torch; the user's file is not read), or raise."""
     setup = Setup.checked(timeout=timeout)
     parsed = parse_expression(against, what="--against expression")
@@ -82,4 +89,4 @@ def check_request(*, function: str, against: str, at: Sequence[str], timeout: fl
         )
     texts = at or default_points(parsed.variables)
     plan = make_plan(mode=Mode.PARTIAL, expression=parsed, points=[parse_point(text) for text in texts])
-    return CheckRequest(function=function, plan=plan, setup=setup)
+    return CheckRequest(function=function, plan=plan, setup=setup, taylor=taylor)

@@ -19,6 +19,14 @@ from derivcli.parsing.points import parse_point
 
 
 @dataclass(frozen=True, slots=True)
+class OneSided:
+    """A one-sided finite difference at a kink and its error bound."""
+
+    value: float
+    error_bound: float
+
+
+@dataclass(frozen=True, slots=True)
 class DerivativeEntry:
     """One derivative at one point, both ways."""
 
@@ -37,6 +45,20 @@ class DerivativeEntry:
     bits: Bits | None = None
     #: With --bits: equal expressions whose autograd derivative loses fewer bits here, best first.
     rewrites: tuple[Rewrite, ...] | None = None
+    #: At a kink: the Clarke subdifferential along this variable, [low, high]; None where f is smooth.
+    clarke: tuple[float, float] | None = None
+    #: Its element of least norm (PyTorch's rule for convex kinks).
+    min_norm: float | None = None
+    autograd_in_clarke: bool | None = None
+    #: Autograd gives 0 where 0 is not in the Clarke set.
+    artificial_critical_point: bool | None = None
+    #: With --fd at a kink: the one-sided differences, and whether autograd lies between them.
+    fd_left: OneSided | None = None
+    fd_right: OneSided | None = None
+    autograd_between_fd: bool | None = None
+    #: For a disagreement, whether a note names its cause (a kink, the domain, overflow, the point's
+    #: rounding, precision); None where both agree.
+    explained: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +96,18 @@ class Report:
         """True when every derivative at every point agrees."""
         return all(entry.agree for point in self.points for entry in point.derivatives.values())
 
+    @property
+    def outside_clarke(self) -> bool:
+        """True when autograd lies outside the Clarke subdifferential somewhere."""
+        return any(
+            entry.autograd_in_clarke is False for point in self.points for entry in point.derivatives.values()
+        )
+
+    @property
+    def unexplained(self) -> int:
+        """Disagreements that no note explains."""
+        return sum(entry.explained is False for point in self.points for entry in point.derivatives.values())
+
 
 @dataclass(frozen=True, slots=True)
 class AutogradPoint:
@@ -110,6 +144,8 @@ class EvalRequest:
     fd: bool = False
     strict: bool = False
     bits: bool = False
+    strict_clarke: bool = False
+    strict_unexplained: bool = False
 
 
 def eval_request(
@@ -125,6 +161,8 @@ def eval_request(
     simplify_timeout: float = DEFAULT_SIMPLIFY_TIMEOUT,
     strict: bool = False,
     bits: bool = False,
+    strict_clarke: bool = False,
+    strict_unexplained: bool = False,
 ) -> EvalRequest:
     """Check every option and parse the expression and points (no SymPy, no torch), or raise DerivError."""
     if not (simplify_timeout > 0 and simplify_timeout != float("inf")):
@@ -149,4 +187,6 @@ def eval_request(
         fd=fd,
         strict=strict,
         bits=bits,
+        strict_clarke=strict_clarke,
+        strict_unexplained=strict_unexplained,
     )

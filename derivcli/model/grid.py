@@ -216,6 +216,8 @@ class GridReport:
     kinks: tuple[KinkStats, ...]
     elapsed_s: float
     notes: tuple[str, ...]
+    #: Grid points exactly on at least one kink, in the dtype.
+    kink_hits: int = 0
     #: With --bits: each derivative's bits lost over the grid; None without.
     bits: Mapping[str, DerivativeBits] | None = None
     #: With --bits on one axis: the bits point by point, for the plot's extra panel.

@@ -49,6 +49,15 @@ def summary_line(summary: BatchSummary) -> str:
     )
 
 
+def rows_line(summary: BatchSummary) -> str:
+    """``deriv batch: 2 rows, 1 agree, 1 explained, 0 unexplained`` (a row: a derivative at a point)."""
+    rows = summary.rows
+    return (
+        f"deriv batch: {rows:,} row{'' if rows == 1 else 's'}, {summary.agree:,} agree,"
+        f" {summary.explained:,} explained, {summary.unexplained:,} unexplained"
+    )
+
+
 class View(BaseView[BatchRequest, BatchSummary]):
     """The input opened first (a missing file creates no output), then the output; a line per answer."""
 
@@ -80,6 +89,13 @@ class View(BaseView[BatchRequest, BatchSummary]):
     def present(self, report: BatchSummary) -> ExitStatus:
         """The summary on stderr; exit 3 if a line met a bug, 2 if any line was an error, else 0."""
         sys.stderr.write(summary_line(report) + "\n")
+        sys.stderr.write(rows_line(report) + "\n")
+        for row in report.unexplained_rows:
+            sys.stderr.write(f"  unexplained: {row}\n")
+        if report.unexplained > len(report.unexplained_rows):
+            sys.stderr.write(
+                f"  and {report.unexplained - len(report.unexplained_rows):,} more unexplained\n"
+            )
         if report.internal:
             return ExitStatus.INTERNAL_ERROR
         return ExitStatus.BAD_INPUT if report.errors else ExitStatus.OK

@@ -289,4 +289,10 @@ class View(AutogradFirst, BaseView[EvalRequest, Report]):
             self.out.write_json(report_document(report))
         else:
             print_report(report, self.out.console())
-        return verdict(report.all_agree, strict=self.request.strict)
+        request = self.request
+        failed = (
+            (request.strict and not report.all_agree)
+            or (request.strict_clarke and report.outside_clarke)
+            or (request.strict_unexplained and report.unexplained > 0)
+        )
+        return verdict(not failed, strict=True)

@@ -15,16 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 from derivcli.errors import DerivError
 from derivcli.model.bits import shown_bits
+from derivcli.model.versions import versions
 
 if TYPE_CHECKING:
     from derivcli.model.batch import BatchResult
     from derivcli.model.bits import Bits, BitsSummary, Rewrite
     from derivcli.model.check import CheckReport
-    from derivcli.model.eval import AutogradOnly, DerivativeEntry, PointReport, Report
+    from derivcli.model.eval import AutogradOnly, DerivativeEntry, OneSided, PointReport, Report
     from derivcli.model.graph import GraphReport, TensorState
     from derivcli.model.grid import DerivativeBits, GridPoint, GridReport, KinkStats
     from derivcli.model.hessian import HessianReport
     from derivcli.model.jacobian import JacobianReport, Matrix
+    from derivcli.model.spellings import SpellingsReport
 
 JsonNumber = float | str
 
@@ -54,7 +56,22 @@ def entry_document(entry: DerivativeEntry) -> dict[str, Any]:
         "fd_abs_error": _optional_number(entry.fd_abs_error),
         "bits": None if entry.bits is None else bits_document(entry.bits),
         "rewrites": None if entry.rewrites is None else [rewrite_document(item) for item in entry.rewrites],
+        "clarke": None if entry.clarke is None else [json_number(bound) for bound in entry.clarke],
+        "min_norm": _optional_number(entry.min_norm),
+        "autograd_in_clarke": entry.autograd_in_clarke,
+        "artificial_critical_point": entry.artificial_critical_point,
+        "fd_left": _one_sided_document(entry.fd_left),
+        "fd_right": _one_sided_document(entry.fd_right),
+        "autograd_between_fd": entry.autograd_between_fd,
+        "explained": entry.explained,
     }
+
+
+def _one_sided_document(side: OneSided | None) -> dict[str, JsonNumber] | None:
+    """A one-sided finite difference and its bound, or null."""
+    if side is None:
+        return None
+    return {"value": json_number(side.value), "error_bound": json_number(side.error_bound)}
 
 
 def bits_document(bits: Bits) -> dict[str, Any]:
@@ -161,9 +178,14 @@ def dumps(document: Mapping[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=True, allow_nan=False)
 
 
+def with_versions(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The document with ``versions``: deriv's, torch's and SymPy's, which every printed document carries."""
+    return {**document, "versions": versions()}
+
+
 def print_json(document: Mapping[str, Any]) -> None:
-    """Print one strict JSON document on stdout."""
-    sys.stdout.write(dumps(document) + "\n")
+    """Print one strict JSON document on stdout (with the versions that made it)."""
+    sys.stdout.write(dumps(with_versions(document)) + "\n")
 
 
 def _grid_point_document(point: GridPoint | None) -> dict[str, Any] | None:
@@ -247,6 +269,7 @@ def grid_document(report: GridReport) -> dict[str, Any]:
             for name, stats in report.stats.items()
         },
         "kinks": [_kink_document(kink) for kink in report.kinks],
+        "kink_hits": report.kink_hits,
         "elapsed_s": report.elapsed_s,
         "points_per_s": json_number(report.points_per_s),
         "chunk_size": report.chunk_size,
@@ -269,6 +292,32 @@ def _grid_bits_document(bits: DerivativeBits) -> dict[str, Any]:
         }
 
     return {"autograd": summary(bits.autograd), "symbolic": summary(bits.symbolic)}
+
+
+def spellings_document(report: SpellingsReport) -> dict[str, Any]:
+    """The document of ``deriv spellings --json``."""
+    return {
+        "input": report.input,
+        "expression": report.expression,
+        "wrt": report.wrt,
+        "at": json_number(report.at),
+        "at_input": report.at_input,
+        "device": report.device,
+        "dtype": report.dtype,
+        "exact": json_number(report.exact),
+        "clarke": None if report.clarke is None else [json_number(bound) for bound in report.clarke],
+        "spellings": [
+            {
+                "site": row.site,
+                "spelling": row.spelling,
+                "autograd": _optional_number(row.autograd),
+                "in_clarke": row.in_clarke,
+                "error": row.error,
+            }
+            for row in report.rows
+        ],
+        "notes": list(report.notes),
+    }
 
 
 def _tensor_document(state: TensorState) -> dict[str, Any]:
@@ -347,6 +396,7 @@ def check_document(report: CheckReport) -> dict[str, Any]:
                 "status": check.status,
                 "message": check.message,
                 "max_abs_error": _optional_number(check.max_abs_error),
+                "order": _optional_number(check.order),
             }
             for check in report.checks
         ],
@@ -405,4 +455,6 @@ def batch_line(result: BatchResult) -> str:
     else:
         assert result.error is not None
         body = error_document(result.error)
-    return json.dumps({**head, **body}, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+    return json.dumps(
+        with_versions({**head, **body}), ensure_ascii=True, allow_nan=False, separators=(",", ":")
+    )

@@ -22,6 +22,7 @@ from typing import Any
 
 from derivcli.errors import ErrorKind
 from derivcli.model.batch import (
+    UNEXPLAINED_SHOWN,
     BatchRequest,
     BatchResult,
     BatchSummary,
@@ -46,7 +47,8 @@ def run(
 ) -> BatchSummary:
     """Answer every line, handing each result to ``receive`` in input order; count how it went."""
     began = time.monotonic()
-    ok = errors = internal = 0
+    ok = errors = internal = agree = explained = 0
+    unexplained: list[str] = []
     jobs = default_jobs() if request.jobs is None else request.jobs
     for result in run_batch(lines, timeout=request.timeout, jobs=jobs):
         receive(result)
@@ -55,7 +57,23 @@ def run(
         else:
             errors += 1
             internal += result.error.kind is ErrorKind.INTERNAL
-    return BatchSummary(ok=ok, errors=errors, internal=internal, elapsed_s=time.monotonic() - began)
+        for where, entry in result.rows():
+            if entry.agree:
+                agree += 1
+            elif entry.explained:
+                explained += 1
+            else:
+                unexplained.append(where)
+    return BatchSummary(
+        ok=ok,
+        errors=errors,
+        internal=internal,
+        elapsed_s=time.monotonic() - began,
+        agree=agree,
+        explained=explained,
+        unexplained=len(unexplained),
+        unexplained_rows=tuple(unexplained[:UNEXPLAINED_SHOWN]),
+    )
 
 
 def default_jobs() -> int:

@@ -8,4 +8,4 @@ from derivcli.model.check import CheckReport, CheckRequest
 
 def run(request: CheckRequest) -> CheckReport:
     """Import the user's file, then run every check of the Function against the expression."""
-    return check_function(request.function, request.plan)
+    return check_function(request.function, request.plan, taylor=request.taylor)

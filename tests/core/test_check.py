@@ -151,3 +151,13 @@ class Sq(torch.autograd.Function):
     (tmp_path / "ops.py").write_text(source)
     plan = make_plan(mode=Mode.PARTIAL, expression=parse_expression("x**2"), points=[parse_point("x=3")])
     assert check_function(f"{tmp_path / 'ops.py'}:Sq", plan).passed
+
+
+def test_the_fitted_taylor_order_of_clean_powers() -> None:
+    from derivcli.core.numeric.check import _fitted_order
+
+    steps = [2.0**-k for k in range(3, 11)]
+    assert _fitted_order(steps, [3 * h**2 for h in steps], scale=1.0) == pytest.approx(2.0)
+    assert _fitted_order(steps, [0.5 * h for h in steps], scale=1.0) == pytest.approx(1.0)
+    # Remainders at rounding level leave nothing to fit.
+    assert _fitted_order(steps, [1e-17] * len(steps), scale=1.0) is None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import math
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -27,6 +28,7 @@ from derivcli.errors import DerivError, ErrorKind
 GRAD_OUTPUT: Final = 3.0
 #: Seed of the random upstream gradients of the batched check (reproducible runs).
 SEED: Final = 20221
+_EPSILON: Final = 2.0**-52
 Result = TypeVar("Result")
 
 
@@ -142,6 +144,71 @@ def probe(
         gradcheck=_gradcheck(loaded, batch),
         gradgradcheck=_gradgradcheck(loaded, batch),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class TaylorRun:
+    """The Taylor remainder test: the steps, the remainders there, and the fitted order (None: no fit)."""
+
+    steps: tuple[float, ...]
+    remainders: tuple[float, ...]
+    order: float | None
+    direction: Mapping[str, float]
+    cotangent: float
+
+
+#: Steps h = 2**-k of the Taylor test: small enough for the h**2 term to lead, large enough to stay
+#: far above float64's rounding.
+TAYLOR_EXPONENTS: Final = tuple(range(3, 11))
+
+
+def taylor_test(loaded: LoadedFunction, *, variables: Sequence[str], point: Mapping[str, float]) -> TaylorRun:
+    """r(h) = |u.(F(x + h d) - F(x)) - h u.J d| for a random direction d and cotangent u, and its order.
+
+    u.J d comes from backward with grad_output=u (a vector-Jacobian product)
+    dotted with d. When backward is right the remainder is O(h**2); when it
+    is wrong, by a factor or a missing grad_output, the O(h) terms no longer
+    cancel and the fitted order is 1. No eps, hence no tolerance.
+    """
+    generator = torch.Generator().manual_seed(SEED + 1)
+    direction = {name: float(torch.randn(1, generator=generator, dtype=torch.float64)) for name in variables}
+    # A cotangent well away from 1: a backward that drops grad_output is then off by a visible factor.
+    cotangent = float(torch.rand(1, generator=generator, dtype=torch.float64)) * 2 + 1.5
+    base = float(_apply(loaded, _leaves(point, variables, grad=False)).detach())
+    vjp = _backward(loaded, point, variables, cotangent)
+    if any(vjp[name] is None for name in variables):
+        return TaylorRun((), (), None, direction, cotangent)
+    slope = math.fsum(float(vjp[name] or 0.0) * direction[name] for name in variables)
+    steps = tuple(2.0**-exponent for exponent in TAYLOR_EXPONENTS)
+    remainders = []
+    for step in steps:
+        moved = {name: point[name] + step * direction[name] for name in variables}
+        value = float(_apply(loaded, _leaves(moved, variables, grad=False)).detach())
+        remainders.append(abs(cotangent * (value - base) - step * slope))
+    return TaylorRun(
+        steps,
+        tuple(remainders),
+        _fitted_order(steps, remainders, scale=abs(cotangent * base)),
+        direction,
+        cotangent,
+    )
+
+
+def _fitted_order(steps: Sequence[float], remainders: Sequence[float], *, scale: float) -> float | None:
+    """The least-squares slope of log r against log h, over remainders above rounding (None: too few)."""
+    floor = 1e3 * _EPSILON * max(scale, 1.0)
+    kept = [
+        (math.log2(step), math.log2(value))
+        for step, value in zip(steps, remainders, strict=True)
+        if value > floor
+    ]
+    if len(kept) < 3:
+        return None
+    mean_x = math.fsum(x for x, _ in kept) / len(kept)
+    mean_y = math.fsum(y for _, y in kept) / len(kept)
+    covariance = math.fsum((x - mean_x) * (y - mean_y) for x, y in kept)
+    variance = math.fsum((x - mean_x) ** 2 for x, _ in kept)
+    return covariance / variance
 
 
 def _leaves(point: Mapping[str, float], variables: Sequence[str], *, grad: bool) -> list[torch.Tensor]:

@@ -71,6 +71,8 @@ class GridStats:
     derivatives: Mapping[str, DerivativeStats]
     kinks: tuple[KinkStats, ...]
     elapsed_s: float
+    #: Grid points exactly on at least one kink, in the dtype.
+    kink_hits: int = 0
 
 
 ChunkSink = Callable[[GridChunk], None]
@@ -122,6 +124,7 @@ def evaluate_grid(
     }
     kink_accumulators = [_KinkAccumulator(probe, one_dimensional=len(axes) == 1) for probe in kinks]
     value_non_finite = torch.zeros((), dtype=torch.int64, device=torch_device)
+    kink_hits = torch.zeros((), dtype=torch.int64, device=torch_device)
     began = time.perf_counter()
     for start in range(0, total, size):
         stop = min(total, start + size)
@@ -140,8 +143,14 @@ def evaluate_grid(
                 value_non_finite += (~torch.isfinite(value)).sum()
             for name, accumulator in accumulators.items():
                 accumulator.add(start, autograd[name], symbolic[name], rtol=rtol, atol=atol)
+            # A point on two kinks at once (relu(x) - relu(-x) at 0) is one hit.
+            on_a_kink: Tensor | None = None
             for kink in kink_accumulators:
-                kink.add(start, coordinates, autograd, symbolic)
+                zeros = kink.add(start, coordinates, autograd, symbolic)
+                if zeros is not None:
+                    on_a_kink = zeros if on_a_kink is None else on_a_kink | zeros
+            if on_a_kink is not None:
+                kink_hits += on_a_kink.sum()
         if on_chunk is not None:
             on_chunk(
                 GridChunk(
@@ -171,6 +180,7 @@ def evaluate_grid(
         derivatives={name: accumulator.result(locate) for name, accumulator in accumulators.items()},
         kinks=tuple(kink.result(axes, function, derivatives, torch_dtype) for kink in kink_accumulators),
         elapsed_s=elapsed,
+        kink_hits=int(kink_hits),
     )
 
 
@@ -411,8 +421,8 @@ class _KinkAccumulator:
         coordinates: Mapping[str, Tensor],
         autograd: Mapping[str, Tensor],
         symbolic: Mapping[str, Tensor],
-    ) -> None:
-        """Look for the kink in one chunk."""
+    ) -> Tensor | None:
+        """Look for the kink in one chunk; the points exactly on it (None when none can be)."""
         argument = torch.broadcast_to(
             self.probe.compiled(coordinates), (len(next(iter(coordinates.values()))),)
         )
@@ -421,7 +431,7 @@ class _KinkAccumulator:
             # One strict sign throughout (a nan would fail both tests): no zero, no change inside.
             side = 1.0 if low > 0 else -1.0
             self._boundary(start, side, side)
-            return
+            return None
         zeros = argument == 0
         count = int(zeros.sum())
         self.on_grid += count
@@ -429,7 +439,7 @@ class _KinkAccumulator:
             found = torch.nonzero(zeros).flatten()[: KINK_EXAMPLES - len(self.on_grid_indices)]
             self.on_grid_indices.extend(start + int(i) for i in found.tolist())
         if not self.one_dimensional:
-            return
+            return zeros
         sign = torch.sign(argument)
         self._boundary(start, float(sign[0]), float(sign[-1]))
         # A strict change of sign between neighbours: the kink lies between two grid points.
@@ -439,6 +449,7 @@ class _KinkAccumulator:
         if crossing_count and len(self.crossing_indices) < KINK_EXAMPLES:
             found = torch.nonzero(changes).flatten()[: KINK_EXAMPLES - len(self.crossing_indices)]
             self.crossing_indices.extend(start + int(i) for i in found.tolist())
+        return zeros
 
     def _boundary(self, start: int, first_sign: float, last_sign: float) -> None:
         """On one axis, a change of sign between the previous chunk's last point and this chunk's first."""

@@ -78,19 +78,31 @@ TORCH_BINARY: Final[Mapping[str, Callable[[Tensor, Tensor], Tensor]]] = {
 }
 
 
-def compile_tree(parsed: ParsedExpression, *, observe: Observer | None = None) -> TorchFunction:
-    """Translate the expression as the user wrote it into torch ops (cached when not observed)."""
-    if observe is None:
+#: One call of the expression (by identity) and the torch code to run in its place, given its arguments.
+Respelling = tuple[Call, Callable[..., Tensor]]
+
+
+def compile_tree(
+    parsed: ParsedExpression, *, observe: Observer | None = None, respell: Respelling | None = None
+) -> TorchFunction:
+    """Translate the expression as the user wrote it into torch ops (cached when not observed or respelled).
+
+    ``respell`` runs other torch code for one call: ``deriv spellings`` runs
+    relu(x) as torch.clamp(x, min=0) and the rest of the expression unchanged.
+    """
+    if observe is None and respell is None:
         return _compile_tree_cached(parsed)
-    return _compile_tree(parsed, observe=observe)
+    return _compile_tree(parsed, observe=observe, respell=respell)
 
 
 @sized_cache(lambda parsed: len(parsed.text))
 def _compile_tree_cached(parsed: ParsedExpression) -> TorchFunction:
-    return _compile_tree(parsed, observe=None)
+    return _compile_tree(parsed, observe=None, respell=None)
 
 
-def _compile_tree(parsed: ParsedExpression, *, observe: Observer | None) -> TorchFunction:
+def _compile_tree(
+    parsed: ParsedExpression, *, observe: Observer | None, respell: Respelling | None
+) -> TorchFunction:
     """Translate the expression as the user wrote it into torch ops, for autograd.
 
     The autograd side is built from the parse tree, not from SymPy's
@@ -100,7 +112,7 @@ def _compile_tree(parsed: ParsedExpression, *, observe: Observer | None) -> Torc
     ``observe``, when given, sees every intermediate tensor with the
     subexpression that made it (``deriv graph`` names graph nodes with them).
     """
-    part = _TreeTranslator(observe).part(parsed.tree)
+    part = _TreeTranslator(observe, respell).part(parsed.tree)
     if callable(part):
         return part
     return constant_function(part)
@@ -109,8 +121,9 @@ def _compile_tree(parsed: ParsedExpression, *, observe: Observer | None) -> Torc
 class _TreeTranslator:
     """Parse-tree nodes to torch: left to right, as a hand-written program would compute."""
 
-    def __init__(self, observe: Observer | None = None) -> None:
+    def __init__(self, observe: Observer | None = None, respell: Respelling | None = None) -> None:
         self.observe = observe
+        self.respell = respell
 
     def watch(self, node: Node, part: TorchFunction | float) -> TorchFunction | float:
         """The part, reporting its tensor to the observer (if any) each time it is computed."""
@@ -185,6 +198,8 @@ class _TreeTranslator:
             denominator = self.part(Call("log", node.args[1:], node.column))
             return _combine(operator.truediv, numerator, denominator)
         args = [self.part(arg) for arg in node.args]
+        if self.respell is not None and self.respell[0] is node:
+            return _respelled(self.respell[1], args)
         if node.name in TORCH_BINARY:
             op = TORCH_BINARY[node.name]
             result = args[0]
@@ -194,6 +209,22 @@ class _TreeTranslator:
                     result = self.watch(Call(node.name, node.args[:count], node.column), result)
             return result
         return apply_unary(TORCH_FUNCTIONS[node.name], args[0])
+
+
+def _respelled(code: Callable[..., Tensor], args: list[TorchFunction | float]) -> TorchFunction:
+    """Other torch code for one call; constant arguments become tensors like the others."""
+
+    def run(env: Mapping[str, Tensor]) -> Tensor:
+        tensors = [arg(env) if callable(arg) else None for arg in args]
+        like = next(tensor for tensor in tensors if tensor is not None)
+        return code(
+            *(
+                tensor if tensor is not None else torch.full_like(like, float(arg))  # type: ignore[arg-type]
+                for tensor, arg in zip(tensors, args, strict=True)
+            )
+        )
+
+    return run
 
 
 def _flat_chain(

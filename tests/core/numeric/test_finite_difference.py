@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
-from derivcli.core.numeric.finite_difference import finite_difference
+from derivcli.core.numeric.finite_difference import finite_difference, one_sided_difference
 from derivcli.core.numeric.translate import compile_tree
 from derivcli.model.plan import make_plan
 from derivcli.model.setup import Mode
@@ -35,3 +37,22 @@ def test_finite_differences_land_within_their_bound(text: str, at: str, key: tup
     exact = report_at_order(text, at, mode=Mode.PARTIAL, order=len(key)).points[0].derivatives[",".join(key)]
     assert abs(result.value - exact.symbolic_value) <= result.error_bound
     assert result.error_bound < 1e-6 * max(1.0, abs(exact.symbolic_value))
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "left", "right"),
+    [
+        ("abs(x)", 0.0, -1.0, 1.0),
+        ("relu(x)", 0.0, 0.0, 1.0),
+        ("max(x, x**2)", 1.0, 1.0, 2.0),
+        ("sin(x)", 1.0, None, None),
+    ],
+)
+def test_one_sided_differences(text: str, at: float, left: float | None, right: float | None) -> None:
+    function = compile_tree(parse_expression(text))
+    sides = [one_sided_difference(function, point={"x": at}, name="x", side=side) for side in (-1, 1)]
+    expected = [left, right] if left is not None else [math.cos(at)] * 2
+    for side, want in zip(sides, expected, strict=True):
+        assert want is not None
+        assert abs(side.value - want) <= side.error_bound + 1e-12
+        assert side.error_bound < 1e-8
