@@ -29,10 +29,12 @@ from tests.conftest import FIXTURES, ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 DEFAULT_COLUMNS = "120"
-#: What changes from run to run: the time a grid took, its rate, torch's thread count.
+#: What changes from run to run or machine to machine: the time a grid took, its rate, torch's
+#: thread count, torch's version.
 _VARYING = (
     (re.compile(r"in [0-9.e+-]+ s \([0-9.]+ [kMG]?points/s"), "in <time> s (<rate> points/s"),
     (re.compile(r"\b\d+ threads\b"), "<n> threads"),
+    (re.compile(r"\btorch \d+\.\d+\.\d+(\+\w+)?"), "torch <version>"),
 )
 
 
@@ -110,10 +112,14 @@ def _masked(line: str) -> str:
 
 
 def _as_json(lines: list[str]) -> Any:
+    """The lines as one JSON value (versions masked: they are the machine's), or None."""
     try:
-        return json.loads("\n".join(lines))
+        value = json.loads("\n".join(lines))
     except ValueError:
         return None
+    if isinstance(value, dict) and isinstance(value.get("versions"), dict):
+        value["versions"] = dict.fromkeys(value["versions"], "<version>")
+    return value
 
 
 def _numbers_alike(expected: Any, actual: Any) -> bool:
