@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from derivcli.cli import app
+from derivcli.model.versions import versions
 
 #: The repository's root folder.
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,13 +27,19 @@ class Outcome:
         self.stdout = stdout
         self.stderr = stderr
 
-    def json(self) -> Any:
-        """The single JSON document on stdout (strict: NaN literals are refused)."""
+    def document(self) -> Any:
+        """The single JSON document on stdout, whole (strict: NaN literals are refused)."""
 
         def refuse(constant: str) -> Any:
             raise ValueError(f"non-strict JSON constant {constant}")
 
         return json.loads(self.stdout, parse_constant=refuse)
+
+    def json(self) -> Any:
+        """The document without ``versions``, which every document must carry (checked here, once)."""
+        document = self.document()
+        assert document.pop("versions") == versions()
+        return document
 
 
 @pytest.fixture

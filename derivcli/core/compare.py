@@ -375,7 +375,8 @@ def _entry(
     if not agree and not notes and math.isfinite(autograd) != math.isfinite(exact.value):
         notes.append("one side is not finite")
     verdict = clarke_verdict(findings, autograd, tolerance)
-    if verdict is not None:
+    if verdict is not None and (verdict.low != verdict.high or not verdict.autograd_in):
+        # A set of one element that autograd found says nothing the other notes do not.
         notes.append(clarke_note(verdict, autograd))
     if (
         agree

@@ -129,7 +129,10 @@ def test_a_value_strict_json_cannot_hold_answers_its_line_and_the_batch_goes_on(
         '{"expr":"x","at":{"x":1},"id":2}\n'
     )
     assert outcome.exit_code == ExitStatus.BAD_INPUT
-    first, second, third, fourth = (json.loads(line) for line in outcome.stdout.splitlines())
+    first, second, third, fourth = (
+        {key: value for key, value in json.loads(line).items() if key != "versions"}
+        for line in outcome.stdout.splitlines()
+    )
     assert first == {
         "line": 1,
         "error": {

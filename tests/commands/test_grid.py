@@ -38,6 +38,7 @@ GRID_KEYS = {
     "non_finite",
     "derivatives",
     "kinks",
+    "kink_hits",
     "elapsed_s",
     "points_per_s",
     "chunk_size",

@@ -14,7 +14,9 @@ def test_relu_kink_note_names_subgradient_and_one_sided_derivatives() -> None:
     assert entry.agree is False
     assert entry.note == (
         "not differentiable at x=0: relu(x) has a kink; one-sided derivatives 0 (left) and 1 (right);"
-        " autograd used the subgradient 0, symbolic gives 1/2 by SymPy's convention"
+        " autograd used the subgradient 0, symbolic gives 1/2 by SymPy's convention; the Clarke"
+        " subdifferential here is [0, 1] and autograd's 0 is in it (its minimum-norm element, PyTorch's"
+        " pick at convex and concave kinks, is 0)"
     )
 
 

@@ -43,6 +43,14 @@ ENTRY_KEYS = {
     "fd_abs_error",
     "bits",
     "rewrites",
+    "clarke",
+    "min_norm",
+    "autograd_in_clarke",
+    "artificial_critical_point",
+    "fd_left",
+    "fd_right",
+    "autograd_between_fd",
+    "explained",
 }
 BITS_KEYS = {"autograd", "symbolic", "culprit"}
 CULPRIT_KEYS = {"operation", "kind", "node", "pass", "local_bits"}
@@ -110,6 +118,14 @@ def test_contract_example_values() -> None:
         "fd_abs_error": None,
         "bits": None,
         "rewrites": None,
+        "clarke": None,
+        "min_norm": None,
+        "autograd_in_clarke": None,
+        "artificial_critical_point": None,
+        "fd_left": None,
+        "fd_right": None,
+        "autograd_between_fd": None,
+        "explained": None,
     }
     assert (document["order"], document["dtype"], document["device"]) == (1, "float64", "cpu")
 

@@ -491,7 +491,9 @@ def test_every_case_in_one_batch(tmp_path: Path) -> None:
     assert not canary.exists()
     assert run.returncode == 2, run.stderr
     errors = sum(kind is not None for _, kind in expected)
-    (summary,) = run.stderr.splitlines()
+    summary, rows = run.stderr.splitlines()[:2]
+    assert rows.startswith("deriv batch: ")
+    assert rows.endswith(" unexplained")
     assert summary.startswith(
         f"deriv batch: {len(lines) - errors:,} ok, {errors:,} errors, {len(lines):,} lines in "
     ), summary

@@ -56,7 +56,7 @@ def test_max_of_two_variables_along_each_axis(deriv: Run) -> None:
 
 
 def test_spellings_of_relu_come_from_the_running_torch(deriv: Run) -> None:
-    document = deriv("spellings", "relu(x)", "--at", "0", "--json").json()
+    document = deriv("spellings", "relu(x)", "--at", "0", "--json").document()
     assert document["clarke"] == [0.0, 1.0]
     assert document["versions"] == versions()
     rows = {row["spelling"]: row for row in document["spellings"]}
@@ -153,6 +153,6 @@ def test_taylor_remainder_order(deriv: Run, name: str, passed: bool, low: float,
 
 
 def test_every_json_document_says_which_versions_made_it(deriv: Run) -> None:
-    assert deriv("eval", "x", "--at", "1", "--json").json()["versions"] == versions()
-    assert deriv("eval", "foo(x)", "--json").json()["versions"] == versions()
-    assert deriv("grid", "x", "--range", "x=0:1", "--num", "3", "--json").json()["versions"] == versions()
+    assert deriv("eval", "x", "--at", "1", "--json").document()["versions"] == versions()
+    assert deriv("eval", "foo(x)", "--json").document()["versions"] == versions()
+    assert deriv("grid", "x", "--range", "x=0:1", "--num", "3", "--json").document()["versions"] == versions()

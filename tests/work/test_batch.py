@@ -7,12 +7,17 @@ import json
 import pytest
 
 from derivcli.errors import ErrorKind
+from derivcli.model.versions import versions
 from derivcli.render.jsondoc import batch_line
 from derivcli.work.batch import run_batch
 
 
 def answers(*lines: str) -> list[dict[str, object]]:
-    return [json.loads(batch_line(result)) for result in run_batch(lines)]
+    """Each line's answer, without the versions every line carries (checked here)."""
+    found = [json.loads(batch_line(result)) for result in run_batch(lines)]
+    for answer in found:
+        assert answer.pop("versions") == versions()
+    return found
 
 
 def test_one_point_one_variable_matches_partial_json() -> None:
