@@ -135,10 +135,13 @@ def rounded_once(value: sympy.Expr, dtype: str) -> float:
         return to_dtype(value, dtype, digits=min(digits, MAX_WORKING_DIGITS))
     digits = EVALF_DIGITS
     rounded = to_dtype(value, dtype, digits=digits)
+    # A 0 from a non-zero expression is no proof: log(1 + 1e-76) is 0 at 30 and at 60 digits.
+    unproved_zero = value.is_zero is not True
     while digits < MAX_STABLE_DIGITS:
         digits *= 2
         again = to_dtype(value, dtype, digits=digits)
-        if again == rounded or (math.isnan(again) and math.isnan(rounded)):
+        settled = again == rounded and not (again == 0 and unproved_zero)
+        if settled or (math.isnan(again) and math.isnan(rounded)):
             return again
         rounded = again
     return rounded
