@@ -61,8 +61,16 @@ def main() -> None:
         points = [str(Fraction(first) + index * Fraction(step)) for index in range(args.repeat + 1)]
         # Warm: the first point pays for imports and for what depends only on the expression.
         _seconds(expression, points[0], dtype=dtype, bits=True)
-        without = statistics.median(_seconds(expression, at, dtype=dtype, bits=False) for at in points[1:])
-        with_bits = statistics.median(_seconds(expression, at, dtype=dtype, bits=True) for at in points[1:])
+        # Interleaved, so that drift in the machine's speed falls on both alike.
+        pairs = [
+            (
+                _seconds(expression, at, dtype=dtype, bits=False),
+                _seconds(expression, at, dtype=dtype, bits=True),
+            )
+            for at in points[1:]
+        ]
+        without = statistics.median(first for first, _ in pairs)
+        with_bits = statistics.median(second for _, second in pairs)
         ratio = with_bits / without
         worst = max(worst, ratio)
         print(
