@@ -62,6 +62,7 @@ class DerivError(Exception):
         column: int | None = None,
         length: int = 1,
         step: str | None = None,
+        hint: str | None = None,
     ) -> None:
         super().__init__(message)
         self.kind = kind
@@ -71,16 +72,21 @@ class DerivError(Exception):
         self.length = max(1, length)
         #: For errors of a time or memory budget: the step that was running when it ran out.
         self.step = step
+        #: What to do about it, said after where it happened ("the functions are abs, acos, ...").
+        self.hint = hint
 
     def __reduce__(self) -> tuple[object, ...]:
         # Errors cross from the worker process to the parent pickled; keep every field.
-        return (_rebuild, (self.kind, self.message, self.source, self.column, self.length, self.step))
+        return (
+            _rebuild,
+            (self.kind, self.message, self.source, self.column, self.length, self.step, self.hint),
+        )
 
     def describe(self) -> str:
-        """The one-line message, with the column when there is one."""
-        if self.column is None:
-            return self.message
-        return f"{self.message} (column {self.column})"
+        """The one-line message, with the column when there is one, then the hint."""
+        where = "" if self.column is None else f" (column {self.column})"
+        hint = "" if self.hint is None else f"; {self.hint}"
+        return f"{self.message}{where}{hint}"
 
     def __str__(self) -> str:
         return self.describe()
@@ -107,7 +113,13 @@ def internal_message(error: Exception) -> str:
 
 
 def _rebuild(
-    kind: ErrorKind, message: str, source: str | None, column: int | None, length: int, step: str | None
+    kind: ErrorKind,
+    message: str,
+    source: str | None,
+    column: int | None,
+    length: int,
+    step: str | None,
+    hint: str | None = None,
 ) -> DerivError:
     """Unpickle a :class:`DerivError` (see ``DerivError.__reduce__``)."""
-    return DerivError(kind, message, source=source, column=column, length=length, step=step)
+    return DerivError(kind, message, source=source, column=column, length=length, step=step, hint=hint)

@@ -104,6 +104,7 @@ OrderOption = Annotated[
         "--order",
         metavar="N",
         help="Order of the derivatives: 2 for the second, 3 for the third [default: 1].",
+        show_default=False,
     ),
 ]
 FdOption = Annotated[

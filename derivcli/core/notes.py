@@ -128,6 +128,14 @@ def finding_note(
             f"{call} jumps {where}: the derivative is a Dirac delta there, not a number; "
             f"autograd returns {format_number(autograd)}"
         )
+    if finding.kind == "domain" and finding.function.startswith("principal root "):
+        exponent = sympy.Rational(finding.function.removeprefix("principal root "))
+        real = f"cbrt({finding.argument})" if exponent.q == 3 else f"root({finding.argument}, {exponent.q})"
+        power = real if exponent.p == 1 else f"{real}**{exponent.p}"
+        return (
+            f"{finding.argument} is negative {where}: its power {exponent} is the principal root, which is"
+            f" complex there; for the real root write {power}"
+        )
     if finding.kind == "domain":
         return f"{where} the argument {finding.argument} is outside the real domain of {finding.function}"
     if finding.kind == "edge":

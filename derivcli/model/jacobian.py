@@ -63,7 +63,7 @@ def parse_components(text: str) -> list[ParsedExpression]:
         except DerivError as error:
             column = None if error.column is None else error.column + offset
             raise DerivError(
-                error.kind, error.message, source=text, column=column, length=error.length
+                error.kind, error.message, source=text, column=column, length=error.length, hint=error.hint
             ) from None
     if len(components) < 2:
         raise DerivError(

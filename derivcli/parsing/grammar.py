@@ -9,7 +9,6 @@ imports SymPy or torch, so refusing bad input stays fast.
 from __future__ import annotations
 
 import ast
-import difflib
 import keyword
 import sys
 import warnings
@@ -60,10 +59,58 @@ FUNCTION_ARITY: Final[Mapping[str, tuple[int, int | None]]] = {
     "expm1": (1, 1),
     "hypot": (2, 2),
     "logaddexp": (2, 2),
+    "sec": (1, 1),
+    "csc": (1, 1),
+    "cot": (1, 1),
+    "asec": (1, 1),
+    "acsc": (1, 1),
+    "acot": (1, 1),
+    "sech": (1, 1),
+    "csch": (1, 1),
+    "coth": (1, 1),
+    "cbrt": (1, 1),
+    "root": (2, 2),
     "min": (2, None),
     "max": (2, None),
     "heaviside": (1, 1),
 }
+
+#: Other names of known functions: ``ln`` is ``log``.
+FUNCTION_ALIASES: Final[Mapping[str, str]] = {"ln": "log"}
+
+#: Names from other notations with the same meaning, offered when one is called (never a mere look-alike:
+#: ``cot`` is not ``cos``).
+_SAME_MEANING: Final[Mapping[str, str]] = {
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
+    "arcsec": "asec",
+    "arccsc": "acsc",
+    "arccot": "acot",
+    "arcsinh": "asinh",
+    "arccosh": "acosh",
+    "arctanh": "atanh",
+    "arsinh": "asinh",
+    "arcosh": "acosh",
+    "artanh": "atanh",
+    "tg": "tan",
+    "ctg": "cot",
+    "cosec": "csc",
+    "exp2": "2**",
+    "log10": "log(x, 10)",
+    "log2": "log(x, 2)",
+    "sqr": "x**2",
+    "fabs": "abs",
+    "maximum": "max",
+    "minimum": "min",
+    "step": "heaviside",
+    "logistic": "sigmoid",
+    "expit": "sigmoid",
+    "atan2d": "atan2",
+}
+
+#: Every function name deriv knows, in alphabetical order, as error messages list them.
+KNOWN_FUNCTIONS: Final = ", ".join(sorted([*FUNCTION_ARITY, *FUNCTION_ALIASES]))
 
 #: Names of constants; ``e`` is an alias of ``E``.
 CONSTANT_NAMES: Final[Mapping[str, str]] = {"pi": "pi", "E": "E", "e": "E"}
@@ -149,7 +196,7 @@ def name_problem(name: str) -> tuple[ErrorKind, str] | None:
         return ErrorKind.KEYWORD, f"{name!r} is a Python keyword, not a variable name"
     if name.startswith("__"):
         return ErrorKind.NOT_ALLOWED, f"names starting with '__' are not allowed: {name!r}"
-    if name in FUNCTION_ARITY:
+    if name in FUNCTION_ARITY or name in FUNCTION_ALIASES:
         return ErrorKind.SYNTAX, f"{name!r} is a function: call it as {name}(...)"
     if name in CONSTANT_NAMES:
         return ErrorKind.BAD_POINT, f"{name!r} is a constant, not a variable"
@@ -359,7 +406,7 @@ class _Builder:
                 " to multiply, write '*' before '('",
                 node.func,
             )
-        name = node.func.id
+        name = FUNCTION_ALIASES.get(node.func.id, node.func.id)
         if name not in FUNCTION_ARITY:
             raise self.unknown_function(node.func)
         if node.keywords:
@@ -380,15 +427,20 @@ class _Builder:
             return self.fail(
                 ErrorKind.NOT_ALLOWED, f"names starting with '__' are not allowed: {name!r}", func
             )
-        close = difflib.get_close_matches(name.lower(), list(FUNCTION_ARITY), n=1)
-        if close:
-            hint = f"; did you mean {close[0]!r}?"
+        # Only a name with the same meaning is suggested: a look-alike (cot for cos) would change it.
+        lower = name.lower()
+        if lower in FUNCTION_ARITY or lower in FUNCTION_ALIASES:
+            hint = f"did you mean {lower!r}? (names are case-sensitive)"
+        elif lower in _SAME_MEANING:
+            hint = f"write {_SAME_MEANING[lower]!r}"
         elif len(name) <= 2:
             # x(x+1) is most likely a product written without its '*'.
-            hint = f"; to multiply, write {name}*(...)"
+            hint = f"to multiply, write {name}*(...)"
         else:
-            hint = ""
-        return self.fail(ErrorKind.UNKNOWN_FUNCTION, f"unknown function {name!r}{hint}", func)
+            hint = f"the functions are {KNOWN_FUNCTIONS}"
+        error = self.fail(ErrorKind.UNKNOWN_FUNCTION, f"unknown function {name!r}", func)
+        error.hint = hint
+        return error
 
 
 def _arity_text(low: int, high: int | None) -> str:

@@ -193,7 +193,12 @@ def reanchor(error: DerivError, *, spec: str, offset: int, option: str = "--at")
     """Move an error about a value into the coordinates of the whole option text (``--at``, ``--range``)."""
     column = None if error.column is None else error.column + offset
     return DerivError(
-        error.kind, f"{error.message} in {option} {spec!r}", source=spec, column=column, length=error.length
+        error.kind,
+        f"{error.message} in {option} {spec!r}",
+        source=spec,
+        column=column,
+        length=error.length,
+        hint=error.hint,
     )
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Final, Protocol, TextIO, cast
 
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.files import cannot_write
@@ -47,12 +48,44 @@ def console_on(stream: TextIO) -> Console:
     # NO_COLOR (https://no-color.org): Rich drops colours but keeps bold; drop every escape code.
     plain = bool(os.environ.get("NO_COLOR"))
     return Console(
-        file=stream,
+        # It passes every other attribute on to the stream: Rich sees a text stream.
+        file=cast(TextIO, _TrimmedLines(stream)),
         width=output_width(stream),
         highlight=False,
         soft_wrap=False,
         color_system=None if plain else "auto",
     )
+
+
+#: Spaces at the end of a line, before any escape codes that close it.
+_TRAILING_SPACES = re.compile(r" +((?:\x1b\[[0-9;]*m)*)$")
+
+
+class _TrimmedLines:
+    """A stream that drops the spaces Rich pads a table's last column with at the end of each line."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        """Write whole lines without their trailing spaces; keep a partial line until it ends."""
+        lines = (self._pending + text).split("\n")
+        self._pending = lines.pop()
+        if lines:
+            self._stream.write("".join(_TRAILING_SPACES.sub(r"\1", line) + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        """Write a partial line as it is, then flush the stream."""
+        if self._pending:
+            self._stream.write(self._pending)
+            self._pending = ""
+        self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        # isatty, fileno, encoding and the rest come from the stream itself.
+        return getattr(self._stream, name)
 
 
 def output_width(stream: TextIO) -> int:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from derivcli.errors import ExitStatus
+from derivcli.parsing.grammar import KNOWN_FUNCTIONS
 from tests.conftest import Outcome
 from tests.render.test_jsondoc import ENTRY_KEYS
 
@@ -89,9 +90,16 @@ def test_refused_expression_json(deriv: Run) -> None:
     outcome = deriv("eval", "2*foo(x)", "--at", "1", "--json")
     assert outcome.exit_code == ExitStatus.BAD_INPUT
     assert outcome.json() == {
-        "error": {"kind": "unknown-function", "message": "unknown function 'foo' (column 3)", "column": 3}
+        "error": {
+            "kind": "unknown-function",
+            "message": f"unknown function 'foo' (column 3); the functions are {KNOWN_FUNCTIONS}",
+            "column": 3,
+        }
     }
-    assert outcome.stderr.splitlines()[0] == "deriv: error: unknown function 'foo' (column 3)"
+    assert (
+        outcome.stderr.splitlines()[0]
+        == f"deriv: error: unknown function 'foo' (column 3); the functions are {KNOWN_FUNCTIONS}"
+    )
 
 
 def test_missing_value_error(deriv: Run) -> None:
@@ -279,3 +287,9 @@ def test_fd_with_order_three_is_refused(deriv: Run) -> None:
     outcome = deriv("eval", "x**4", "--at", "1", "--order", "3", "--fd")
     assert outcome.exit_code == ExitStatus.BAD_INPUT
     assert outcome.stderr == "deriv: error: --fd gives first and second derivatives, not order 3 or more\n"
+
+
+def test_the_order_option_states_its_default_once(deriv: Run) -> None:
+    text = " ".join(deriv("eval", "--help").stdout.split())
+    assert text.count("[default: 1]") == 1
+    assert "for the third [default: 1]." in text

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 
 from derivcli.errors import ExitStatus
+from derivcli.parsing.grammar import KNOWN_FUNCTIONS
 from tests.conftest import Outcome
 from tests.render.test_jsondoc import TOP_LEVEL_KEYS
 
@@ -30,7 +31,7 @@ def test_jacobian_needs_two_components_and_points_errors_into_the_text(deriv: Ru
     assert json.loads(one.stdout)["error"]["kind"] == "bad-option"
     bad = deriv("jacobian", "x, foo(x)", "--at", "x=1")
     assert bad.stderr.splitlines() == [
-        "deriv: error: unknown function 'foo' (column 4)",
+        f"deriv: error: unknown function 'foo' (column 4); the functions are {KNOWN_FUNCTIONS}",
         "  x, foo(x)",
         "     ^^^",
     ]

@@ -283,3 +283,45 @@ def test_second_derivatives_are_measured_without_the_backward_pass() -> None:
     assert (entry.bits.culprit.operation, entry.bits.culprit.pass_.value) == ("exp(x)", "forward")
     assert entry.rewrites is not None
     assert entry.rewrites[0].expression == "softplus(x)"
+
+
+@pytest.mark.parametrize(
+    ("text", "derivative"),
+    [
+        ("sec(x)", "tan(x)*sec(x)"),
+        ("csc(x)", "-cot(x)*csc(x)"),
+        ("cot(x)", "-cot(x)**2 - 1"),
+        ("acot(x)", "-1/(x**2 + 1)"),
+        ("sech(x)", "-tanh(x)*sech(x)"),
+        ("csch(x)", "-coth(x)*csch(x)"),
+        ("coth(x)", "-1/sinh(x)**2"),
+        ("ln(x)", "1/x"),
+        ("cbrt(x)", "1/(3*root(x, 3)**2)"),
+        ("root(x, 5)", "1/(5*root(x, 5)**4)"),
+    ],
+)
+@pytest.mark.parametrize("at", ["2", "-3/2"])
+def test_textbook_functions_agree_both_ways(text: str, derivative: str, at: str) -> None:
+    if text == "ln(x)" and at.startswith("-"):
+        at = "3/2"
+    result = report(text, f"x={at}")
+    assert result.derivatives == {"x": derivative}
+    assert result.all_agree
+
+
+def test_inverse_secant_and_cosecant_outside_minus_one_to_one() -> None:
+    for text in ("asec(x)", "acsc(x)"):
+        assert report(text, "x=2", "x=-3").all_agree
+
+
+def test_a_real_cube_root_of_a_negative_number() -> None:
+    entry = report("cbrt(x)", "x=-8").points[0]
+    assert (entry.value, entry.derivatives["x"].exact) == (-2.0, "1/12")
+
+
+def test_the_principal_root_at_a_negative_point_names_cbrt() -> None:
+    entry = report("x**(1/3)", "x=-8").points[0].derivatives["x"]
+    assert entry.note == (
+        "x is negative at x=-8: its power 1/3 is the principal root, which is complex there;"
+        " for the real root write cbrt(x)"
+    )

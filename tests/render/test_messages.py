@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.parsing.grammar import parse_expression
+from derivcli.parsing.grammar import KNOWN_FUNCTIONS, parse_expression
 from derivcli.render.messages import error_lines, printable
 
 
@@ -17,7 +17,7 @@ def lines_for(text: str) -> list[str]:
 
 def test_caret_under_the_offending_text() -> None:
     assert lines_for("2*foo(x)") == [
-        "deriv: error: unknown function 'foo' (column 3)",
+        f"deriv: error: unknown function 'foo' (column 3); the functions are {KNOWN_FUNCTIONS}",
         "  2*foo(x)",
         "    ^^^",
     ]

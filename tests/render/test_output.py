@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.render.output import FILE_COLUMNS, Output, OutputFile, output_width
+from tests.conftest import Outcome
 
 
 @pytest.mark.parametrize(
@@ -76,3 +78,24 @@ def test_an_unwritable_path_names_the_option() -> None:
         ErrorKind.BAD_OPTION,
         "--csv: cannot write '/nonexistent-folder/a.csv': No such file or directory",
     )
+
+
+def test_tables_end_their_lines_without_spaces(deriv: Callable[..., Outcome]) -> None:
+    outcome = deriv("eval", "x**2", "--at", "3", "--at", "1")
+    lines = outcome.stdout.splitlines()
+    assert lines[3].endswith("✓")
+    assert all(line == line.rstrip() for line in lines)
+
+
+def test_trimmed_lines_keep_a_partial_line_until_it_ends() -> None:
+    from derivcli.render.output import _TrimmedLines
+
+    stream = io.StringIO()
+    trimmed = _TrimmedLines(stream)
+    trimmed.write("a   \nb  ")
+    assert stream.getvalue() == "a\n"
+    trimmed.write("  c \x1b[0m\n")
+    assert stream.getvalue() == "a\nb    c\x1b[0m\n"
+    trimmed.write("tail")
+    trimmed.flush()
+    assert stream.getvalue().endswith("tail")

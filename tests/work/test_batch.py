@@ -8,6 +8,7 @@ import pytest
 
 from derivcli.errors import ErrorKind
 from derivcli.model.versions import versions
+from derivcli.parsing.grammar import KNOWN_FUNCTIONS
 from derivcli.render.jsondoc import batch_line
 from derivcli.work.batch import run_batch
 
@@ -78,7 +79,11 @@ def test_error_lines_keep_the_id_and_are_strict_json() -> None:
     assert answer == {
         "line": 1,
         "id": "a",
-        "error": {"kind": "unknown-function", "message": "unknown function 'foo' (column 1)", "column": 1},
+        "error": {
+            "kind": "unknown-function",
+            "message": f"unknown function 'foo' (column 1); the functions are {KNOWN_FUNCTIONS}",
+            "column": 1,
+        },
     }
 
 

@@ -19,6 +19,7 @@ from sympy.codegen.cfunctions import expm1, hypot, log1p
 from sympy.codegen.numpy_nodes import logaddexp
 
 from derivcli.core.activations import logsigmoid, relu, sigmoid, softplus
+from derivcli.core.realroot import root
 from derivcli.model.setup import DType
 
 #: Precision doublings tried before a point's reference is given up (its bits are then not counted).
@@ -68,6 +69,16 @@ FUNCTIONS: Final[Mapping[type, Callable[..., Any]]] = {
     expm1: mpmath.expm1,
     hypot: mpmath.hypot,
     logaddexp: _logaddexp,
+    sympy.sec: mpmath.sec,
+    sympy.csc: mpmath.csc,
+    sympy.cot: mpmath.cot,
+    sympy.asec: mpmath.asec,
+    sympy.acsc: mpmath.acsc,
+    sympy.acot: mpmath.acot,
+    sympy.sech: mpmath.sech,
+    sympy.csch: mpmath.csch,
+    sympy.coth: mpmath.coth,
+    root: lambda x, n: mpmath.sign(x) * abs(x) ** (1 / n),
 }
 
 

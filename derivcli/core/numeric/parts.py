@@ -44,6 +44,11 @@ def torch_softplus(x: Tensor) -> Tensor:
     return torch.nn.functional.softplus(x)
 
 
+def real_root(x: Tensor, degree: Tensor | float) -> Tensor:
+    """The real n-th root for odd n: sign(x) * |x|**(1/n)."""
+    return torch.sign(x) * torch.abs(x) ** (1 / degree)
+
+
 def constant_function(value: float) -> TorchFunction:
     """A function that broadcasts a constant against the first variable's tensor."""
 

@@ -27,8 +27,10 @@ from derivcli.core.numeric.parts import (
     constant_float,
     constant_function,
     heaviside,
+    real_root,
     torch_softplus,
 )
+from derivcli.core.realroot import root
 from derivcli.errors import DerivError, ErrorKind
 
 
@@ -62,6 +64,15 @@ UNARY_TORCH: Final[Mapping[type, Callable[[Tensor], Tensor]]] = {
     logsigmoid: torch.nn.functional.logsigmoid,
     log1p: torch.log1p,
     expm1: torch.expm1,
+    sympy.sec: lambda x: 1 / torch.cos(x),
+    sympy.csc: lambda x: 1 / torch.sin(x),
+    sympy.cot: lambda x: 1 / torch.tan(x),
+    sympy.asec: lambda x: torch.acos(1 / x),
+    sympy.acsc: lambda x: torch.asin(1 / x),
+    sympy.acot: lambda x: torch.atan(1 / x),
+    sympy.sech: lambda x: 1 / torch.cosh(x),
+    sympy.csch: lambda x: 1 / torch.sinh(x),
+    sympy.coth: lambda x: 1 / torch.tanh(x),
     sympy.DiracDelta: _dirac_delta,
 }
 
@@ -70,6 +81,7 @@ BINARY_TORCH: Final[Mapping[type, Callable[[Tensor, Tensor], Tensor]]] = {
     sympy.atan2: torch.atan2,
     hypot: torch.hypot,
     logaddexp: torch.logaddexp,
+    root: real_root,
 }
 
 

@@ -20,6 +20,7 @@ from derivcli.core.numeric.parts import (
     constant_float,
     constant_function,
     heaviside,
+    real_root,
     torch_softplus,
 )
 from derivcli.core.symbolic.build import tree_value
@@ -65,6 +66,16 @@ TORCH_FUNCTIONS: Final[Mapping[str, Callable[[Tensor], Tensor]]] = {
     "logsigmoid": torch.nn.functional.logsigmoid,
     "log1p": torch.log1p,
     "expm1": torch.expm1,
+    "sec": lambda x: 1 / torch.cos(x),
+    "csc": lambda x: 1 / torch.sin(x),
+    "cot": lambda x: 1 / torch.tan(x),
+    "asec": lambda x: torch.acos(1 / x),
+    "acsc": lambda x: torch.asin(1 / x),
+    "acot": lambda x: torch.atan(1 / x),
+    "sech": lambda x: 1 / torch.cosh(x),
+    "csch": lambda x: 1 / torch.sinh(x),
+    "coth": lambda x: 1 / torch.tanh(x),
+    "cbrt": lambda x: real_root(x, 3),
     "heaviside": lambda x: heaviside(x, 0.5),
 }
 
@@ -73,6 +84,7 @@ TORCH_BINARY: Final[Mapping[str, Callable[[Tensor, Tensor], Tensor]]] = {
     "atan2": torch.atan2,
     "hypot": torch.hypot,
     "logaddexp": torch.logaddexp,
+    "root": real_root,
     "min": torch.minimum,
     "max": torch.maximum,
 }

@@ -17,6 +17,7 @@ from sympy.codegen.cfunctions import expm1, hypot, log1p
 from sympy.codegen.numpy_nodes import logaddexp
 
 from derivcli.core.activations import logsigmoid, relu, sigmoid, softplus
+from derivcli.core.realroot import cbrt, root
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.parsing.numbers import MAX_EXACT_BITS, too_large
 from derivcli.parsing.tree import (
@@ -42,6 +43,13 @@ if hasattr(sys, "set_int_max_str_digits") and 0 < sys.get_int_max_str_digits() <
 def _log(argument: sympy.Expr, base: sympy.Expr | None = None) -> sympy.Expr:
     """Natural logarithm, or logarithm to a base."""
     return sympy.log(argument) if base is None else sympy.log(argument, base)
+
+
+def _real_root(argument: sympy.Expr, degree: sympy.Expr) -> sympy.Expr:
+    """The real n-th root: n must be an odd whole number (an even root of a negative number is not real)."""
+    if not (degree.is_Integer and degree > 0 and degree % 2 == 1):
+        raise ValueError(f"root(x, n) needs an odd whole number n (use x**(1/n) otherwise), got {degree}")
+    return root(argument, degree)
 
 
 #: How each known function of the parser becomes a SymPy object.
@@ -72,6 +80,17 @@ SYMPY_FUNCTIONS: Final[Mapping[str, Callable[..., sympy.Expr]]] = {
     "expm1": expm1,
     "hypot": hypot,
     "logaddexp": logaddexp,
+    "sec": sympy.sec,
+    "csc": sympy.csc,
+    "cot": sympy.cot,
+    "asec": sympy.asec,
+    "acsc": sympy.acsc,
+    "acot": sympy.acot,
+    "sech": sympy.sech,
+    "csch": sympy.csch,
+    "coth": sympy.coth,
+    "cbrt": cbrt,
+    "root": _real_root,
     "min": sympy.Min,
     "max": sympy.Max,
     "heaviside": sympy.Heaviside,

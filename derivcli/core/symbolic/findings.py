@@ -152,6 +152,9 @@ def _special_at(sub: sympy.Basic, point: Mapping[sympy.Symbol, sympy.Expr]) -> F
             kind = "pole" if exponent < 0 else "steep"
             return Finding(kind, "sqrt" if exponent == sympy.S.Half else "power", str(base))
         if sign is not None and sign < 0 and not exponent.is_integer:
+            if exponent.q % 2 == 1:
+                # x**(1/3) at -8 is SymPy's principal root, complex; the real one is cbrt(x).
+                return Finding("domain", f"principal root {exponent}", str(base))
             return Finding("domain", "sqrt" if exponent == sympy.S.Half else "power", str(base))
         return None
     return _inverse_function_edge(sub, point)
