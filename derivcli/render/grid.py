@@ -10,6 +10,7 @@ User text is wrapped in :class:`rich.text.Text`, never parsed as markup.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -241,12 +242,15 @@ class View(BaseView[GridRequest, GridReport]):
                     self._collector,
                     expression=report.expression,
                     derivatives=report.derivatives,
-                    kinks=kink_points(report),
+                    kinks=kink_points(report, kind="kink"),
+                    jumps=kink_points(report, kind="jump"),
                     dtype=report.dtype,
                     bits_along=report.bits_along,
                 )
             except OSError as error:
                 raise write_failed(self.request.plot, error) from None
+            # The plot is a file, not output: say where it went, on stderr.
+            sys.stderr.write(f"wrote {self.request.plot}\n")
         if self.out.json:
             self.out.write_json(grid_document(report))
         else:
@@ -255,12 +259,13 @@ class View(BaseView[GridRequest, GridReport]):
         return verdict(report.all_agree, strict=self.request.strict)
 
 
-def kink_points(report: GridReport) -> list[dict[str, float]]:
-    """Where the plot marks kinks: grid points on one, and halfway between neighbours on either side."""
-    kinks = [dict(point.at) for kink in report.kinks for point in kink.on_grid_examples]
+def kink_points(report: GridReport, *, kind: str) -> list[dict[str, float]]:
+    """Where the plot marks kinks (or jumps): grid points on one, halfway between neighbours around one."""
+    chosen = [kink for kink in report.kinks if kink.kind == kind]
+    kinks = [dict(point.at) for kink in chosen for point in kink.on_grid_examples]
     kinks += [
         {name: (left.at[name] + right.at[name]) / 2 for name in left.at}
-        for kink in report.kinks
+        for kink in chosen
         for left, right in kink.crossing_examples
     ]
     return kinks

@@ -24,9 +24,11 @@ def jacobian_renderable(report: JacobianReport, *, unicode: bool = True, width: 
     parts: list[Text | Table | Group] = [
         Text(f"f({', '.join(report.variables)}) = ({', '.join(report.components)})", style="bold")
     ]
+    yes, no = ("✓", "✗") if unicode else ("yes", "NO")
     for point, matrix in zip(report.rows[0].points, report.matrices, strict=True):
         parts.append(Text(f"Jacobian at {point_label(point.at_input)}", style="bold"))
         parts.append(matrix_table(matrix, unicode=unicode))
+        parts.append(Text(f"autograd and symbolic agree: {yes if matrix.agree else no}"))
     for row in report.rows:
         parts.append(report_renderable(row, unicode=unicode, width=width))
     return Group(*parts)

@@ -187,6 +187,7 @@ def write_plot(
     kinks: Sequence[Mapping[str, float]] = (),
     dtype: str = "float64",
     bits_along: Mapping[str, BitsAlong] | None = None,
+    jumps: Sequence[Mapping[str, float]] = (),
 ) -> None:
     """Draw the collected grid into ``path`` (PNG or SVG, from its suffix), with a bits panel if given."""
     # The format first: a bad file name is refused even where matplotlib is missing.
@@ -220,6 +221,7 @@ def write_plot(
                 expression=expression,
                 derivatives=derivatives,
                 kinks=kinks,
+                jumps=jumps,
                 bits_along=bits_along,
                 dtype=dtype,
             )
@@ -273,6 +275,7 @@ def _draw_one_axis(
     kinks: Sequence[Mapping[str, float]],
     bits_along: Mapping[str, BitsAlong] | None = None,
     dtype: str = "float64",
+    jumps: Sequence[Mapping[str, float]] = (),
 ) -> None:
     """Function and both derivatives above, the worst |autograd - symbolic| per bin below (then bits lost)."""
     (name,) = collector.variables
@@ -284,9 +287,13 @@ def _draw_one_axis(
     x = collector.coordinates[name]
     # On a coarse grid the points themselves are drawn, so straight segments are not taken for the curve.
     marker = "o" if collector.kept <= MARKERS_UP_TO else None
+    # f is not drawn as one line across a jump: the line breaks there.
+    broken_x, broken_value = _broken_at(
+        x, _finite(collector.value), [jump[name] for jump in jumps if name in jump]
+    )
     top.plot(
-        x,
-        _finite(collector.value),
+        broken_x,
+        broken_value,
         color=FUNCTION_COLOUR,
         linewidth=1.6,
         marker=marker,
@@ -326,6 +333,18 @@ def _draw_one_axis(
             )
             bottom.axvline(kink[name], color=KINK_COLOUR, linestyle=":", linewidth=1.4)
             labelled = True
+    labelled = False
+    for jump in jumps:
+        if name in jump:
+            top.axvline(
+                jump[name],
+                color=KINK_COLOUR,
+                linestyle="-.",
+                linewidth=1.4,
+                label=None if labelled else "jump",
+            )
+            bottom.axvline(jump[name], color=KINK_COLOUR, linestyle="-.", linewidth=1.4)
+            labelled = True
     top.set_ylabel("value")
     top.legend(loc="best")
     top.grid(alpha=0.3)
@@ -357,6 +376,16 @@ def _draw_one_axis(
     (lowest if bits_along else bottom).set_xlabel(name)
     bottom.legend(loc="upper right")
     bottom.grid(alpha=0.3)
+
+
+def _broken_at(
+    x: NDArray[np.float64], values: NDArray[np.float64], breaks: Sequence[float]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The curve with a gap (nan) at each break, so that matplotlib does not join across it."""
+    if not breaks:
+        return x, values
+    positions = np.searchsorted(x, np.array(sorted(breaks)), side="right")
+    return np.insert(x, positions, np.nan), np.insert(values, positions, np.nan)
 
 
 def _draw_bits(axes: Axes, bits_along: Mapping[str, BitsAlong], *, dtype: str) -> None:

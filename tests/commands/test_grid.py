@@ -402,3 +402,14 @@ def test_an_allocation_torch_cannot_make_is_out_of_memory(deriv: Run) -> None:
         error["message"]
         == "the worker process ran out of its memory budget of 8 GiB while evaluating the grid"
     )
+
+
+def test_a_plot_says_where_it_went_and_breaks_f_at_a_jump(deriv: Run, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    target = tmp_path / "step.svg"
+    outcome = deriv("grid", "heaviside(x)+x", "--range", "x=-1:1", "--num", "100", "--plot", str(target))
+    assert outcome.exit_code == ExitStatus.OK
+    assert outcome.stderr == f"wrote {target}\n"
+    text = target.read_text()
+    # A jump is called a jump, and drawn as one; no kink is.
+    assert (text.count("<!-- jump -->"), text.count("<!-- kink -->")) == (1, 0)

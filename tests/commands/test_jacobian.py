@@ -35,3 +35,9 @@ def test_jacobian_needs_two_components_and_points_errors_into_the_text(deriv: Ru
         "  x, foo(x)",
         "     ^^^",
     ]
+
+
+def test_each_jacobian_says_whether_the_witnesses_agree(deriv: Run) -> None:
+    lines = deriv("jacobian", "x*y, relu(x)", "--at", "x=0,y=2", "--at", "x=1,y=2").stdout.splitlines()
+    verdicts = [line for line in lines if line.startswith("autograd and symbolic agree:")]
+    assert verdicts == ["autograd and symbolic agree: ✗", "autograd and symbolic agree: ✓"]
