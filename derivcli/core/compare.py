@@ -19,6 +19,7 @@ from derivcli.core.clarke import clarke_note, clarke_verdict
 from derivcli.core.notes import (
     atol_only_note,
     between,
+    cancelled_form_note,
     fd_sides,
     finding_note,
     first_overflow,
@@ -363,6 +364,10 @@ def _entry(
     ]
     if not notes and exact.status is not ValueStatus.FINITE:
         notes.append(status_note(exact))
+    if exact.status is not ValueStatus.FINITE and exact.status is not ValueStatus.OVERFLOW:
+        cancelled = cancelled_form_note(shown, derivative, point)
+        if cancelled is not None:
+            notes.append(cancelled)
     if not agree and exact.status is ValueStatus.FINITE and math.isfinite(autograd):
         rounding = rounding_note(derivative, point, float_point, autograd, tolerance, dtype)
         if rounding is not None:

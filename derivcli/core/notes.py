@@ -17,7 +17,15 @@ import sympy
 
 from derivcli.core.symbolic.budget import OutOfTimeError, time_budget
 from derivcli.core.symbolic.build import node_expression
-from derivcli.core.symbolic.exact import EVALF_DIGITS, ExactValue, ValueStatus, evaluate_at, rational_of_float
+from derivcli.core.symbolic.display import display_form
+from derivcli.core.symbolic.exact import (
+    COMPLEX_INFINITY_TEXT,
+    EVALF_DIGITS,
+    ExactValue,
+    ValueStatus,
+    evaluate_at,
+    rational_of_float,
+)
 from derivcli.core.symbolic.findings import Finding
 from derivcli.errors import DerivError
 from derivcli.model.agreement import within
@@ -140,7 +148,8 @@ def finding_note(
         return f"{where} the argument {finding.argument} is outside the real domain of {finding.function}"
     if finding.kind == "edge":
         return (
-            f"{finding.argument} is 0 {where}, the edge of the domain of {finding.function}: {call} is -inf"
+            f"{finding.argument} is 0 {where}, the edge of the domain of {finding.function}: {call} is"
+            " undefined there, and tends to -inf from inside the domain"
         )
     if finding.kind == "pole":
         return f"{finding.argument} is 0 {where}: division by zero"
@@ -184,7 +193,11 @@ def _largest_finite(dtype: str) -> float:
 def status_note(exact: ExactValue) -> str:
     """Explain a non-finite exact value."""
     return {
-        ValueStatus.INFINITE: f"the derivative is infinite here (exact value {exact.exact})",
+        ValueStatus.INFINITE: (
+            "the derivative is infinite here: its exact value is a complex infinity (a division by zero)"
+            if exact.exact == COMPLEX_INFINITY_TEXT
+            else f"the derivative is infinite here (exact value {exact.exact})"
+        ),
         ValueStatus.UNDEFINED: "the derivative is undefined here",
         ValueStatus.NOT_REAL: f"the derivative is not real here (exact value {exact.exact})",
         ValueStatus.DIRAC_DELTA: "the derivative is a Dirac delta here, not a number",
@@ -221,6 +234,27 @@ def rounding_note(
             f" where the exact derivative is {format_number(at_rounded.value)}"
         )
     return f"{dtype} rounding: autograd ran at {shifted}"
+
+
+def cancelled_form_note(
+    shown: str, derivative: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Expr]
+) -> str | None:
+    """When the derivative as shown (a cancelled form) has a number where the one as written has none."""
+    if shown == str(derivative):
+        return None
+    try:
+        with time_budget(1.0):
+            value = display_form(derivative).xreplace(dict(point))
+            finite = value.is_number and value.is_finite and not value.has(sympy.nan, sympy.zoo)
+    except (OutOfTimeError, ArithmeticError, TypeError, ValueError):
+        return None
+    if not finite:
+        return None
+    at = ", ".join(f"{symbol}={value_}" for symbol, value_ in point.items())
+    return (
+        f"the derivative shown, {shown}, is a cancelled form: it has a value at {at}, but it is not valid"
+        " there, where the expression as written is undefined"
+    )
 
 
 def atol_only_note(autograd: float, exact: float, rel_error: float, tolerance: Tolerance) -> str:

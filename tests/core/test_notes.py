@@ -23,7 +23,10 @@ def test_relu_kink_note_names_subgradient_and_one_sided_derivatives() -> None:
 def test_log_at_zero_note() -> None:
     entry = report("log(x)", "0").points[0].derivatives["x"]
     assert entry.agree is False
-    assert entry.note == "x is 0 at x=0, the edge of the domain of log: log(x) is -inf"
+    assert entry.note == (
+        "x is 0 at x=0, the edge of the domain of log: log(x) is undefined there, and tends to -inf from"
+        " inside the domain"
+    )
     assert math.isnan(entry.symbolic_value)
     assert entry.autograd == math.inf
 
@@ -129,3 +132,20 @@ def test_a_nan_without_overflow_keeps_its_explanation() -> None:
     entry = report("sqrt(x)**2", "x=-4").points[0].derivatives["x"]
     assert entry.note is not None
     assert entry.note.startswith("autograd gives nan: a step of the expression as written is undefined")
+
+
+def test_a_cancelled_form_is_said_not_to_hold_where_the_written_one_is_undefined() -> None:
+    entry = report("(x**2-1)/(x-1)", "1").points[0].derivatives["x"]
+    assert entry.symbolic == "1"
+    assert entry.note is not None
+    assert entry.note.endswith(
+        "the derivative shown, 1, is a cancelled form: it has a value at x=1, but it is not valid there,"
+        " where the expression as written is undefined"
+    )
+
+
+def test_complex_infinity_is_said_in_words() -> None:
+    point = report("log(x)", "0").points[0]
+    assert (point.value_exact, point.derivatives["x"].exact) == ("undefined (complex infinity)",) * 2
+    entry = report("1/x", "0").points[0].derivatives["x"]
+    assert entry.exact == "undefined (complex infinity)"

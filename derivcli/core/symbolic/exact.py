@@ -167,7 +167,16 @@ def evaluate_at(expr: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Expr]) -> E
     if _too_many_digits(exact):
         # x**9999 at 1e300 is exact, but its millions of digits are no use to print: keep 30.
         return _classify(evalf(exact), exact=None)
-    return _classify(exact, exact=str(exact))
+    return _classify(exact, exact=exact_text(exact))
+
+
+#: How an exact value that is SymPy's complex infinity (1/0, log(0)) is written: "zoo" is SymPy's jargon.
+COMPLEX_INFINITY_TEXT: Final = "undefined (complex infinity)"
+
+
+def exact_text(value: sympy.Expr) -> str:
+    """An exact value as text; SymPy's complex infinity in words."""
+    return COMPLEX_INFINITY_TEXT if value is sympy.zoo else str(value)
 
 
 def _too_many_digits(value: sympy.Expr) -> bool:
