@@ -131,6 +131,13 @@ def finding_note(
             f"{format_number(finding.left)} (left) and {format_number(finding.right)} (right); "
             f"{used}, symbolic gives {exact.exact} by SymPy's convention"
         )
+    if finding.kind == "cut":
+        y, x = finding.argument.split(", ", 1)
+        return (
+            f"{call} is on its branch cut {where} ({y} = 0, {x} < 0): it jumps by 2*pi as {y} changes sign,"
+            f" so there the derivative is a Dirac delta plus {exact.exact}; autograd gives"
+            f" {format_number(autograd)}, the derivative of the side it computed"
+        )
     if finding.kind == "jump":
         return (
             f"{call} jumps {where}: the derivative is a Dirac delta there, not a number; "

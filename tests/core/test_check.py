@@ -161,3 +161,22 @@ def test_the_fitted_taylor_order_of_clean_powers() -> None:
     assert _fitted_order(steps, [0.5 * h for h in steps], scale=1.0) == pytest.approx(1.0)
     # Remainders at rounding level leave nothing to fit.
     assert _fitted_order(steps, [1e-17] * len(steps), scale=1.0) is None
+
+
+def test_gradcheck_details_are_whole_tensors_on_one_line() -> None:
+    from derivcli.core.numeric.check import MAX_SUMMARY, _summarise
+
+    message = (
+        "Jacobian mismatch for output 0 with respect to input 0,\n"
+        "numerical:tensor([[1.0000, 0.0000],\n        [0.0000, 2.5000]], dtype=torch.float64)\n"
+        "analytical:tensor([[1.0000, 1.0000],\n        [2.5000, 2.5000]], dtype=torch.float64)\n"
+    )
+    assert _summarise(message) == (
+        "Jacobian mismatch for output 0 with respect to input 0, numerical: tensor([[1.0000, 0.0000],"
+        " [0.0000, 2.5000]]) analytical: tensor([[1.0000, 1.0000], [2.5000, 2.5000]])"
+    )
+    long = "numerical:tensor([" + ", ".join(["1.2345"] * 400) + "])"
+    summary = _summarise(long)
+    assert len(summary) < MAX_SUMMARY + 40
+    assert summary.endswith(" characters in all)")
+    assert ", 1.2345, … (" in summary

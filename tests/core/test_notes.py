@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from derivcli.model.setup import Mode
 from tests.core.test_compare import report
 
 
@@ -149,3 +150,14 @@ def test_complex_infinity_is_said_in_words() -> None:
     assert (point.value_exact, point.derivatives["x"].exact) == ("undefined (complex infinity)",) * 2
     entry = report("1/x", "0").points[0].derivatives["x"]
     assert entry.exact == "undefined (complex infinity)"
+
+
+def test_atan2_on_its_branch_cut_gets_a_jump_note_along_y_only() -> None:
+    derivatives = report("atan2(y, x)", "y=0,x=-1", mode=Mode.PARTIAL).points[0].derivatives
+    assert derivatives["y"].note == (
+        "atan2(y, x) is on its branch cut at y=0, x=-1 (y = 0, x < 0): it jumps by 2*pi as y changes sign,"
+        " so there the derivative is a Dirac delta plus -1; autograd gives -1, the derivative of the side it"
+        " computed"
+    )
+    assert derivatives["x"].note is None
+    assert report("atan2(y, x)", "y=0,x=1", mode=Mode.PARTIAL).points[0].derivatives["y"].note is None

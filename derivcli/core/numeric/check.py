@@ -281,10 +281,18 @@ def _torch_check(loaded: LoadedFunction, name: str, check: Callable[[], bool]) -
         return CheckRun(False, _summarise(str(error)))
 
 
+#: Longest gradcheck message kept whole; a longer one is cut between two numbers, never inside one.
+MAX_SUMMARY: Final = 600
+
+
 def _summarise(message: str) -> str:
-    """torch's gradcheck message on one line: the mismatch and the two numbers."""
-    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
-    return " ".join(lines[:5])
+    """torch's gradcheck message on one line: the mismatch and both Jacobians, cut only between numbers."""
+    text = " ".join(line.strip() for line in message.strip().splitlines() if line.strip())
+    text = text.replace(", dtype=torch.float64", "").replace(":tensor(", ": tensor(")
+    if len(text) <= MAX_SUMMARY:
+        return text
+    cut = text.rfind(",", 0, MAX_SUMMARY)
+    return f"{text[: cut if cut > 0 else MAX_SUMMARY]}, … ({len(text):,} characters in all)"
 
 
 def _user_call(

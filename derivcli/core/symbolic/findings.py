@@ -56,7 +56,7 @@ def analyse_point(
         if not isinstance(sub, sympy.Basic) or variable not in sub.free_symbols:
             continue
         try:
-            finding = _special_at(sub, point)
+            finding = _branch_cut(sub, variable, point) or _special_at(sub, point)
         except (ValueError, TypeError):
             # min(sin(sqrt(-1)), 0): SymPy cannot order complex values; nothing to report.
             continue
@@ -68,6 +68,22 @@ def analyse_point(
             finding = Finding(finding.kind, finding.function, finding.argument, left, right)
         findings.append(finding)
     return tuple(findings)
+
+
+def _branch_cut(
+    sub: sympy.Basic, variable: sympy.Symbol, point: Mapping[sympy.Symbol, sympy.Expr]
+) -> Finding | None:
+    """atan2(y, x) on its branch cut (y = 0, x < 0), where it jumps by 2*pi as y changes sign.
+
+    Only a derivative along y (its first argument) crosses the cut; one along x
+    alone stays on it.
+    """
+    if type(sub) is not sympy.atan2 or variable not in sub.args[0].free_symbols:
+        return None
+    y, x = sub.args
+    if _sign_at(y, point) == 0 and _sign_at(x, point) == -1:
+        return Finding("cut", "atan2", f"{y}, {x}")
+    return None
 
 
 @dataclass(frozen=True, slots=True)
