@@ -15,6 +15,7 @@ from derivcli.commands.options import (
     ExpressionArgument,
     FdOption,
     JsonOption,
+    LatexOption,
     OrderOption,
     RtolOption,
     SimplifyOption,
@@ -22,6 +23,7 @@ from derivcli.commands.options import (
     StrictClarkeOption,
     StrictOption,
     StrictUnexplainedOption,
+    TangentOption,
     TimeoutOption,
     WrtOption,
 )
@@ -44,6 +46,8 @@ def derivatives_command(mode: Mode) -> Callable[..., None]:
         order: OrderOption = 1,
         fd: FdOption = False,
         bits: BitsOption = False,
+        tangent: TangentOption = False,
+        latex: LatexOption = False,
         device: DeviceOption = "cpu",
         dtype: DTypeOption = DType.float64,
         rtol: RtolOption = None,
@@ -74,6 +78,8 @@ def derivatives_command(mode: Mode) -> Callable[..., None]:
                 bits=bits,
                 strict_clarke=strict_clarke,
                 strict_unexplained=strict_unexplained,
+                tangent=tangent,
+                latex=latex,
             )
 
         run(ROUTE, request, json_output=json_output)

@@ -115,6 +115,12 @@ FdOption = Annotated[
         "(first and second derivatives).",
     ),
 ]
+TangentOption = Annotated[
+    bool, typer.Option("--tangent", help="Give the tangent line at each point, y = m*(x - x0) + y0, exactly.")
+]
+LatexOption = Annotated[
+    bool, typer.Option("--latex", help="Print f and each derivative in LaTeX too (JSON: the latex field).")
+]
 BitsOption = Annotated[
     bool,
     typer.Option(

@@ -37,6 +37,7 @@ from derivcli.core.symbolic.build import SymbolicExpression, build, differentiat
 from derivcli.core.symbolic.display import display_form, display_text, simplify_within
 from derivcli.core.symbolic.exact import ValueStatus, evaluate_at, point_value, round_to_bits, to_dtype
 from derivcli.core.symbolic.findings import analyse_point
+from derivcli.core.symbolic.forms import latex_forms, tangent_at
 from derivcli.errors import ErrorKind
 from derivcli.model.agreement import errors_between, within
 from derivcli.model.eval import (
@@ -65,6 +66,8 @@ class Options:
     simplify_timeout: float = DEFAULT_SIMPLIFY_TIMEOUT
     fd: bool = False
     bits: bool = False
+    tangent: bool = False
+    latex: bool = False
 
 
 def compare(
@@ -141,6 +144,9 @@ def compare(
                 value_exact=value.exact,
                 value_autograd=autograd.values[index],
                 derivatives=entries,
+                tangent=tangent_at(built.expr, raw[derivative_key(keys[0])], point)
+                if options.tangent
+                else None,
             )
         )
 
@@ -157,6 +163,7 @@ def compare(
         derivatives=dict(shown),
         points=tuple(reports),
         notes=tuple(notes),
+        latex=latex_forms(built.expr, raw) if options.latex else None,
     )
 
 

@@ -62,6 +62,23 @@ class DerivativeEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Tangent:
+    """The tangent line at a point, y = slope*x + intercept: exactly, and in float64."""
+
+    exact: str
+    slope: float
+    intercept: float
+
+
+@dataclass(frozen=True, slots=True)
+class Latex:
+    """f and each derivative in LaTeX (``sympy.latex``)."""
+
+    function: str
+    derivatives: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
 class PointReport:
     """Everything computed at one point."""
 
@@ -72,6 +89,8 @@ class PointReport:
     value_exact: str | None
     value_autograd: float
     derivatives: Mapping[str, DerivativeEntry]
+    #: With --tangent: the tangent line there (None where f or f' is not a number).
+    tangent: Tangent | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +109,8 @@ class Report:
     derivatives: Mapping[str, str]
     points: tuple[PointReport, ...]
     notes: tuple[str, ...]
+    #: With --latex: f and each derivative in LaTeX.
+    latex: Latex | None = None
 
     @property
     def all_agree(self) -> bool:
@@ -146,6 +167,8 @@ class EvalRequest:
     bits: bool = False
     strict_clarke: bool = False
     strict_unexplained: bool = False
+    tangent: bool = False
+    latex: bool = False
 
 
 def eval_request(
@@ -163,11 +186,18 @@ def eval_request(
     bits: bool = False,
     strict_clarke: bool = False,
     strict_unexplained: bool = False,
+    tangent: bool = False,
+    latex: bool = False,
 ) -> EvalRequest:
     """Check every option and parse the expression and points (no SymPy, no torch), or raise DerivError."""
     if not (simplify_timeout > 0 and simplify_timeout != float("inf")):
         raise DerivError(
             ErrorKind.BAD_OPTION, f"--simplify-timeout must be a finite number > 0, got {simplify_timeout}"
+        )
+    if tangent and (mode is not Mode.EVAL or order != 1):
+        raise DerivError(
+            ErrorKind.BAD_OPTION,
+            "--tangent draws the tangent line of a function of one variable: use eval, order 1",
         )
     if fd and order > 2:
         raise DerivError(ErrorKind.BAD_OPTION, "--fd gives first and second derivatives, not order 3 or more")
@@ -189,4 +219,6 @@ def eval_request(
         bits=bits,
         strict_clarke=strict_clarke,
         strict_unexplained=strict_unexplained,
+        tangent=tangent,
+        latex=latex,
     )

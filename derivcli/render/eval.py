@@ -91,6 +91,13 @@ def report_renderable(report: Report, *, unicode: bool = True, width: int = 200)
     notes = _notes(report, unicode=unicode)
     for number, (where, note) in enumerate(notes, start=1):
         lines.append(Text(f"[{number}] {where}: {note}", style="yellow"))
+    for point in report.points:
+        if point.tangent is not None:
+            lines.append(Text(f"tangent at {point_label(point.at_input)}: y = {point.tangent.exact}"))
+    if report.latex is not None:
+        lines.append(Text(f"LaTeX: f({arguments}) = {report.latex.function}"))
+        for name, latex in report.latex.derivatives.items():
+            lines.append(Text(f"LaTeX: {_derivative_label(name, report, unicode=unicode)} = {latex}"))
     for note in report.notes:
         lines.append(Text(note, style="yellow"))
     return Group(*lines)

@@ -121,6 +121,13 @@ def point_document(point: PointReport) -> dict[str, Any]:
         "value_exact": point.value_exact,
         "value_autograd": json_number(point.value_autograd),
         "derivatives": {name: entry_document(entry) for name, entry in point.derivatives.items()},
+        "tangent": None
+        if point.tangent is None
+        else {
+            "exact": point.tangent.exact,
+            "slope": json_number(point.tangent.slope),
+            "intercept": json_number(point.tangent.intercept),
+        },
     }
 
 
@@ -140,6 +147,9 @@ def report_document(report: Report) -> dict[str, Any]:
         "points": [point_document(point) for point in report.points],
         "agree": report.all_agree,
         "notes": list(report.notes),
+        "latex": None
+        if report.latex is None
+        else {"f": report.latex.function, "derivatives": dict(report.latex.derivatives)},
     }
 
 

@@ -24,4 +24,6 @@ def _options(request: EvalRequest) -> Options:
         simplify_timeout=request.simplify_timeout,
         fd=request.fd,
         bits=request.bits,
+        tangent=request.tangent,
+        latex=request.latex,
     )

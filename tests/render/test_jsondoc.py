@@ -27,8 +27,18 @@ TOP_LEVEL_KEYS = {
     "points",
     "agree",
     "notes",
+    "latex",
 }
-POINT_KEYS = {"at", "at_exact", "at_input", "value", "value_exact", "value_autograd", "derivatives"}
+POINT_KEYS = {
+    "at",
+    "at_exact",
+    "at_input",
+    "value",
+    "value_exact",
+    "value_autograd",
+    "derivatives",
+    "tangent",
+}
 ENTRY_KEYS = {
     "symbolic",
     "exact",
