@@ -48,7 +48,18 @@ def test_every_command_is_wired_to_a_typed_work_entry_and_a_view(command: object
 
 def test_a_command_name_is_its_module_name() -> None:
     names = [module.SPEC.name for module in cli.COMMANDS]
-    assert names == ["eval", "partial", "hessian", "jacobian", "batch", "grid", "graph", "spellings", "check"]
+    assert names == [
+        "eval",
+        "partial",
+        "hessian",
+        "jacobian",
+        "implicit",
+        "batch",
+        "grid",
+        "graph",
+        "spellings",
+        "check",
+    ]
     assert [module.__name__.rsplit(".", 1)[1] for module in cli.COMMANDS] == names
 
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from derivcli.model.graph import GraphReport, TensorState
     from derivcli.model.grid import DerivativeBits, GridPoint, GridReport, KinkStats
     from derivcli.model.hessian import HessianReport
+    from derivcli.model.implicit import ImplicitReport
     from derivcli.model.jacobian import JacobianReport, Matrix
     from derivcli.model.spellings import SpellingsReport
 
@@ -302,6 +303,39 @@ def _grid_bits_document(bits: DerivativeBits) -> dict[str, Any]:
         }
 
     return {"autograd": summary(bits.autograd), "symbolic": summary(bits.symbolic)}
+
+
+def implicit_document(report: ImplicitReport) -> dict[str, Any]:
+    """The document of ``deriv implicit --json``."""
+    return {
+        "equation": report.equation,
+        "function": report.function,
+        "x": report.x,
+        "y": report.y,
+        "dtype": report.dtype,
+        "symbolic": dict(report.formulas),
+        "points": [
+            {
+                "at": _numbers(point.at),
+                "at_input": dict(point.at_input),
+                "on_curve": point.on_curve,
+                "residual": json_number(point.residual),
+                "derivatives": {
+                    name: {
+                        "exact": value.exact,
+                        "symbolic_value": json_number(value.symbolic),
+                        "autograd": json_number(value.autograd),
+                        "abs_error": json_number(value.abs_error),
+                        "agree": value.agree,
+                    }
+                    for name, value in point.derivatives.items()
+                },
+                "notes": list(point.notes),
+            }
+            for point in report.points
+        ],
+        "agree": report.all_agree,
+    }
 
 
 def spellings_document(report: SpellingsReport) -> dict[str, Any]:
