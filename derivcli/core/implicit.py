@@ -11,12 +11,13 @@ from collections.abc import Mapping
 import sympy
 import torch
 
+from derivcli.core.compare import dtype_value
 from derivcli.core.numeric.device import DTYPES, resolve_device
 from derivcli.core.numeric.parts import TorchFunction
 from derivcli.core.numeric.translate import compile_tree
 from derivcli.core.symbolic.build import build, differentiate
 from derivcli.core.symbolic.display import display_form
-from derivcli.core.symbolic.exact import evaluate_at, point_value, rational_of_float, to_dtype
+from derivcli.core.symbolic.exact import evaluate_at, point_value, rational_of_float
 from derivcli.model.agreement import errors_between, within
 from derivcli.model.implicit import ImplicitPoint, ImplicitReport, ImplicitRequest, ImplicitValue
 from derivcli.model.text import format_number
@@ -44,7 +45,12 @@ def implicit_derivatives(request: ImplicitRequest) -> ImplicitReport:
         exact_point = {
             built.symbols[name]: point_value(item, name=name) for name, item in assignments.items()
         }
-        at = {symbol.name: to_dtype(value, request.setup.dtype) for symbol, value in exact_point.items()}
+        at = {
+            symbol.name: dtype_value(
+                value, assignments[symbol.name], name=symbol.name, dtype=request.setup.dtype
+            )
+            for symbol, value in exact_point.items()
+        }
         rounded = {symbol: rational_of_float(at[symbol.name]) for symbol in exact_point}
         residual = evaluate_at(built.expr, exact_point)
         autograd = _autograd(function, at, request)

@@ -18,13 +18,13 @@ import torch
 import torch.nn.functional
 
 from derivcli.core.clarke import clarke_interval, in_interval
+from derivcli.core.compare import dtype_value
 from derivcli.core.numeric.autograd import autograd_at_points
 from derivcli.core.numeric.device import Tensor
 from derivcli.core.numeric.translate import compile_tree
 from derivcli.core.symbolic.build import build, differentiate, node_expression
-from derivcli.core.symbolic.exact import evaluate_at, point_value, rational_of_float, to_dtype
+from derivcli.core.symbolic.exact import evaluate_at, point_value, rational_of_float
 from derivcli.core.symbolic.findings import analyse_point
-from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.plan import Plan
 from derivcli.model.setup import Setup
 from derivcli.model.spellings import SpellingRow, SpellingsReport
@@ -111,7 +111,10 @@ def spellings_at(plan: Plan, setup: Setup) -> SpellingsReport:
     step("building the SymPy expression")
     built = build(plan.expression, extra_variables=plan.variables)
     exact_point = {built.symbols[name]: point_value(item, name=name) for name, item in assignments.items()}
-    float_point = {symbol.name: _dtype_float(value, setup.dtype) for symbol, value in exact_point.items()}
+    float_point = {
+        symbol.name: dtype_value(value, assignments[symbol.name], name=symbol.name, dtype=setup.dtype)
+        for symbol, value in exact_point.items()
+    }
     # The kinks are judged where autograd runs: at the point rounded to the dtype.
     rounded = {symbol: rational_of_float(float_point[symbol.name]) for symbol in exact_point}
     symbol = built.symbols[wrt]
@@ -153,14 +156,6 @@ def spellings_at(plan: Plan, setup: Setup) -> SpellingsReport:
         rows=tuple(rows),
         notes=tuple(notes),
     )
-
-
-def _dtype_float(value: sympy.Expr, dtype: str) -> float:
-    """A coordinate rounded once to the dtype; one it cannot hold is refused."""
-    number = to_dtype(value, dtype)
-    if not math.isfinite(number):
-        raise DerivError(ErrorKind.BAD_NUMBER, f"the point overflows {dtype}")
-    return number
 
 
 def _row(
