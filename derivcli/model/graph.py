@@ -113,6 +113,38 @@ class GraphReport:
     gradients: Mapping[str, GradientCheck]
 
 
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """One place of a node in the tree: how deep, whether it is met for the first time, and the gradient
+    that reaches it along this path (the product of the local derivatives above it; None if unknown)."""
+
+    depth: int
+    node: GraphNode
+    first: bool
+    flow: float | None
+
+
+def walk_paths(report: GraphReport) -> Iterator[Visit]:
+    """Depth-first over the graph from the output, as a tree shows it, with each path's gradient."""
+    if not report.nodes:
+        return
+    seen: set[int] = set()
+    stack: list[tuple[int, int, float | None]] = [(0, 0, 1.0)]
+    while stack:
+        depth, index, flow = stack.pop()
+        node = report.nodes[index]
+        first = index not in seen
+        seen.add(index)
+        yield Visit(depth, node, first, flow)
+        if not first:
+            continue
+        # The local derivatives follow the node's inputs in order, as next does; else the flow is unknown.
+        aligned = len(node.local) == len(node.next)
+        for position, child in reversed(list(enumerate(node.next))):
+            child_flow = flow * node.local[position].value if aligned and flow is not None else None
+            stack.append((depth + 1, child, child_flow))
+
+
 def walk_tree(report: GraphReport) -> Iterator[tuple[int, GraphNode, bool]]:
     """Depth-first (depth, node, first visit) over the graph from the output, as a tree shows it."""
     if not report.nodes:

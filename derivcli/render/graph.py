@@ -14,7 +14,14 @@ from rich.text import Text
 from rich.tree import Tree
 
 from derivcli.errors import ExitStatus
-from derivcli.model.graph import GraphNode, GraphReport, GraphRequest, LocalDerivative, TensorState, walk_tree
+from derivcli.model.graph import (
+    GraphNode,
+    GraphReport,
+    GraphRequest,
+    LocalDerivative,
+    TensorState,
+    walk_paths,
+)
 from derivcli.model.text import format_number, point_label
 from derivcli.render.jsondoc import graph_document
 from derivcli.render.output import speaks_unicode
@@ -34,15 +41,30 @@ def _local_text(local: LocalDerivative, *, unicode: bool) -> str:
     return f"{partial}/{partial}({local.input}) = {local.derivative}{tail}"
 
 
-def node_label(node: GraphNode, report: GraphReport, *, unicode: bool = True) -> Text:
-    """One node: PyTorch's name, the subexpression and its value, and what the node multiplies in."""
+def node_label(
+    node: GraphNode,
+    report: GraphReport,
+    *,
+    unicode: bool = True,
+    flow: float | None = None,
+    shared: bool = False,
+) -> Text:
+    """One node: PyTorch's name, the subexpression and its value, and what the node multiplies in.
+
+    A leaf shows what this path adds to its ``.grad`` (``flow``); the total is under the tables.
+    A node that the tree meets again carries its number, which the later mentions name.
+    """
     label = Text()
+    if shared:
+        label.append(f"#{node.index} ", style="dim")
     label.append(node.name, style="bold cyan")
     if node.variable is not None:
-        grad = report.after[node.variable].grad
+        added = flow if flow is not None else report.after[node.variable].grad
         label.append(
-            f"  {node.variable}.grad += {_number(grad)}" if grad is not None else f"  {node.variable}"
+            f"  {node.variable}.grad += {_number(added)}" if added is not None else f"  {node.variable}"
         )
+        if flow is not None and _visits(report).get(node.index, 0) > 1:
+            label.append(" (this path)", style="dim")
         return label
     if node.expression is not None:
         label.append(f"  {node.expression} = {_number(node.value)}")
@@ -59,9 +81,14 @@ def graph_tree(report: GraphReport, *, unicode: bool = True) -> Tree | Text:
         return Text("no backward graph: the output does not depend on a variable that requires grad")
     branches: dict[int, Tree] = {}
     root: Tree | None = None
-    for depth, node, first in walk_tree(report):
-        label = node_label(node, report, unicode=unicode)
-        if not first:
+    visits = _visits(report)
+    for visit in walk_paths(report):
+        depth, node = visit.depth, visit.node
+        shared = visits.get(node.index, 0) > 1
+        # Leaves are shown at every path (with that path's part); a shared inner node once, by number.
+        numbered = shared and visit.first and node.variable is None
+        label = node_label(node, report, unicode=unicode, flow=visit.flow, shared=numbered)
+        if not visit.first and node.variable is None:
             label = Text(f"{node.name} (#{node.index}, shown above)", style="dim")
         if root is None:
             root = Tree(label, guide_style="dim")
@@ -70,6 +97,14 @@ def graph_tree(report: GraphReport, *, unicode: bool = True) -> Tree | Text:
         branches[depth] = branches[depth - 1].add(label)
     assert root is not None
     return root
+
+
+def _visits(report: GraphReport) -> dict[int, int]:
+    """How many times the tree meets each node."""
+    counts: dict[int, int] = {}
+    for visit in walk_paths(report):
+        counts[visit.node.index] = counts.get(visit.node.index, 0) + 1
+    return counts
 
 
 def _state_table(

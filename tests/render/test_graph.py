@@ -34,9 +34,10 @@ def test_tree_shows_names_expressions_and_local_derivatives() -> None:
         "AddBackward0  x**2 + 2*x + 1 = 9   ∂/∂(x**2 + 2*x) = 1",
         "└── AddBackward0  x**2 + 2*x = 8   ∂/∂(x**2) = 1; ∂/∂(2*x) = 1",
         "    ├── PowBackward0  x**2 = 4   ∂/∂(x) = 2*x = 4",
-        "    │   └── AccumulateGrad  x.grad += 6",
+        # Each path's part of x.grad, which add up to the total below (4 + 2 = 6).
+        "    │   └── AccumulateGrad  x.grad += 4 (this path)",
         "    └── MulBackward0  2*x = 4   ∂/∂(x) = 2",
-        "        └── AccumulateGrad (#3, shown above)",
+        "        └── AccumulateGrad  x.grad += 2 (this path)",
     ]
     assert "x.grad = 6; symbolic d/dx = 2*x + 2 = 6 ✓" in lines
 
