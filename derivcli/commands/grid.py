@@ -10,6 +10,7 @@ import typer
 from derivcli.commands.argv import CommandSpec
 from derivcli.commands.options import (
     AtolOption,
+    AtOption,
     BitsOption,
     DeviceOption,
     DTypeOption,
@@ -44,6 +45,7 @@ def grid_command(
     strict: StrictOption = False,
     json_output: JsonOption = False,
     bits: BitsOption = False,
+    at: AtOption = None,
     csv: Annotated[
         str | None, file_option("--csv", "Write every point to FILE as CSV ('-': stdout).")
     ] = None,
@@ -97,6 +99,7 @@ def grid_command(
             strict=strict,
             progress=sys.stderr.isatty(),
             bits=bits,
+            at=at or (),
         )
 
     run(ROUTE, request, json_output=json_output)

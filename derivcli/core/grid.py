@@ -23,12 +23,15 @@ from derivcli.core.numeric.grid import (
 )
 from derivcli.core.numeric.sympy_translate import compile_expression
 from derivcli.core.numeric.translate import compile_tree
-from derivcli.core.symbolic.build import build, differentiate
+from derivcli.core.symbolic.build import SymbolicExpression, build, differentiate
 from derivcli.core.symbolic.display import display_form
 from derivcli.core.symbolic.exact import point_value
 from derivcli.core.symbolic.findings import kink_sites
+from derivcli.core.symbolic.forms import tangent_at
+from derivcli.model.eval import Tangent
 from derivcli.model.grid import AxisReport, DerivativeBits, DerivativeStats, GridPoint, GridReport, KinkStats
 from derivcli.model.gridplan import GridPlan
+from derivcli.model.plan import Plan
 from derivcli.model.setup import Setup
 from derivcli.model.text import format_number, point_label
 from derivcli.worker.board import step
@@ -42,6 +45,7 @@ class GridOptions:
     chunk_size: int | None = None
     compile_chunks: bool = False
     bits: bool = False
+    tangents: Plan | None = None
 
 
 def run_grid(
@@ -114,6 +118,10 @@ def run_grid(
             dtype=options.setup.dtype,
             device=options.setup.device,
         )
+    tangents: tuple[tuple[float, Tangent], ...] = ()
+    if options.tangents is not None:
+        step("finding the tangent lines")
+        tangents = _tangents(options.tangents, built, raw[plan.wrt[0]], options.setup.dtype)
     return GridReport(
         input=plan.expression.text,
         expression=str(built.expr),
@@ -144,7 +152,26 @@ def run_grid(
         bits=bits,
         bits_along=bits_along,
         kink_hits=stats.kink_hits,
+        tangents=tangents,
     )
+
+
+def _tangents(
+    points: Plan, built: SymbolicExpression, derivative: sympy.Expr, dtype: str
+) -> tuple[tuple[float, Tangent], ...]:
+    """The tangent line at each --at point (where f and f' have numbers there)."""
+    found = []
+    for assignments in points.points:
+        exact_point = {
+            built.symbols[name]: point_value(item, name=name) for name, item in assignments.items()
+        }
+        tangent = tangent_at(built.expr, derivative, exact_point)
+        if tangent is not None:
+            ((value,),) = [tuple(exact_point.values())]
+            found.append(
+                (dtype_value(value, next(iter(assignments.values())), name="x", dtype=dtype), tangent)
+            )
+    return tuple(found)
 
 
 def _measured_note(bits: Mapping[str, DerivativeBits]) -> tuple[str, ...]:

@@ -14,12 +14,13 @@ from pathlib import Path
 
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.bits import BitsSummary
+from derivcli.model.eval import Tangent
 from derivcli.model.files import check_outputs
 from derivcli.model.gridplan import GridPlan, make_grid_plan
-from derivcli.model.plan import split_names
-from derivcli.model.setup import Setup
+from derivcli.model.plan import Plan, make_plan, split_names
+from derivcli.model.setup import Mode, Setup
 from derivcli.parsing.grammar import parse_expression
-from derivcli.parsing.points import parse_count, parse_range
+from derivcli.parsing.points import parse_count, parse_point, parse_range
 
 #: Plot formats, by file suffix.
 PLOT_SUFFIXES = (".png", ".svg")
@@ -38,6 +39,8 @@ class GridRequest:
     plot: str | None = None
     strict: bool = False
     bits: bool = False
+    #: With --at (one variable): where the tangent lines are given, and drawn on the plot.
+    tangents: Plan | None = None
     #: Whether progress is shown (on a terminal): the worker then sends it back as it goes.
     progress: bool = False
 
@@ -68,6 +71,7 @@ def grid_request(
     strict: bool = False,
     progress: bool = False,
     bits: bool = False,
+    at: Sequence[str] = (),
 ) -> GridRequest:
     """Check the ranges, counts and outputs before any work (no SymPy, no torch), or raise DerivError."""
     plan = make_grid_plan(
@@ -101,7 +105,17 @@ def grid_request(
         strict=strict,
         progress=progress,
         bits=bits,
+        tangents=_tangent_points(plan, at),
     )
+
+
+def _tangent_points(plan: GridPlan, at: Sequence[str]) -> Plan | None:
+    """The --at points of a grid of one variable, where tangent lines are wanted; None without --at."""
+    if not at:
+        return None
+    if len(plan.axes) != 1:
+        raise DerivError(ErrorKind.BAD_OPTION, "--at draws tangent lines on a grid of one variable")
+    return make_plan(mode=Mode.EVAL, expression=plan.expression, points=[parse_point(text) for text in at])
 
 
 def _check_plot(path: str, *, dimensions: int) -> None:
@@ -218,6 +232,8 @@ class GridReport:
     notes: tuple[str, ...]
     #: Grid points exactly on at least one kink, in the dtype.
     kink_hits: int = 0
+    #: With --at: the tangent line at each of those points (x0 with its line), for the summary and the plot.
+    tangents: tuple[tuple[float, Tangent], ...] = ()
     #: With --bits: each derivative's bits lost over the grid; None without.
     bits: Mapping[str, DerivativeBits] | None = None
     #: With --bits on one axis: the bits point by point, for the plot's extra panel.

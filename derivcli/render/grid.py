@@ -107,6 +107,9 @@ def grid_summary(report: GridReport, *, unicode: bool = True, width: int = 200) 
                 )
             )
     lines.extend(_bits_lines(report, unicode=unicode))
+    (name,) = report.variables[:1] or ("x",)
+    for x0, tangent in report.tangents:
+        lines.append(Text(f"tangent at {name}={format_number(x0)}: y = {tangent.exact}"))
     for note in report.notes:
         lines.append(Text(note, style="yellow"))
     if report.disagree:
@@ -246,6 +249,10 @@ class View(BaseView[GridRequest, GridReport]):
                     jumps=kink_points(report, kind="jump"),
                     dtype=report.dtype,
                     bits_along=report.bits_along,
+                    tangents=[
+                        (x0, tangent.slope, tangent.intercept, tangent.exact)
+                        for x0, tangent in report.tangents
+                    ],
                 )
             except OSError as error:
                 raise write_failed(self.request.plot, error) from None

@@ -281,6 +281,15 @@ def grid_document(report: GridReport) -> dict[str, Any]:
         },
         "kinks": [_kink_document(kink) for kink in report.kinks],
         "kink_hits": report.kink_hits,
+        "tangents": [
+            {
+                "at": json_number(x0),
+                "exact": tangent.exact,
+                "slope": json_number(tangent.slope),
+                "intercept": json_number(tangent.intercept),
+            }
+            for x0, tangent in report.tangents
+        ],
         "elapsed_s": report.elapsed_s,
         "points_per_s": json_number(report.points_per_s),
         "chunk_size": report.chunk_size,

@@ -43,6 +43,7 @@ AUTOGRAD_COLOUR: Final = "#0072B2"
 SYMBOLIC_COLOUR: Final = "#E69F00"
 ERROR_COLOUR: Final = "#D55E00"
 KINK_COLOUR: Final = "grey"
+TANGENT_COLOUR: Final = "#CC79A7"
 
 
 class PlotUnavailableError(Exception):
@@ -188,6 +189,7 @@ def write_plot(
     dtype: str = "float64",
     bits_along: Mapping[str, BitsAlong] | None = None,
     jumps: Sequence[Mapping[str, float]] = (),
+    tangents: Sequence[tuple[float, float, float, str]] = (),
 ) -> None:
     """Draw the collected grid into ``path`` (PNG or SVG, from its suffix), with a bits panel if given."""
     # The format first: a bad file name is refused even where matplotlib is missing.
@@ -222,6 +224,7 @@ def write_plot(
                 derivatives=derivatives,
                 kinks=kinks,
                 jumps=jumps,
+                tangents=tangents,
                 bits_along=bits_along,
                 dtype=dtype,
             )
@@ -276,6 +279,7 @@ def _draw_one_axis(
     bits_along: Mapping[str, BitsAlong] | None = None,
     dtype: str = "float64",
     jumps: Sequence[Mapping[str, float]] = (),
+    tangents: Sequence[tuple[float, float, float, str]] = (),
 ) -> None:
     """Function and both derivatives above, the worst |autograd - symbolic| per bin below (then bits lost)."""
     (name,) = collector.variables
@@ -345,6 +349,7 @@ def _draw_one_axis(
             )
             bottom.axvline(jump[name], color=KINK_COLOUR, linestyle="-.", linewidth=1.4)
             labelled = True
+    _draw_tangents(top, x, tangents)
     top.set_ylabel("value")
     top.legend(loc="best")
     top.grid(alpha=0.3)
@@ -376,6 +381,22 @@ def _draw_one_axis(
     (lowest if bits_along else bottom).set_xlabel(name)
     bottom.legend(loc="upper right")
     bottom.grid(alpha=0.3)
+
+
+def _draw_tangents(
+    axes: Axes,
+    x: NDArray[np.float64],
+    tangents: Sequence[tuple[float, float, float, str]],
+) -> None:
+    """Each tangent line y = slope*x + intercept across the plot, its point marked; the y range stays."""
+    # The curves set the y range: a steep tangent would otherwise squash them.
+    bottom, top = axes.get_ylim()
+    for x0, slope, intercept, exact in tangents:
+        axes.plot(
+            x, slope * x + intercept, color=TANGENT_COLOUR, linewidth=1.1, label=f"tangent: y = {exact}"
+        )
+        axes.plot([x0], [slope * x0 + intercept], "o", color=TANGENT_COLOUR, markersize=5)
+    axes.set_ylim(bottom, top)
 
 
 def _broken_at(

@@ -14,6 +14,7 @@ def run(request: GridRequest) -> GridReport:
         chunk_size=request.chunk_size,
         compile_chunks=request.compile_chunks,
         bits=request.bits,
+        tangents=request.tangents,
     )
 
     def progress(done: int, total: int) -> None:

@@ -39,6 +39,7 @@ GRID_KEYS = {
     "derivatives",
     "kinks",
     "kink_hits",
+    "tangents",
     "elapsed_s",
     "points_per_s",
     "chunk_size",
@@ -413,3 +414,26 @@ def test_a_plot_says_where_it_went_and_breaks_f_at_a_jump(deriv: Run, tmp_path: 
     text = target.read_text()
     # A jump is called a jump, and drawn as one; no kink is.
     assert (text.count("<!-- jump -->"), text.count("<!-- kink -->")) == (1, 0)
+
+
+def test_tangent_lines_at_the_at_points(deriv: Run, tmp_path: Path) -> None:
+    document = deriv(
+        "grid", "x**2", "--range", "x=-4:4", "--num", "9", "--at", "3", "--at", "x=-1", "--json"
+    ).json()
+    assert document["tangents"] == [
+        {"at": 3.0, "exact": "6*x - 9", "slope": 6.0, "intercept": -9.0},
+        {"at": -1.0, "exact": "-2*x - 1", "slope": -2.0, "intercept": -1.0},
+    ]
+    assert deriv("grid", "x**2", "--range", "x=-4:4", "--num", "9", "--json").json()["tangents"] == []
+    summary = deriv("grid", "x**2", "--range", "x=-4:4", "--num", "9", "--at", "3").stdout
+    assert "tangent at x=3: y = 6*x - 9" in summary.splitlines()
+    pytest.importorskip("matplotlib")
+    target = tmp_path / "tangent.svg"
+    deriv("grid", "x**2", "--range", "x=-4:4", "--num", "9", "--at", "3", "--plot", str(target))
+    assert "tangent: y = 6*x - 9" in target.read_text()
+
+
+def test_tangent_lines_need_one_variable(deriv: Run) -> None:
+    outcome = deriv("grid", "x*y", "--range", "x=0:1", "--range", "y=0:1", "--at", "x=1,y=1")
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    assert "--at draws tangent lines on a grid of one variable" in outcome.stderr

@@ -174,7 +174,8 @@ def reference(expr: sympy.Expr, point: Mapping[sympy.Symbol, float], dtype: str)
             return None
         if current is None:
             return None
-        if last or (previous is not None and current == previous):
+        # A 0 at two precisions is no proof: log(1 + x**2) is 0 until 1 + x**2 is held exactly.
+        if last or (previous is not None and current == previous and current != 0):
             return current, not (isinstance(value, mpmath.mpf) and mpmath.isinf(value))
         previous = current
         precision *= 2

@@ -24,6 +24,7 @@ EXPRESSIONS = [
 
 
 @example(sympy.log(X**2 + 1) * sympy.sin(X), 1.1754943508222875e-38, "float64")
+@example(sympy.log(X**2 + 1) * sympy.sin(X), 1.4899334277774184e-68, "float64")
 @settings(max_examples=60, deadline=None)
 @given(
     st.sampled_from(EXPRESSIONS),
