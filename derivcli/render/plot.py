@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
+from derivcli.render.plot_layers import AUTOGRAD_COLOUR, SYMBOLIC_COLOUR, broken_at, draw_bits, draw_tangents
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -39,11 +41,8 @@ UNAVAILABLE: Final = "plots need matplotlib: pip install 'deriv[plot]' (or pip i
 
 #: Colours that stay apart for colour-blind readers and in greyscale (Okabe-Ito).
 FUNCTION_COLOUR: Final = "#000000"
-AUTOGRAD_COLOUR: Final = "#0072B2"
-SYMBOLIC_COLOUR: Final = "#E69F00"
 ERROR_COLOUR: Final = "#D55E00"
 KINK_COLOUR: Final = "grey"
-TANGENT_COLOUR: Final = "#CC79A7"
 
 
 class PlotUnavailableError(Exception):
@@ -285,14 +284,14 @@ def _draw_one_axis(
     (name,) = collector.variables
     if bits_along:
         top, bottom, lowest = figure.subplots(3, 1, sharex=True, height_ratios=(3, 1, 1))
-        _draw_bits(lowest, bits_along, dtype=dtype)
+        draw_bits(lowest, bits_along, dtype=dtype)
     else:
         top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 1))
     x = collector.coordinates[name]
     # On a coarse grid the points themselves are drawn, so straight segments are not taken for the curve.
     marker = "o" if collector.kept <= MARKERS_UP_TO else None
     # f is not drawn as one line across a jump: the line breaks there.
-    broken_x, broken_value = _broken_at(
+    broken_x, broken_value = broken_at(
         x, _finite(collector.value), [jump[name] for jump in jumps if name in jump]
     )
     top.plot(
@@ -349,7 +348,7 @@ def _draw_one_axis(
             )
             bottom.axvline(jump[name], color=KINK_COLOUR, linestyle="-.", linewidth=1.4)
             labelled = True
-    _draw_tangents(top, x, tangents)
+    draw_tangents(top, x, tangents)
     top.set_ylabel("value")
     top.legend(loc="best")
     top.grid(alpha=0.3)
@@ -381,50 +380,6 @@ def _draw_one_axis(
     (lowest if bits_along else bottom).set_xlabel(name)
     bottom.legend(loc="upper right")
     bottom.grid(alpha=0.3)
-
-
-def _draw_tangents(
-    axes: Axes,
-    x: NDArray[np.float64],
-    tangents: Sequence[tuple[float, float, float, str]],
-) -> None:
-    """Each tangent line y = slope*x + intercept across the plot, its point marked; the y range stays."""
-    # The curves set the y range: a steep tangent would otherwise squash them.
-    bottom, top = axes.get_ylim()
-    for x0, slope, intercept, exact in tangents:
-        axes.plot(
-            x, slope * x + intercept, color=TANGENT_COLOUR, linewidth=1.1, label=f"tangent: y = {exact}"
-        )
-        axes.plot([x0], [slope * x0 + intercept], "o", color=TANGENT_COLOUR, markersize=5)
-    axes.set_ylim(bottom, top)
-
-
-def _broken_at(
-    x: NDArray[np.float64], values: NDArray[np.float64], breaks: Sequence[float]
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """The curve with a gap (nan) at each break, so that matplotlib does not join across it."""
-    if not breaks:
-        return x, values
-    positions = np.searchsorted(x, np.array(sorted(breaks)), side="right")
-    return np.insert(x, positions, np.nan), np.insert(values, positions, np.nan)
-
-
-def _draw_bits(axes: Axes, bits_along: Mapping[str, BitsAlong], *, dtype: str) -> None:
-    """Bits of error of each witness at each measured point, from 0 to the dtype's width."""
-    for wrt, along in bits_along.items():
-        axes.plot(along.x, along.autograd, color=AUTOGRAD_COLOUR, linewidth=1.6, label=f"autograd d/d{wrt}")
-        axes.plot(
-            along.x,
-            along.symbolic,
-            color=SYMBOLIC_COLOUR,
-            linewidth=1.2,
-            linestyle="--",
-            label=f"symbolic d/d{wrt} in {dtype}",
-        )
-    axes.set_ylim(-0.5, (64 if dtype == "float64" else 32) + 0.5)
-    axes.set_ylabel("bits lost")
-    axes.legend(loc="upper right")
-    axes.grid(alpha=0.3)
 
 
 def _note(axes: Axes, text: str) -> None:

@@ -307,12 +307,12 @@ def test_importing_the_module_does_not_import_matplotlib() -> None:
 
 
 def test_a_curve_is_broken_at_each_jump() -> None:
-    from derivcli.render.plot import _broken_at
+    from derivcli.render.plot_layers import broken_at
 
     x = np.array([-1.0, -0.5, 0.5, 1.0])
     values = np.array([0.0, 0.0, 1.0, 1.0])
-    broken_x, broken_values = _broken_at(x, values, [0.0])
+    broken_x, broken_values = broken_at(x, values, [0.0])
     assert np.isnan(broken_x[2])
     assert np.isnan(broken_values[2])
     assert broken_x[[0, 1, 3, 4]].tolist() == x.tolist()
-    assert _broken_at(x, values, [])[0] is x
+    assert broken_at(x, values, [])[0] is x
