@@ -57,7 +57,7 @@ def fd_sides(fd: FiniteDifference, *, autograd: float, exact: float) -> str | No
     """Which witness the finite difference sides with when the other two disagree (None: neither clearly)."""
     near_exact = math.isfinite(exact) and abs(fd.value - exact) <= fd.error_bound
     near_autograd = math.isfinite(autograd) and abs(fd.value - autograd) <= fd.error_bound
-    value = format_number(fd.value) if abs(fd.value) >= 1e-3 or fd.value == 0 else f"{fd.value:.3g}"
+    value = _short_number(fd.value)
     if near_exact and not near_autograd:
         return f"the finite difference ({value} ± {fd.error_bound:.2g}) sides with symbolic"
     if near_autograd and not near_exact:

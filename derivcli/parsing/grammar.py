@@ -278,10 +278,10 @@ class _Builder:
         column, length = self.span(node)
         return self.text[column - 1 : column - 1 + length]
 
-    def fail(self, kind: ErrorKind, message: str, node: ast.expr) -> DerivError:
-        """Build an error that points at ``node``."""
+    def fail(self, kind: ErrorKind, message: str, node: ast.expr, *, hint: str | None = None) -> DerivError:
+        """Build an error that points at ``node`` (with what to do about it, said after the column)."""
         column, length = self.span(node)
-        return DerivError(kind, message, source=self.text, column=column, length=length)
+        return DerivError(kind, message, source=self.text, column=column, length=length, hint=hint)
 
     def build(self, node: ast.expr, depth: int) -> Node:
         """Convert one allowed AST node (and its children) into a Node."""
@@ -438,9 +438,7 @@ class _Builder:
             hint = f"to multiply, write {name}*(...)"
         else:
             hint = f"the functions are {KNOWN_FUNCTIONS}"
-        error = self.fail(ErrorKind.UNKNOWN_FUNCTION, f"unknown function {name!r}", func)
-        error.hint = hint
-        return error
+        return self.fail(ErrorKind.UNKNOWN_FUNCTION, f"unknown function {name!r}", func, hint=hint)
 
 
 def _arity_text(low: int, high: int | None) -> str:

@@ -324,30 +324,15 @@ def _draw_one_axis(
             markersize=3,
             label=f"symbolic d/d{wrt} = {derivatives.get(wrt, '?')}",
         )
-    labelled = False
-    for kink in kinks:
-        if name in kink:
-            top.axvline(
-                kink[name],
-                color=KINK_COLOUR,
-                linestyle=":",
-                linewidth=1.4,
-                label=None if labelled else "kink",
-            )
-            bottom.axvline(kink[name], color=KINK_COLOUR, linestyle=":", linewidth=1.4)
-            labelled = True
-    labelled = False
-    for jump in jumps:
-        if name in jump:
-            top.axvline(
-                jump[name],
-                color=KINK_COLOUR,
-                linestyle="-.",
-                linewidth=1.4,
-                label=None if labelled else "jump",
-            )
-            bottom.axvline(jump[name], color=KINK_COLOUR, linestyle="-.", linewidth=1.4)
-            labelled = True
+    for places, kind, style in ((kinks, "kink", ":"), (jumps, "jump", "-.")):
+        labelled = False
+        for place in places:
+            if name in place:
+                # Labelled once in the legend, however many there are.
+                label = None if labelled else kind
+                top.axvline(place[name], color=KINK_COLOUR, linestyle=style, linewidth=1.4, label=label)
+                bottom.axvline(place[name], color=KINK_COLOUR, linestyle=style, linewidth=1.4)
+                labelled = True
     draw_tangents(top, x, tangents)
     top.set_ylabel("value")
     top.legend(loc="best")
