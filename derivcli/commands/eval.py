@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from derivcli.commands.argv import CommandSpec
 from derivcli.commands.options import (
     AtolOption,
-    AtOption,
     BitsOption,
     DeviceOption,
     DTypeOption,
@@ -23,6 +22,7 @@ from derivcli.commands.options import (
     StrictClarkeOption,
     StrictOption,
     StrictUnexplainedOption,
+    SymbolicAtOption,
     TangentOption,
     TimeoutOption,
     WrtOption,
@@ -41,7 +41,7 @@ def derivatives_command(mode: Mode) -> Callable[..., None]:
 
     def command(
         expr: ExpressionArgument,
-        at: AtOption = None,
+        at: SymbolicAtOption = None,
         wrt: WrtOption = None,
         order: OrderOption = 1,
         fd: FdOption = False,

@@ -38,6 +38,17 @@ AtOption = Annotated[
         "constant expressions ('pi/4', '-1e-3'). Repeat for several points.",
     ),
 ]
+#: --at of eval and partial, which also take symbolic points.
+SymbolicAtOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--at",
+        metavar="POINT",
+        help="A point: 'x=3', 'u=1,v=2', or a bare value '3' for one variable. Values are "
+        "constant expressions ('pi/4', '-1e-3'), or expressions in new names for a symbolic "
+        "point ('x=a'). Repeat for several points.",
+    ),
+]
 WrtOption = Annotated[
     list[str] | None,
     typer.Option("--wrt", metavar="VAR", help="Differentiate with respect to VAR (repeat or 'u,v')."),

@@ -38,6 +38,7 @@ from derivcli.core.symbolic.display import display_form, display_text, simplify_
 from derivcli.core.symbolic.exact import ValueStatus, evaluate_at, point_value, round_to_bits, to_dtype
 from derivcli.core.symbolic.findings import analyse_point
 from derivcli.core.symbolic.forms import latex_forms, tangent_at
+from derivcli.core.symbolic_point import symbolic_coordinate, symbolic_point_note, symbolic_point_report
 from derivcli.errors import ErrorKind
 from derivcli.model.agreement import errors_between, within
 from derivcli.model.eval import (
@@ -48,7 +49,7 @@ from derivcli.model.eval import (
     PointReport,
     Report,
 )
-from derivcli.model.plan import Plan, derivative_key
+from derivcli.model.plan import Plan, derivative_key, point_names
 from derivcli.model.setup import DEFAULT_SIMPLIFY_TIMEOUT, Setup, Tolerance
 from derivcli.model.text import point_label
 from derivcli.parsing.points import Assignment
@@ -78,28 +79,56 @@ def compare(
     keys = plan.derivatives or tuple((name,) for name in plan.wrt)
     built = _built(plan.expression, plan.variables)
     symbols = built.symbols
-    exact_points, float_points = _points(plan, symbols, options.setup.dtype)
+    exact_points = _exact_points(plan, symbols)
+    # Autograd needs numbers: it runs at the numeric points only; symbolic points are answered by SymPy alone.
+    numeric = [index for index, point in enumerate(plan.points) if not point_names(point)]
+    numeric_plan = dataclasses.replace(plan, points=tuple(plan.points[index] for index in numeric))
+    float_points = [
+        _dtype_point(exact_points[index], plan.points[index], options.setup.dtype) for index in numeric
+    ]
 
     # Autograd first: it is quick, and when the symbolic work then runs out of time, its answer stands.
     autograd = None
+    function = None
     device = options.setup.device
-    if exact_points:
-        function, autograd = _autograd(plan, keys, float_points, options)
+    if float_points:
+        function, autograd = _autograd(numeric_plan, keys, float_points, options)
         device = autograd.device
         if on_autograd is not None:
-            on_autograd(_autograd_only(plan, options.setup.dtype, keys, float_points, autograd))
-    _, lower, raw, shown, notes = _symbolic_side(
+            on_autograd(_autograd_only(numeric_plan, options.setup.dtype, keys, float_points, autograd))
+    _, lower, raw, shown, cached_notes = _symbolic_side(
         plan.expression, plan.variables, keys, options.simplify, options.simplify_timeout
     )
+    notes = list(cached_notes)
 
     reports = []
+    positions = {index: position for position, index in enumerate(numeric)}
+    symbolic_points: list[dict[str, str]] = []
     for index, (point, assignments) in enumerate(zip(exact_points, plan.points, strict=True)):
+        at_input = {name: assignment.text for name, assignment in assignments.items()}
+        if index not in positions:
+            step(f"substituting symbolic point {index + 1} ({point_label(at_input)})")
+            reports.append(
+                symbolic_point_report(
+                    expr=built.expr,
+                    derivatives={derivative_key(key): raw[derivative_key(key)] for key in keys},
+                    shown=shown,
+                    point=point,
+                    at_input=at_input,
+                    tangent=options.tangent,
+                )
+            )
+            symbolic_points.append(at_input)
+            continue
         assert autograd is not None
+        assert function is not None
+        position = positions[index]
+        float_point = float_points[position]
         # Named from the text as typed: printing SymPy numbers costs more than this whole step often does.
-        typed = point_label({name: assignment.text for name, assignment in assignments.items()})
+        typed = point_label(at_input)
         step(f"evaluating exactly at point {index + 1} ({typed})")
         value = evaluate_at(built.expr, point)
-        point_notes = underflow_notes(point, float_points[index], assignments, options.setup.dtype)
+        point_notes = underflow_notes(point, float_point, assignments, options.setup.dtype)
         # The point in float64: what the report shows, and where finite differences are taken.
         at = {symbol.name: round_to_bits(value_, 53) for symbol, value_ in point.items()}
         entries = {
@@ -109,8 +138,8 @@ def compare(
                 shown=shown[derivative_key(key)],
                 symbol=symbols[key[-1]],
                 point=point,
-                float_point=float_points[index],
-                autograd=autograd.gradients[derivative_key(key)][index],
+                float_point=float_point,
+                autograd=autograd.gradients[derivative_key(key)][position],
                 tolerance=tolerance,
                 dtype=options.setup.dtype,
                 point_notes=point_notes,
@@ -129,7 +158,8 @@ def compare(
                     built=built,
                     derivative=raw[derivative_key(key)],
                     key=key,
-                    at=float_points[index],
+                    at=float_point,
+                    autograd=autograd.gradients[derivative_key(key)][position],
                     dtype=options.setup.dtype,
                     device=device,
                 )
@@ -139,10 +169,10 @@ def compare(
             PointReport(
                 at=at,
                 at_exact={symbol.name: str(value_) for symbol, value_ in point.items()},
-                at_input={name: assignment.text for name, assignment in assignments.items()},
+                at_input=at_input,
                 value=value.value,
                 value_exact=value.exact,
-                value_autograd=autograd.values[index],
+                value_autograd=autograd.values[position],
                 derivatives=entries,
                 tangent=tangent_at(built.expr, raw[derivative_key(keys[0])], point)
                 if options.tangent
@@ -150,6 +180,8 @@ def compare(
             )
         )
 
+    if symbolic_points:
+        notes.append(symbolic_point_note(symbolic_points))
     return Report(
         input=plan.expression.text,
         expression=str(built.expr),
@@ -204,20 +236,18 @@ def _built(expression: ParsedExpression, variables: tuple[str, ...]) -> Symbolic
     return build(expression, extra_variables=variables)
 
 
-def _points(
-    plan: Plan, symbols: Mapping[str, sympy.Symbol], dtype: str
-) -> tuple[list[dict[sympy.Symbol, sympy.Expr]], list[dict[str, float]]]:
-    """Each point exactly, and rounded once to the dtype (a coordinate it cannot hold is refused)."""
+def _exact_points(plan: Plan, symbols: Mapping[str, sympy.Symbol]) -> list[dict[sympy.Symbol, sympy.Expr]]:
+    """Each point exactly: numbers, or expressions in its names at a symbolic point."""
     step("reading the points exactly")
-    exact_points = [
-        {symbols[name]: point_value(assignment, name=name) for name, assignment in point.items()}
+    return [
+        {
+            symbols[name]: symbolic_coordinate(assignment, name=name)
+            if assignment.names
+            else point_value(assignment, name=name)
+            for name, assignment in point.items()
+        }
         for point in plan.points
     ]
-    float_points = [
-        _dtype_point(point, assignments, dtype)
-        for point, assignments in zip(exact_points, plan.points, strict=True)
-    ]
-    return exact_points, float_points
 
 
 def _autograd_only(
@@ -319,6 +349,7 @@ def _with_bits(
     derivative: sympy.Expr,
     key: tuple[str, ...],
     at: Mapping[str, float],
+    autograd: float,
     dtype: str,
     device: str,
 ) -> DerivativeEntry:
@@ -330,7 +361,7 @@ def _with_bits(
         derivative=derivative,
         key=key,
         at=at,
-        autograd=entry.autograd,
+        autograd=autograd,
         dtype=dtype,
         device=device,
     )

@@ -103,11 +103,18 @@ def _matrix(
     return Matrix(
         rows=tuple(rows),
         columns=tuple(columns),
-        autograd=tuple(tuple(entry.autograd for entry in row) for row in entries),
-        symbolic=tuple(tuple(entry.symbolic_value for entry in row) for row in entries),
-        abs_error=tuple(tuple(entry.abs_error for entry in row) for row in entries),
-        agree=all(entry.agree for row in entries for entry in row),
+        autograd=tuple(tuple(_number(entry.autograd) for entry in row) for row in entries),
+        symbolic=tuple(tuple(_number(entry.symbolic_value) for entry in row) for row in entries),
+        abs_error=tuple(tuple(_number(entry.abs_error) for entry in row) for row in entries),
+        agree=all(entry.agree is not False for row in entries for entry in row),
     )
+
+
+def _number(value: float | None) -> float:
+    """A matrix entry's number; matrices are computed at numeric points only (symbolic ones are refused)."""
+    if value is None:
+        raise AssertionError("a matrix entry without a number: hessian and jacobian take numeric points")
+    return value
 
 
 def _compare(plan: Plan, options: Options) -> Report:

@@ -28,15 +28,19 @@ class OneSided:
 
 @dataclass(frozen=True, slots=True)
 class DerivativeEntry:
-    """One derivative at one point, both ways."""
+    """One derivative at one point, both ways.
+
+    At a symbolic point (``--at x=a``) only ``symbolic`` and ``exact`` are
+    known: the numbers, and so the verdict, are None.
+    """
 
     symbolic: str
     exact: str | None
-    symbolic_value: float
-    autograd: float
-    abs_error: float
-    rel_error: float
-    agree: bool
+    symbolic_value: float | None
+    autograd: float | None
+    abs_error: float | None
+    rel_error: float | None
+    agree: bool | None
     note: str | None
     fd: float | None = None
     fd_error_bound: float | None = None
@@ -63,11 +67,14 @@ class DerivativeEntry:
 
 @dataclass(frozen=True, slots=True)
 class Tangent:
-    """The tangent line at a point, y = slope*x + intercept: exactly, and in float64."""
+    """The tangent line at a point, y = slope*x + intercept: exactly, and in float64.
+
+    At a symbolic point only the exact line is known: slope and intercept are None.
+    """
 
     exact: str
-    slope: float
-    intercept: float
+    slope: float | None
+    intercept: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,17 +87,22 @@ class Latex:
 
 @dataclass(frozen=True, slots=True)
 class PointReport:
-    """Everything computed at one point."""
+    """Everything computed at one point; at a symbolic point the numbers are None."""
 
-    at: Mapping[str, float]
+    at: Mapping[str, float | None]
     at_exact: Mapping[str, str]
     at_input: Mapping[str, str]
-    value: float
+    value: float | None
     value_exact: str | None
-    value_autograd: float
+    value_autograd: float | None
     derivatives: Mapping[str, DerivativeEntry]
     #: With --tangent: the tangent line there (None where f or f' is not a number).
     tangent: Tangent | None = None
+
+    @property
+    def symbolic(self) -> bool:
+        """True at a symbolic point (``--at x=a``), where only the symbolic side answers."""
+        return any(value is None for value in self.at.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +126,8 @@ class Report:
 
     @property
     def all_agree(self) -> bool:
-        """True when every derivative at every point agrees."""
-        return all(entry.agree for point in self.points for entry in point.derivatives.values())
+        """True when no derivative at any point disagrees (a symbolic point has nothing to compare)."""
+        return all(entry.agree is not False for point in self.points for entry in point.derivatives.values())
 
     @property
     def outside_clarke(self) -> bool:
@@ -204,7 +216,7 @@ def eval_request(
     plan = make_plan(
         mode=mode,
         expression=parse_expression(expression),
-        points=[parse_point(text) for text in at],
+        points=[parse_point(text, symbolic=mode is not Mode.HESSIAN) for text in at],
         wrt=split_names(wrt, option="--wrt"),
         order=order,
     )

@@ -99,6 +99,8 @@ def make_plan(
             f"no value for {', '.join(extra)} in --at {points[0].text!r}",
         )
     variables.extend(extra)
+    for point in resolved:
+        _check_symbolic_names(point, variables=variables)
     return Plan(
         expression=expression,
         variables=tuple(variables),
@@ -155,6 +157,42 @@ def _choose_wrt(
         f"{expression.text!r} has several variables ({names}): use 'deriv partial', "
         f"or choose one with --wrt {variables[0]}",
     )
+
+
+def point_names(point: Mapping[str, Assignment]) -> tuple[str, ...]:
+    """The names a symbolic point is written in, in order (``("a",)`` for ``x=a``); empty for numbers."""
+    names: dict[str, None] = {}
+    for assignment in point.values():
+        names.update(dict.fromkeys(assignment.names))
+    return tuple(names)
+
+
+def _check_symbolic_names(point: Mapping[str, Assignment], *, variables: Sequence[str]) -> None:
+    """Refuse a symbolic point written in a variable of the expression (``--at x=x+1``)."""
+    for assignment in point.values():
+        clashing = [name for name in assignment.names if name in variables]
+        if clashing:
+            name = clashing[0]
+            fresh = _fresh_name(variables)
+            example = fresh if assignment.name is None else f"{assignment.name}={fresh}"
+            raise DerivError(
+                ErrorKind.BAD_POINT,
+                f"{name} is a variable of the expression, so it cannot also name a symbolic point"
+                f" in --at {assignment.spec!r}; write the point in a new name, e.g. --at {example}",
+                source=assignment.spec,
+                column=assignment.offset
+                + len(assignment.value.text)
+                - len(assignment.value.text.lstrip())
+                + 1,
+                length=len(assignment.text),
+            )
+
+
+def _fresh_name(taken: Sequence[str]) -> str:
+    """A short name that is not a variable: a, b, c, ..., then a1, a2, ..."""
+    letters = "abcdpqst"
+    candidates = itertools.chain(letters, (f"a{number}" for number in itertools.count(1)))
+    return next(name for name in candidates if name not in taken)
 
 
 def _resolve_point(spec: PointSpec, *, variables: Sequence[str]) -> Mapping[str, Assignment]:

@@ -36,6 +36,11 @@ class Assignment:
         """The value as typed, without surrounding blanks."""
         return self.value.text.strip()
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The names a symbolic value is written in (``a`` in ``x=2*a``); empty for a number."""
+        return self.value.variables
+
     def refuse(self, kind: ErrorKind, name: str, reason: str) -> DerivError:
         """An error about this value, e.g. ``x=1e39 overflows float32``, pointing at it in ``--at``."""
         leading_blanks = len(self.value.text) - len(self.value.text.lstrip())
@@ -56,8 +61,12 @@ class PointSpec:
     assignments: tuple[Assignment, ...]
 
 
-def parse_point(text: str) -> PointSpec:
-    """Parse a ``--at`` value: ``3``, ``x=pi/4`` or ``u=1,v=2`` (values are constants)."""
+def parse_point(text: str, *, symbolic: bool = False) -> PointSpec:
+    """Parse a ``--at`` value: ``3``, ``x=pi/4`` or ``u=1,v=2``.
+
+    Values are constants; with ``symbolic``, a value may also be written in
+    names (``x=a``, ``x=2*a+1``): a symbolic point.
+    """
     to_ascii(text, "--at")
     items = _split_top_level_commas(text)
     assignments: list[Assignment] = []
@@ -73,7 +82,8 @@ def parse_point(text: str) -> PointSpec:
                     column=start + 1,
                     length=max(1, len(item)),
                 )
-            assignments.append(Assignment(None, _parse_point_value(text, item, start), text, start))
+            value = _parse_point_value(text, item, start, symbolic=symbolic)
+            assignments.append(Assignment(None, value, text, start))
             continue
         name = match.group(1)
         name_column = start + match.start(1) + 1
@@ -88,7 +98,8 @@ def parse_point(text: str) -> PointSpec:
             )
         seen.add(name)
         offset = start + match.start(2)
-        assignments.append(Assignment(name, _parse_point_value(text, match.group(2), offset), text, offset))
+        value = _parse_point_value(text, match.group(2), offset, symbolic=symbolic)
+        assignments.append(Assignment(name, value, text, offset))
     return PointSpec(text=text, assignments=tuple(assignments))
 
 
@@ -179,18 +190,49 @@ def parse_range(text: str) -> RangeSpec:
     return RangeSpec(text=text, name=name, start=ends[0], stop=ends[1], num=num)
 
 
+#: Where a value written in names is accepted.
+SYMBOLIC_POINT_HINT: Final = "a symbolic point such as --at x=a is for 'deriv eval' and 'deriv partial'"
+
+
 def _parse_point_value(
-    spec: str, value_text: str, offset: int, *, option: str = "--at", what: str = "point value"
+    spec: str,
+    value_text: str,
+    offset: int,
+    *,
+    option: str = "--at",
+    what: str = "point value",
+    symbolic: bool = False,
 ) -> ParsedExpression:
-    """Parse one constant value of an option, re-anchoring any error to the whole option text."""
+    """Parse one value of an option, re-anchoring any error to the whole option text.
+
+    A constant is parsed first, so that ``inf`` and ``nan`` are still refused
+    as numbers; a value that fails only for naming a variable is a symbolic
+    point where those are accepted.
+    """
     try:
         return parse_expression(value_text, what=what, allow_variables=False)
     except DerivError as error:
-        raise reanchor(error, spec=spec, offset=offset, option=option) from None
+        if error.kind is not ErrorKind.BAD_POINT:
+            raise reanchor(error, spec=spec, offset=offset, option=option) from None
+        refused = error
+    # Refused for naming a variable: a symbolic point where those are welcome, else a hint where they are.
+    try:
+        named = parse_expression(value_text, what=what)
+    except DerivError as error:
+        raise reanchor(error if symbolic else refused, spec=spec, offset=offset, option=option) from None
+    if symbolic:
+        return named
+    hint = SYMBOLIC_POINT_HINT if option == "--at" else None
+    raise reanchor(refused, spec=spec, offset=offset, option=option, hint=hint) from None
 
 
-def reanchor(error: DerivError, *, spec: str, offset: int, option: str = "--at") -> DerivError:
-    """Move an error about a value into the coordinates of the whole option text (``--at``, ``--range``)."""
+def reanchor(
+    error: DerivError, *, spec: str, offset: int, option: str = "--at", hint: str | None = None
+) -> DerivError:
+    """Move an error about a value into the coordinates of the whole option text (``--at``, ``--range``).
+
+    ``hint`` replaces the error's own hint when given.
+    """
     column = None if error.column is None else error.column + offset
     return DerivError(
         error.kind,
@@ -198,7 +240,7 @@ def reanchor(error: DerivError, *, spec: str, offset: int, option: str = "--at")
         source=spec,
         column=column,
         length=error.length,
-        hint=error.hint,
+        hint=error.hint if hint is None else hint,
     )
 
 

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from derivcli.errors import DerivError, ExitStatus
-from derivcli.model.eval import AutogradOnly, DerivativeEntry, EvalRequest, Report
+from derivcli.model.eval import AutogradOnly, DerivativeEntry, EvalRequest, PointReport, Report
 from derivcli.model.text import point_label
 from derivcli.render.bits import bits_cell, explanation
 from derivcli.render.jsondoc import autograd_only_document, report_document
@@ -159,31 +159,53 @@ def _headings(report: Report) -> tuple[str, ...]:
 def _rows(report: Report, *, unicode: bool) -> list[list[Text]]:
     """One row of cells per point and differentiation variable, in heading order."""
     yes, no = ("✓", "✗") if unicode else ("yes", "NO")
+    # At a symbolic point there is no number to show, nor a verdict: the note under the table says why.
+    none = "—" if unicode else "-"
+    with_fd, with_bits = _has_fd(report), _has_bits(report)
     rows: list[list[Text]] = []
     note_number = 0
     for point in report.points:
         label = point_label(point.at_input)
         for index, (name, entry) in enumerate(point.derivatives.items()):
-            mark = Text(yes, style="green") if entry.agree else Text(no, style="bold red")
+            if entry.agree is None:
+                mark = Text(none)
+            else:
+                mark = Text(yes, style="green") if entry.agree else Text(no, style="bold red")
             if _note(entry):
                 note_number += 1
                 mark.append(f" [{note_number}]", style="yellow")
             cells = [
                 Text(label if index == 0 else ""),
-                Text(format_float(point.value) if index == 0 else ""),
+                Text(_value_cell(point) if index == 0 else ""),
                 Text(f"{_derivative_label(name, report, unicode=unicode)} = {entry.symbolic}"),
                 Text(shorten(entry.exact) if entry.exact is not None else "(too large)"),
-                Text(format_float(entry.symbolic_value)),
-                Text(format_float(entry.autograd)),
-                Text(format_error(entry.abs_error)),
+                Text(_number_cell(entry.symbolic_value, none="")),
+                Text(_number_cell(entry.autograd, none=none)),
+                Text("" if entry.abs_error is None else format_error(entry.abs_error)),
             ]
-            if entry.fd is not None:
+            if with_fd:
                 fd_error = "" if entry.fd_abs_error is None else format_error(entry.fd_abs_error)
-                cells += [Text(format_float(entry.fd)), Text(fd_error)]
-            if entry.bits is not None:
-                cells += [Text(bits_cell(entry.bits.autograd)), Text(bits_cell(entry.bits.symbolic))]
+                cells += [Text(_number_cell(entry.fd, none="")), Text(fd_error)]
+            if with_bits:
+                bits = entry.bits
+                cells += [
+                    Text("" if bits is None else bits_cell(bits.autograd)),
+                    Text("" if bits is None else bits_cell(bits.symbolic)),
+                ]
             rows.append([*cells, mark])
     return rows
+
+
+def _value_cell(point: PointReport) -> str:
+    """f at the point: its float, or its expression at a symbolic point."""
+    if point.value is not None:
+        return format_float(point.value)
+    return "" if point.value_exact is None else shorten(point.value_exact)
+
+
+def _number_cell(value: float | None, *, none: str) -> str:
+    """A number of the table, or ``none`` where there is none."""
+    return none if value is None else format_float(value)
 
 
 def _points_table(rows: list[list[Text]], headings: tuple[str, ...], *, unicode: bool) -> Table:

@@ -252,6 +252,7 @@ class View(BaseView[GridRequest, GridReport]):
                     tangents=[
                         (x0, tangent.slope, tangent.intercept, tangent.exact)
                         for x0, tangent in report.tangents
+                        if tangent.slope is not None and tangent.intercept is not None
                     ],
                 )
             except OSError as error:

@@ -46,10 +46,10 @@ def entry_document(entry: DerivativeEntry) -> dict[str, Any]:
     return {
         "symbolic": entry.symbolic,
         "exact": entry.exact,
-        "symbolic_value": json_number(entry.symbolic_value),
-        "autograd": json_number(entry.autograd),
-        "abs_error": json_number(entry.abs_error),
-        "rel_error": json_number(entry.rel_error),
+        "symbolic_value": _optional_number(entry.symbolic_value),
+        "autograd": _optional_number(entry.autograd),
+        "abs_error": _optional_number(entry.abs_error),
+        "rel_error": _optional_number(entry.rel_error),
         "agree": entry.agree,
         "note": entry.note,
         "fd": _optional_number(entry.fd),
@@ -108,8 +108,9 @@ def _optional_number(value: float | None) -> JsonNumber | None:
     return None if value is None else json_number(value)
 
 
-def _numbers(values: Mapping[str, float]) -> dict[str, JsonNumber]:
-    return {name: json_number(value) for name, value in values.items()}
+def _numbers(values: Mapping[str, float | None]) -> dict[str, JsonNumber | None]:
+    """Floats by name as strict JSON allows them (null for a coordinate of a symbolic point)."""
+    return {name: _optional_number(value) for name, value in values.items()}
 
 
 def point_document(point: PointReport) -> dict[str, Any]:
@@ -118,16 +119,16 @@ def point_document(point: PointReport) -> dict[str, Any]:
         "at": _numbers(point.at),
         "at_exact": dict(point.at_exact),
         "at_input": dict(point.at_input),
-        "value": json_number(point.value),
+        "value": _optional_number(point.value),
         "value_exact": point.value_exact,
-        "value_autograd": json_number(point.value_autograd),
+        "value_autograd": _optional_number(point.value_autograd),
         "derivatives": {name: entry_document(entry) for name, entry in point.derivatives.items()},
         "tangent": None
         if point.tangent is None
         else {
             "exact": point.tangent.exact,
-            "slope": json_number(point.tangent.slope),
-            "intercept": json_number(point.tangent.intercept),
+            "slope": _optional_number(point.tangent.slope),
+            "intercept": _optional_number(point.tangent.intercept),
         },
     }
 
@@ -176,7 +177,7 @@ def autograd_only_document(result: AutogradOnly, error: DerivError) -> dict[str,
             {
                 "at": _numbers(point.at),
                 "at_input": dict(point.at_input),
-                "value": json_number(point.value),
+                "value": _optional_number(point.value),
                 "derivatives": _numbers(point.derivatives),
             }
             for point in result.points
@@ -285,8 +286,8 @@ def grid_document(report: GridReport) -> dict[str, Any]:
             {
                 "at": json_number(x0),
                 "exact": tangent.exact,
-                "slope": json_number(tangent.slope),
-                "intercept": json_number(tangent.intercept),
+                "slope": _optional_number(tangent.slope),
+                "intercept": _optional_number(tangent.intercept),
             }
             for x0, tangent in report.tangents
         ],

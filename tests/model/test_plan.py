@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from derivcli.errors import DerivError, ErrorKind
-from derivcli.model.plan import make_plan, split_names
+from derivcli.model.plan import make_plan, point_names, split_names
 from derivcli.model.setup import Mode, check_device
 from derivcli.parsing.grammar import parse_expression
 from derivcli.parsing.points import parse_point
@@ -108,3 +108,51 @@ def test_bad_device_name() -> None:
 def test_glued_variables_get_a_multiplication_hint() -> None:
     error = plan_error(Mode.PARTIAL, "u**3+v**2+4uv", "u=3,v=4")
     assert error.message == "no value for variable uv in --at 'u=3,v=4'; to multiply, write u*v"
+
+
+def symbolic_plan(text: str, *points: str, mode: Mode = Mode.EVAL):  # type: ignore[no-untyped-def]
+    return make_plan(
+        mode=mode, expression=parse_expression(text), points=[parse_point(p, symbolic=True) for p in points]
+    )
+
+
+def test_symbolic_point_names() -> None:
+    plan = symbolic_plan("u*v", "u=a+b,v=a", "u=1,v=2", mode=Mode.PARTIAL)
+    assert [point_names(point) for point in plan.points] == [("a", "b"), ()]
+
+
+@pytest.mark.parametrize(
+    ("text", "point", "message", "column"),
+    [
+        (
+            "x**2",
+            "x=x+1",
+            "x is a variable of the expression, so it cannot also name a symbolic point in --at 'x=x+1';"
+            " write the point in a new name, e.g. --at x=a",
+            3,
+        ),
+        (
+            "a*x + b",
+            "x=2*b,a=1,b=3",
+            "b is a variable of the expression, so it cannot also name a symbolic point in --at"
+            " 'x=2*b,a=1,b=3'; write the point in a new name, e.g. --at x=c",
+            3,
+        ),
+        # A name that only the point gives is a variable too (held constant), so it cannot be a symbol.
+        (
+            "x**2",
+            "x=y,y=1",
+            "y is a variable of the expression, so it cannot also name a symbolic point in --at 'x=y,y=1';"
+            " write the point in a new name, e.g. --at x=a",
+            3,
+        ),
+    ],
+)
+def test_a_symbolic_point_in_a_variable_is_refused(text: str, point: str, message: str, column: int) -> None:
+    with pytest.raises(DerivError) as caught:
+        symbolic_plan(text, point, mode=Mode.PARTIAL)
+    assert (caught.value.kind, caught.value.message, caught.value.column) == (
+        ErrorKind.BAD_POINT,
+        message,
+        column,
+    )

@@ -24,6 +24,23 @@ def test_point_values_are_exact_constants() -> None:
     assert assignment.value.tree == Negate(Number(Fraction(1, 1000), "1e-3", 2), 1)
 
 
+def test_symbolic_point_values_keep_their_names() -> None:
+    (assignment,) = parse_point("x=2*a+b", symbolic=True).assignments
+    assert (assignment.names, assignment.text) == (("a", "b"), "2*a+b")
+    (number,) = parse_point("x=pi/4", symbolic=True).assignments
+    assert number.names == ()
+
+
+def test_names_outside_eval_are_refused_with_a_hint() -> None:
+    with pytest.raises(DerivError) as caught:
+        parse_point("x=a")
+    assert caught.value.hint == "a symbolic point such as --at x=a is for 'deriv eval' and 'deriv partial'"
+    # Even where names are welcome, inf and nan are numbers, not names.
+    with pytest.raises(DerivError) as refused:
+        parse_point("x=inf", symbolic=True)
+    assert (refused.value.kind, refused.value.hint) == (ErrorKind.BAD_NUMBER, None)
+
+
 POINT_REFUSALS = [
     ("x=y", ErrorKind.BAD_POINT, "point value must be a constant, but 'y' is a variable in --at 'x=y'", 3),
     ("x=inf", ErrorKind.BAD_NUMBER, "'inf' is not a finite number in --at 'x=inf'", 3),

@@ -16,11 +16,15 @@ from derivcli.render.eval import print_report
 from derivcli.render.numbers import format_error, format_float
 
 
-def render(text: str, *points: str, mode: Mode = Mode.EVAL, encoding: str = "utf-8") -> str:
-    plan = make_plan(mode=mode, expression=parse_expression(text), points=[parse_point(p) for p in points])
+def render(
+    text: str, *points: str, mode: Mode = Mode.EVAL, encoding: str = "utf-8", options: Options | None = None
+) -> str:
+    plan = make_plan(
+        mode=mode, expression=parse_expression(text), points=[parse_point(p, symbolic=True) for p in points]
+    )
     buffer = io.TextIOWrapper(io.BytesIO(), encoding=encoding)
     console = Console(file=buffer, width=200, color_system=None)
-    print_report(compare(plan, Options()), console)
+    print_report(compare(plan, options or Options()), console)
     buffer.seek(0)
     return buffer.read()
 
@@ -101,3 +105,26 @@ def test_rich_markup_in_text_is_printed_literally() -> None:
     buffer = io.StringIO()
     print_report(report, Console(file=buffer, width=200, color_system=None))
     assert buffer.getvalue().splitlines()[0] == "f(x) = [bold]x[/bold] + [red]y"
+
+
+def test_symbolic_rows_beside_finite_differences() -> None:
+    # The symbolic point's row has no fd or bits: its cells stay blank, the columns stay aligned.
+    lines = render("x**2", "a", "1", options=Options(fd=True, bits=True)).splitlines()
+    assert lines[3].split() == ["x=a", "a**2", "d/dx", "=", "2*x", "2*a", "—", "—"]
+    assert lines[4].split()[:7] == ["x=1", "1.0", "d/dx", "=", "2*x", "2", "2.0"]
+    assert lines[4].split()[-1] == "✓"
+    assert lines[1].split()[-4:] == ["bits", "symbolic", "bits", "agree"]
+
+
+def test_symbolic_rows_in_ascii() -> None:
+    lines = render("x**2", "a", encoding="ascii").splitlines()
+    assert [cell.strip() for cell in lines[3].split("|")] == [
+        "x=a",
+        "a**2",
+        "d/dx = 2*x",
+        "2*a",
+        "",
+        "-",
+        "",
+        "-",
+    ]

@@ -140,6 +140,44 @@ def test_contract_example_values() -> None:
     assert (document["order"], document["dtype"], document["device"]) == (1, "float64", "cpu")
 
 
+def test_contract_symbolic_point() -> None:
+    # At a symbolic point the exact texts stand, and every number is null (never NaN or a string).
+    entry = DerivativeEntry(
+        symbolic="12*x + 2",
+        exact="12*a + 2",
+        symbolic_value=None,
+        autograd=None,
+        abs_error=None,
+        rel_error=None,
+        agree=None,
+        note=None,
+    )
+    point = PointReport(
+        at={"x": None},
+        at_exact={"x": "a"},
+        at_input={"x": "a"},
+        value=None,
+        value_exact="6*a**2 + 2*a + 4",
+        value_autograd=None,
+        derivatives={"x": entry},
+    )
+    report = dataclasses.replace(sample_report(), points=(point,))
+    document = json.loads(dumps(report_document(report)))
+    point_document = document["points"][0]
+    assert set(point_document) == POINT_KEYS
+    assert (point_document["at"], point_document["value"], point_document["value_autograd"]) == (
+        {"x": None},
+        None,
+        None,
+    )
+    assert {key: point_document["derivatives"]["x"][key] for key in ("exact", "autograd", "agree")} == {
+        "exact": "12*a + 2",
+        "autograd": None,
+        "agree": None,
+    }
+    assert document["agree"] is True
+
+
 def test_contract_bits_and_rewrites() -> None:
     report = sample_report()
     entry = report.points[0].derivatives["x"]
