@@ -20,14 +20,25 @@ from typing import Annotated, NoReturn
 import typer
 
 from derivcli import __version__
-from derivcli.commands import batch, check, graph, grid, hessian, implicit, jacobian, partial, spellings
+from derivcli.commands import (
+    batch,
+    check,
+    graph,
+    grid,
+    hessian,
+    implicit,
+    jacobian,
+    partial,
+    spellings,
+    steps,
+)
 from derivcli.commands import eval as eval_command
 from derivcli.commands.argv import DerivGroup
 from derivcli.commands.options import EXIT_STATUS_EPILOG
 from derivcli.model.versions import versions
 
 #: The commands, in the order ``deriv --help`` lists them.
-COMMANDS = (eval_command, partial, hessian, jacobian, implicit, batch, grid, graph, spellings, check)
+COMMANDS = (eval_command, partial, hessian, jacobian, implicit, batch, grid, graph, steps, spellings, check)
 
 app = typer.Typer(
     name="deriv",

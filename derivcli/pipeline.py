@@ -128,7 +128,7 @@ def _guarded(action: Callable[[], ExitStatus], *, json_output: bool) -> ExitStat
 def _fail(error: DerivError, *, json_output: bool) -> ExitStatus:
     """Report a DerivError: message (and caret) on stderr, JSON on stdout under --json."""
     if json_output:
-        from derivcli.render.jsondoc import error_document, print_json
+        from derivcli.render.documents.values import error_document, print_json
 
         print_json(error_document(error))
     for line in error_lines(error):
@@ -145,7 +145,7 @@ def _internal_error(error: Exception, *, json_output: bool) -> ExitStatus:
         raise error
     message = internal_message(error)
     if json_output:
-        from derivcli.render.jsondoc import error_document, print_json
+        from derivcli.render.documents.values import error_document, print_json
 
         print_json(error_document(DerivError(ErrorKind.INTERNAL, message)))
     typer.echo(

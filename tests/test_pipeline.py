@@ -57,6 +57,7 @@ def test_a_command_name_is_its_module_name() -> None:
         "batch",
         "grid",
         "graph",
+        "steps",
         "spellings",
         "check",
     ]

@@ -83,7 +83,7 @@ class ExpressionCommand(DerivCommand):
         except TyperException as error:
             error_text = error.format_message()
             if wants_json:
-                from derivcli.render.jsondoc import error_document, print_json
+                from derivcli.render.documents.values import error_document, print_json
 
                 print_json(error_document(DerivError(ErrorKind.USAGE, error_text)))
             # One line, as every other error: the message (a hostile option can be thousands of

@@ -29,13 +29,14 @@ def complete_device(incomplete: str) -> list[str]:
     return [name for name in DEVICE_NAMES if name.startswith(incomplete)]
 
 
+_POINT_HELP = (
+    "A point: 'x=3', 'u=1,v=2', or a bare value '3' for one variable. Values are constant expressions"
+)
+
 AtOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--at",
-        metavar="POINT",
-        help="A point: 'x=3', 'u=1,v=2', or a bare value '3' for one variable. Values are "
-        "constant expressions ('pi/4', '-1e-3'). Repeat for several points.",
+        "--at", metavar="POINT", help=f"{_POINT_HELP} ('pi/4', '-1e-3'). Repeat for several points."
     ),
 ]
 #: --at of eval and partial, which also take symbolic points.
@@ -44,9 +45,8 @@ SymbolicAtOption = Annotated[
     typer.Option(
         "--at",
         metavar="POINT",
-        help="A point: 'x=3', 'u=1,v=2', or a bare value '3' for one variable. Values are "
-        "constant expressions ('pi/4', '-1e-3'), or expressions in new names for a symbolic "
-        "point ('x=a'). Repeat for several points.",
+        help=f"{_POINT_HELP} ('pi/4', '-1e-3'), or expressions in new names for a symbolic point "
+        "('x=a'). Repeat for several points.",
     ),
 ]
 WrtOption = Annotated[

@@ -43,6 +43,8 @@ class StepValues:
     agree: bool
     #: At a chain or product rule: the product autograd forms, e.g. ``inf * 0 = nan``.
     combination: str | None = None
+    #: At a chain rule's outer function: where it is differentiated, e.g. ``u = 0``.
+    argument: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +114,17 @@ class StepsRequest:
     plan: Plan
     setup: Setup
     latex: bool = False
+    strict: bool = False
 
 
 def steps_request(
-    *, expression: str, at: Sequence[str], wrt: Sequence[str], setup: Setup, latex: bool = False
+    *,
+    expression: str,
+    at: Sequence[str],
+    wrt: Sequence[str],
+    setup: Setup,
+    latex: bool = False,
+    strict: bool = False,
 ) -> StepsRequest:
     """Check the variable and the one point (no SymPy, no torch), or raise DerivError."""
     parsed = parse_expression(expression)
@@ -140,4 +149,4 @@ def steps_request(
             error.kind,
             f"{expression!r} has several variables ({', '.join(names)}): choose one with --wrt {names[0]}",
         ) from None
-    return StepsRequest(plan=plan, setup=setup, latex=latex)
+    return StepsRequest(plan=plan, setup=setup, latex=latex, strict=strict)

@@ -13,7 +13,7 @@ from typing import TextIO
 
 from derivcli.errors import DerivError, ErrorKind, ExitStatus
 from derivcli.model.batch import BatchRequest, BatchResult, BatchSummary, LongLine, bounded_lines
-from derivcli.render.jsondoc import batch_line
+from derivcli.render.documents.eval import batch_line
 from derivcli.render.output import Output, OutputFile
 from derivcli.render.view import BaseView
 

@@ -13,7 +13,7 @@ from rich.text import Text
 from derivcli.errors import ExitStatus
 from derivcli.model.check import FAIL, PASS, CheckReport, CheckRequest
 from derivcli.model.text import point_label
-from derivcli.render.jsondoc import check_document
+from derivcli.render.documents.inspect import check_document
 from derivcli.render.numbers import format_error
 from derivcli.render.output import speaks_unicode
 from derivcli.render.view import BaseView

@@ -18,7 +18,7 @@ from derivcli.errors import DerivError, ExitStatus
 from derivcli.model.eval import AutogradOnly, DerivativeEntry, EvalRequest, PointReport, Report
 from derivcli.model.text import point_label
 from derivcli.render.bits import bits_cell, explanation
-from derivcli.render.jsondoc import autograd_only_document, report_document
+from derivcli.render.documents.eval import autograd_only_document, report_document
 from derivcli.render.numbers import format_error, format_float
 from derivcli.render.output import Output, speaks_unicode
 from derivcli.render.view import BaseView, verdict

@@ -23,7 +23,7 @@ from derivcli.model.graph import (
     walk_paths,
 )
 from derivcli.model.text import format_number, point_label
-from derivcli.render.jsondoc import graph_document
+from derivcli.render.documents.inspect import graph_document
 from derivcli.render.output import speaks_unicode
 from derivcli.render.view import BaseView
 

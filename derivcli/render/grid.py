@@ -24,7 +24,7 @@ from derivcli.errors import ExitStatus
 from derivcli.model.grid import GridPoint, GridReport, GridRequest
 from derivcli.model.gridplan import GridChunk
 from derivcli.model.text import format_number, point_label
-from derivcli.render.jsondoc import grid_document
+from derivcli.render.documents.grid import grid_document
 from derivcli.render.numbers import format_error, format_float
 from derivcli.render.output import Output, speaks_unicode, write_failed
 from derivcli.render.progress import ProgressBar

@@ -14,7 +14,7 @@ from derivcli.model.eval import EvalRequest
 from derivcli.model.hessian import HessianReport
 from derivcli.model.text import point_label
 from derivcli.render import eval as eval_view
-from derivcli.render.jsondoc import hessian_document
+from derivcli.render.documents.eval import hessian_document
 from derivcli.render.matrices import matrix_table
 from derivcli.render.numbers import format_error
 from derivcli.render.output import speaks_unicode

@@ -10,7 +10,7 @@ from rich.text import Text
 from derivcli.errors import ExitStatus
 from derivcli.model.implicit import ImplicitReport, ImplicitRequest
 from derivcli.model.text import point_label
-from derivcli.render.jsondoc import implicit_document
+from derivcli.render.documents.inspect import implicit_document
 from derivcli.render.numbers import format_error, format_float
 from derivcli.render.output import speaks_unicode
 from derivcli.render.view import BaseView, verdict

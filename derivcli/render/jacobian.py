@@ -12,8 +12,8 @@ from rich.text import Text
 from derivcli.errors import ExitStatus
 from derivcli.model.jacobian import JacobianReport, JacobianRequest
 from derivcli.model.text import point_label
+from derivcli.render.documents.eval import jacobian_document
 from derivcli.render.eval import report_renderable
-from derivcli.render.jsondoc import jacobian_document
 from derivcli.render.matrices import matrix_table
 from derivcli.render.output import speaks_unicode
 from derivcli.render.view import BaseView, verdict

@@ -226,7 +226,7 @@ class Output:
 
     def write_json(self, document: Mapping[str, Any]) -> None:
         """Print one strict JSON document on stdout."""
-        from derivcli.render.jsondoc import print_json
+        from derivcli.render.documents.values import print_json
 
         print_json(document)
 

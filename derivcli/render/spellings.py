@@ -11,7 +11,7 @@ from derivcli.errors import ExitStatus
 from derivcli.model.spellings import SpellingsReport, SpellingsRequest
 from derivcli.model.text import format_number
 from derivcli.model.versions import versions
-from derivcli.render.jsondoc import spellings_document
+from derivcli.render.documents.inspect import spellings_document
 from derivcli.render.numbers import format_float
 from derivcli.render.output import speaks_unicode
 from derivcli.render.view import BaseView, verdict

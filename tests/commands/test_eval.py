@@ -10,7 +10,7 @@ import pytest
 from derivcli.errors import ExitStatus
 from derivcli.parsing.grammar import KNOWN_FUNCTIONS
 from tests.conftest import Outcome
-from tests.render.test_jsondoc import ENTRY_KEYS
+from tests.render.documents.test_eval import ENTRY_KEYS
 
 Run = Callable[..., Outcome]
 
@@ -217,7 +217,7 @@ def test_partial_errors_and_exit_codes(deriv: Run) -> None:
 
 
 def test_json_key_set_of_a_real_run(deriv: Run) -> None:
-    from tests.render.test_jsondoc import ENTRY_KEYS, POINT_KEYS, TOP_LEVEL_KEYS
+    from tests.render.documents.test_eval import ENTRY_KEYS, POINT_KEYS, TOP_LEVEL_KEYS
 
     document = deriv("partial", "u*v + u**2", "--at", "u=1,v=2", "--json").json()
     assert set(document) == TOP_LEVEL_KEYS

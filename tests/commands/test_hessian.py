@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tests.conftest import Outcome
-from tests.render.test_jsondoc import TOP_LEVEL_KEYS
+from tests.render.documents.test_eval import TOP_LEVEL_KEYS
 
 Run = Callable[..., Outcome]
 MATRIX_KEYS = {"rows", "columns", "autograd", "symbolic_value", "abs_error", "agree"}

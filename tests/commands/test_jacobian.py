@@ -8,7 +8,7 @@ from collections.abc import Callable
 from derivcli.errors import ExitStatus
 from derivcli.parsing.grammar import KNOWN_FUNCTIONS
 from tests.conftest import Outcome
-from tests.render.test_jsondoc import TOP_LEVEL_KEYS
+from tests.render.documents.test_eval import TOP_LEVEL_KEYS
 
 Run = Callable[..., Outcome]
 MATRIX_KEYS = {"rows", "columns", "autograd", "symbolic_value", "abs_error", "agree"}

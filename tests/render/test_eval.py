@@ -99,7 +99,7 @@ def test_ascii_partial_labels() -> None:
 
 
 def test_rich_markup_in_text_is_printed_literally() -> None:
-    from tests.render.test_jsondoc import sample_report
+    from tests.render.documents.test_eval import sample_report
 
     report = dataclasses.replace(sample_report(), expression="[bold]x[/bold] + [red]y")
     buffer = io.StringIO()

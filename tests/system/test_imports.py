@@ -109,7 +109,9 @@ def _light_modules() -> list[str]:
         folder = root / layer
         if folder.is_dir():
             names += sorted(
-                f"derivcli.{layer}.{path.stem}" for path in folder.glob("*.py") if path.stem != "__init__"
+                ".".join(("derivcli", layer, *path.relative_to(folder).with_suffix("").parts))
+                for path in folder.rglob("*.py")
+                if path.stem != "__init__"
             )
         else:
             names.append(f"derivcli.{layer}")

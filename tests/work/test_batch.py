@@ -9,7 +9,7 @@ import pytest
 from derivcli.errors import ErrorKind
 from derivcli.model.versions import versions
 from derivcli.parsing.grammar import KNOWN_FUNCTIONS
-from derivcli.render.jsondoc import batch_line
+from derivcli.render.documents.eval import batch_line
 from derivcli.work.batch import run_batch
 
 

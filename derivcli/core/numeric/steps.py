@@ -27,6 +27,8 @@ class Query:
 
     node: Node
     by: Node | None = None
+    #: Subexpressions torch forms on the way to ``node`` whose nodes count as this step's.
+    parts: tuple[Node, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +61,9 @@ def trace_steps(
     """Evaluate once on leaf tensors and answer each query from the graph."""
     torch_device = resolve_device(device, dtype)
     leaves = {
-        name: torch.tensor(point[name], dtype=DTYPES[dtype], device=torch_device, requires_grad=name == variable)
+        name: torch.tensor(
+            point[name], dtype=DTYPES[dtype], device=torch_device, requires_grad=name == variable
+        )
         for name in variables
     }
     tensors: dict[Node, Tensor] = {}
@@ -88,12 +92,16 @@ def _answer(query: Query, tensors: Mapping[Node, Tensor], owners: Mapping[int, N
         return Answer(derivative=0.0, nodes=(), forward=forward)
     (gradient,) = torch.autograd.grad(output, by, retain_graph=True, allow_unused=True)
     derivative = 0.0 if gradient is None else float(gradient)
-    return Answer(derivative=derivative, nodes=_owned(output.grad_fn, query.node, owners), forward=forward)
+    return Answer(
+        derivative=derivative,
+        nodes=_owned(output.grad_fn, {query.node, *query.parts}, owners),
+        forward=forward,
+    )
 
 
-def _owned(root: Any, node: Node, owners: Mapping[int, Node]) -> tuple[str, ...]:
-    """The names of the grad_fn objects that belong to ``node``: reached from its tensor's own grad_fn
-    before any grad_fn of another subexpression's tensor or a leaf's AccumulateGrad."""
+def _owned(root: Any, nodes: set[Node], owners: Mapping[int, Node]) -> tuple[str, ...]:
+    """The names of the grad_fn objects that belong to ``nodes``: reached from the step's tensor's own
+    grad_fn before any grad_fn of another subexpression's tensor or a leaf's AccumulateGrad."""
     names: list[str] = []
     seen: set[int] = set()
     stack = [root]
@@ -103,7 +111,7 @@ def _owned(root: Any, node: Node, owners: Mapping[int, Node]) -> tuple[str, ...]
             continue
         seen.add(id(function))
         owner = owners.get(id(function))
-        if (owner is not None and owner != node) or hasattr(function, "variable"):
+        if (owner is not None and owner not in nodes) or hasattr(function, "variable"):
             continue
         names.append(type(function).__name__)
         stack.extend(reversed([child for child, _ in function.next_functions]))

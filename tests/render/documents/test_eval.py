@@ -1,4 +1,4 @@
-"""The JSON contract: key sets pinned, strict numbers."""
+"""The JSON contract of eval and partial: key sets pinned, example values, symbolic points."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ import dataclasses
 import json
 import math
 
-import pytest
-
-from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.bits import Bits, Culprit, LossKind, Pass, Rewrite
 from derivcli.model.eval import DerivativeEntry, PointReport, Report
-from derivcli.render.jsondoc import dumps, entry_document, error_document, json_number, report_document
+from derivcli.render.documents.eval import entry_document, report_document
+from derivcli.render.documents.values import dumps
 
 TOP_LEVEL_KEYS = {
     "input",
@@ -210,27 +208,3 @@ def test_contract_bits_and_rewrites() -> None:
     # Without a culprit the object stays, with null in its place.
     quiet = entry_document(dataclasses.replace(entry, bits=Bits(0.0, 0.0, None), rewrites=()))
     assert (quiet["bits"]["culprit"], quiet["rewrites"]) == (None, [])
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"), [(math.nan, "nan"), (math.inf, "inf"), (-math.inf, "-inf"), (1.5, 1.5)]
-)
-def test_non_finite_numbers_are_strings(value: float, expected: object) -> None:
-    assert json_number(value) == expected
-
-
-def test_dumps_is_strict() -> None:
-    text = dumps(report_document(sample_report(autograd=math.inf, exact_value=math.nan)))
-    entry = json.loads(text)["points"][0]["derivatives"]["x"]
-    assert (entry["autograd"], entry["symbolic_value"]) == ("inf", "nan")
-    with pytest.raises(ValueError, match="Out of range float values"):
-        dumps({"bad": math.nan})
-
-
-def test_error_document() -> None:
-    error = DerivError(
-        ErrorKind.UNKNOWN_FUNCTION, "unknown function 'foo'", source="foo(x)", column=1, length=3
-    )
-    assert error_document(error) == {
-        "error": {"kind": "unknown-function", "message": "unknown function 'foo' (column 1)", "column": 1}
-    }

@@ -1,0 +1,287 @@
+"""``deriv steps``: the derivation rule by rule, with the exact value and autograd's beside every step.
+
+:func:`derivation` builds the steps (:mod:`derivcli.core.steps.rules`), asks
+autograd for each one (:mod:`derivcli.core.numeric.steps`), and finds the
+first step where the two witnesses part and why. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import sympy
+
+from derivcli.core.compare import dtype_value
+from derivcli.core.numeric.steps import Answer, Query, trace_steps
+from derivcli.core.steps.rules import RuleStep, derive
+from derivcli.core.symbolic.build import build, node_expression
+from derivcli.core.symbolic.display import display_text
+from derivcli.core.symbolic.exact import (
+    ExactValue,
+    ValueStatus,
+    evaluate_at,
+    exact_text,
+    point_value,
+    round_to_bits,
+)
+from derivcli.core.symbolic.findings import analyse_point
+from derivcli.model.agreement import within
+from derivcli.model.plan import Plan
+from derivcli.model.setup import Setup, Tolerance
+from derivcli.model.steps import Divergence, FirstDivergence, Step, StepsReport, StepValues
+from derivcli.model.text import format_number
+from derivcli.worker.board import step as progress
+
+#: Findings at which each witness follows a convention of its own.
+_KINK_FINDINGS = frozenset({"kink", "jump", "cut", "threshold"})
+#: Findings at which the function has no real derivative.
+_DOMAIN_FINDINGS = frozenset({"domain", "edge", "infinite"})
+
+
+def derivation(plan: Plan, *, setup: Setup, latex: bool = False) -> StepsReport:
+    """The steps of d/dx of the plan's expression; with its point, both witnesses at each step."""
+    variable = plan.wrt[0]
+    progress("building the SymPy expression")
+    built = build(plan.expression, extra_variables=plan.variables)
+    progress("deriving rule by rule")
+    rules = derive(plan.expression.tree, variable=variable, symbols=built.symbols)
+    values: Sequence[StepValues | None] = [None] * len(rules)
+    first = None
+    device = setup.device
+    at = at_input = None
+    if plan.points:
+        (assignments,) = plan.points
+        exact_point = {
+            built.symbols[name]: point_value(assignment, name=name)
+            for name, assignment in assignments.items()
+        }
+        float_point = {
+            name: dtype_value(exact_point[built.symbols[name]], assignment, name=name, dtype=setup.dtype)
+            for name, assignment in assignments.items()
+        }
+        progress("running autograd step by step")
+        trace = trace_steps(
+            plan.expression,
+            variables=plan.variables,
+            variable=variable,
+            point=float_point,
+            queries=[Query(rule.node, rule.argument, rule.parts) for rule in rules],
+            device=setup.device,
+            dtype=setup.dtype,
+        )
+        device = trace.device
+        progress("evaluating each step exactly")
+        tolerance = setup.tolerance
+        exact = [_exact(rule, built.symbols, exact_point) for rule in rules]
+        values = _values(rules, exact, trace.answers, tolerance, exact_point)
+        first = _first_divergence(rules, values, exact, exact_point, dtype=setup.dtype)
+        at = {symbol.name: round_to_bits(value, 53) for symbol, value in exact_point.items()}
+        at_input = {name: assignment.text for name, assignment in assignments.items()}
+    steps = tuple(
+        Step(
+            id=rule.id,
+            parent=rule.parent,
+            rule=rule.rule,
+            expression=rule.text,
+            by=rule.by.name,
+            derivative=display_text(rule.derivative),
+            formula=rule.formula,
+            let=rule.let,
+            latex=sympy.latex(rule.derivative) if latex else None,
+            values=value,
+        )
+        for rule, value in zip(rules, values, strict=True)
+    )
+    return StepsReport(
+        input=plan.expression.text,
+        expression=str(built.expr),
+        variable=variable,
+        variables=plan.variables,
+        at=at,
+        at_input=at_input,
+        device=device,
+        dtype=setup.dtype,
+        steps=steps,
+        first_divergence=first,
+        latex=sympy.latex(built.expr) if latex else None,
+    )
+
+
+def _exact(
+    rule: RuleStep, symbols: Mapping[str, sympy.Symbol], point: Mapping[sympy.Symbol, sympy.Expr]
+) -> ExactValue:
+    """The exact derivative of the step's expression at the point (an outer function: at its argument)."""
+    derivative = sympy.diff(rule.expression, rule.by)
+    if rule.argument is None:
+        return evaluate_at(derivative, point)
+    argument = node_expression(rule.argument, symbols).xreplace(dict(point))
+    return evaluate_at(derivative, {**point, rule.by: argument})
+
+
+def _agree(autograd: float, exact: ExactValue, tolerance: Tolerance) -> bool:
+    """Whether the witnesses agree at a step: within tolerance, or both without a number.
+
+    An exact complex infinity (``1/(2*sqrt(0))``) agrees with an infinity of
+    either sign: it is the limit torch's infinity stands for.
+    """
+    if within(autograd, exact.value, tolerance):
+        return True
+    if exact.status is ValueStatus.INFINITE:
+        return math.isinf(autograd)
+    return math.isnan(autograd) and exact.status in (ValueStatus.UNDEFINED, ValueStatus.NOT_REAL)
+
+
+def _values(
+    rules: Sequence[RuleStep],
+    exact: Sequence[ExactValue],
+    answers: Sequence[Answer],
+    tolerance: Tolerance,
+    point: Mapping[sympy.Symbol, sympy.Expr],
+) -> list[StepValues]:
+    """Each step's two values, and at a chain or product rule the product autograd formed."""
+    values = []
+    for rule, value, answer in zip(rules, exact, answers, strict=True):
+        values.append(
+            StepValues(
+                exact=value.exact,
+                value=value.value,
+                nodes=answer.nodes,
+                autograd=answer.derivative,
+                forward=None if rule.argument is not None else answer.forward,
+                agree=_agree(answer.derivative, value, tolerance),
+                combination=_combination(rule, rules, answers),
+                argument=None
+                if rule.argument is None
+                else f"{rule.by} = {exact_text(_argument_exact(rule, point))}",
+            )
+        )
+    return values
+
+
+def _combination(rule: RuleStep, rules: Sequence[RuleStep], answers: Sequence[Answer]) -> str | None:
+    """How autograd's value at a chain or product rule is formed from its children's: ``inf * 0 = nan``."""
+    children = [(child, answers[child.id]) for child in rules if child.parent == rule.id]
+    result = format_number(answers[rule.id].derivative)
+    if rule.rule == "chain" and len(children) == 2:
+        (_, outer), (_, inner) = children
+        return f"{format_number(outer.derivative)} * {format_number(inner.derivative)} = {result}"
+    if rule.rule == "product" and all(answer.forward is not None for _, answer in children):
+        terms = []
+        for index, (_, answer) in enumerate(children):
+            others = [
+                format_number(other.forward)
+                for position, (_, other) in enumerate(children)
+                if position != index
+            ]
+            terms.append("*".join([format_number(answer.derivative), *others]))
+        return f"{' + '.join(terms)} = {result}"
+    return None
+
+
+def _first_divergence(
+    rules: Sequence[RuleStep],
+    values: Sequence[StepValues],
+    exact: Sequence[ExactValue],
+    point: Mapping[sympy.Symbol, sympy.Expr],
+    *,
+    dtype: str,
+) -> FirstDivergence | None:
+    """The first step (in tree order) where the witnesses part while every step below it agrees."""
+    for rule, value in zip(rules, values, strict=True):
+        children = [child for child in rules if child.parent == rule.id]
+        if value.agree or not all(values[child.id].agree for child in children):
+            continue
+        reason, detail = _reason(rule, rules, values, exact[rule.id], point, dtype)
+        return FirstDivergence(step=rule.id, reason=reason, detail=detail)
+    return None
+
+
+def _reason(
+    rule: RuleStep,
+    rules: Sequence[RuleStep],
+    values: Sequence[StepValues],
+    exact: ExactValue,
+    point: Mapping[sympy.Symbol, sympy.Expr],
+    dtype: str,
+) -> tuple[Divergence, str]:
+    """Why the witnesses part at this step: overflow, 0*inf, a kink's convention, the domain, or rounding."""
+    value = values[rule.id]
+    autograd, shown = value.autograd, _shown(exact)
+    culprit = _overflowed(rule, rules, values)
+    if culprit is not None and math.isfinite(evaluate_at(rule.expression, point).value):
+        return (
+            Divergence.OVERFLOW,
+            f"{culprit.text} overflows {dtype} (torch computes inf where the exact value is"
+            f" {evaluate_at(culprit.expression, point).exact}), so autograd gives {format_number(autograd)}"
+            f" where the exact derivative is {shown}",
+        )
+    children = [values[child.id] for child in rules if child.parent == rule.id]
+    if math.isnan(autograd) and any(math.isinf(child.autograd) for child in children):
+        how = f" ({value.combination})" if value.combination else ""
+        return (
+            Divergence.ZERO_TIMES_INFINITY,
+            f"autograd multiplies 0 by inf here{how}; the exact derivative is {shown}",
+        )
+    derivative = sympy.diff(rule.expression, rule.by)
+    at = dict(point)
+    if rule.argument is not None:
+        at[rule.by] = _argument_exact(rule, point)
+    kinds = {finding.kind: finding for finding in analyse_point(rule.expression, derivative, rule.by, at)}
+    kink = next((kinds[kind] for kind in kinds if kind in _KINK_FINDINGS), None)
+    if kink is not None:
+        return (
+            Divergence.KINK,
+            f"{kink.function} has a kink or jump where {kink.argument} = 0 here: autograd takes"
+            f" {format_number(autograd)} and SymPy {shown}, each by its own convention",
+        )
+    if exact.status is not ValueStatus.FINITE or any(kind in _DOMAIN_FINDINGS for kind in kinds):
+        return (
+            Divergence.DOMAIN,
+            f"{rule.text} has no real derivative here (the exact value is {shown});"
+            f" autograd gives {format_number(autograd)}",
+        )
+    return (
+        Divergence.ROUNDING,
+        f"autograd's {format_number(autograd)} differs from the exact {shown} by rounding in {dtype}",
+    )
+
+
+def _shown(exact: ExactValue) -> str:
+    """An exact value for a sentence: its text, with its float when the text is not a plain number."""
+    number = format_number(exact.value)
+    if exact.exact is None or exact.exact == number:
+        return number
+    try:
+        float(exact.exact)
+    except ValueError:
+        return f"{exact.exact} (about {number})" if math.isfinite(exact.value) else exact.exact
+    return exact.exact
+
+
+def _overflowed(
+    rule: RuleStep,
+    rules: Sequence[RuleStep],
+    values: Sequence[StepValues],
+) -> RuleStep | None:
+    """The innermost subexpression at or below the step that torch computed as inf, or None."""
+    below = {rule.id}
+    found = None
+    for other in rules[rule.id + 1 :]:
+        if other.parent not in below:
+            continue
+        below.add(other.id)
+        forward = values[other.id].forward
+        if forward is not None and math.isinf(forward):
+            found = other
+    if found is None:
+        forward = values[rule.id].forward
+        found = rule if forward is not None and math.isinf(forward) else None
+    return found
+
+
+def _argument_exact(rule: RuleStep, point: Mapping[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
+    """The exact value an outer function's placeholder stands for at the point."""
+    assert rule.argument is not None
+    symbols = {symbol.name: symbol for symbol in point}
+    return node_expression(rule.argument, symbols).xreplace(dict(point))
