@@ -2,10 +2,12 @@
 
 The expression (as written) is evaluated once on 0-d leaf tensors with an
 observer that keeps each subexpression's tensor. A step's autograd value is
-then ``torch.autograd.grad`` of its subexpression's tensor, by the variable's
-leaf or, for a chain rule's outer function, by the tensor of its argument;
-its nodes are the ``grad_fn`` objects between that tensor and the tensors of
-the subexpressions below it.
+then ``torch.autograd.grad`` of its subexpression's tensor by the variable's
+leaf; its nodes are the ``grad_fn`` objects between that tensor and the
+tensors of the subexpressions below it. A chain rule's outer function
+(``sqrt(u)``) is run by itself on fresh leaves holding its arguments' values,
+so that its derivative by one argument is autograd's even where two
+arguments are the same tensor (``max(x, x)``).
 """
 
 from __future__ import annotations
@@ -18,17 +20,21 @@ import torch
 
 from derivcli.core.numeric.device import DTYPES, Tensor, resolve_device
 from derivcli.core.numeric.translate import compile_tree
-from derivcli.parsing.tree import Node, ParsedExpression
+from derivcli.parsing.tree import Node, ParsedExpression, node_text
 
 
 @dataclass(frozen=True, slots=True)
 class Query:
-    """What one step asks of autograd: d(node)/d(variable), or d(node)/d(by) for an outer function."""
+    """What one step asks of autograd: d(node)/d(variable), or an outer function's derivative by a slot."""
 
     node: Node
-    by: Node | None = None
     #: Subexpressions torch forms on the way to ``node`` whose nodes count as this step's.
     parts: tuple[Node, ...] = ()
+    #: For an outer function: the function with placeholders, each placeholder's argument, and the one
+    #: to differentiate by.
+    template: Node | None = None
+    slots: tuple[tuple[str, Node], ...] = ()
+    by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +80,31 @@ def trace_steps(
     compile_tree(parsed, observe=keep)(leaves)
     owners = {id(tensor.grad_fn): node for node, tensor in tensors.items() if tensor.grad_fn is not None}
     leaf = leaves[variable]
-    answers = tuple(_answer(query, tensors, owners, leaf) for query in queries)
+    answers = tuple(
+        _answer(query, tensors, owners, leaf)
+        if query.template is None
+        else _outer_answer(query, tensors, leaves, variables)
+        for query in queries
+    )
     return StepsTrace(answers=answers, device=str(torch_device))
+
+
+def _outer_answer(
+    query: Query, tensors: Mapping[Node, Tensor], leaves: Mapping[str, Tensor], variables: Sequence[str]
+) -> Answer:
+    """An outer function's derivative by one placeholder, run alone at its arguments' values."""
+    assert query.template is not None
+    env = {name: leaf.detach() for name, leaf in leaves.items()}
+    for name, argument in query.slots:
+        env[name] = tensors[argument].detach().clone().requires_grad_(name == query.by)
+    names = (*variables, *(name for name, _ in query.slots))
+    function = compile_tree(
+        ParsedExpression(text=node_text(query.template), tree=query.template, variables=names)
+    )
+    output = function(env)
+    (gradient,) = torch.autograd.grad(output, env[query.by or ""], allow_unused=True)
+    derivative = 0.0 if gradient is None else float(gradient)
+    return Answer(derivative=derivative, nodes=_owned(output.grad_fn, set(), {}), forward=None)
 
 
 def _answer(query: Query, tensors: Mapping[Node, Tensor], owners: Mapping[int, Node], leaf: Tensor) -> Answer:
@@ -84,7 +113,7 @@ def _answer(query: Query, tensors: Mapping[Node, Tensor], owners: Mapping[int, N
     if output is None:
         # A subexpression without the variable's leaf is folded to a constant: no tensor, derivative 0.
         return Answer(derivative=0.0, nodes=(), forward=None)
-    by = leaf if query.by is None else tensors[query.by]
+    by = leaf
     forward = float(output.detach())
     if output is leaf:
         return Answer(derivative=1.0, nodes=("AccumulateGrad",), forward=forward)

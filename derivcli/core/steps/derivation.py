@@ -66,7 +66,7 @@ def derivation(plan: Plan, *, setup: Setup, latex: bool = False) -> StepsReport:
             variables=plan.variables,
             variable=variable,
             point=float_point,
-            queries=[Query(rule.node, rule.argument, rule.parts) for rule in rules],
+            queries=[_query(rule) for rule in rules],
             device=setup.device,
             dtype=setup.dtype,
         )
@@ -108,15 +108,29 @@ def derivation(plan: Plan, *, setup: Setup, latex: bool = False) -> StepsReport:
     )
 
 
+def _query(rule: RuleStep) -> Query:
+    """What autograd is asked for a step: its subexpression's derivative, or its outer function's."""
+    if rule.outer is None:
+        return Query(rule.node, parts=rule.parts)
+    return Query(rule.node, template=rule.outer.template, slots=rule.outer.slots, by=rule.by.name)
+
+
 def _exact(
     rule: RuleStep, symbols: Mapping[str, sympy.Symbol], point: Mapping[sympy.Symbol, sympy.Expr]
 ) -> ExactValue:
-    """The exact derivative of the step's expression at the point (an outer function: at its argument)."""
-    derivative = sympy.diff(rule.expression, rule.by)
-    if rule.argument is None:
-        return evaluate_at(derivative, point)
-    argument = node_expression(rule.argument, symbols).xreplace(dict(point))
-    return evaluate_at(derivative, {**point, rule.by: argument})
+    """The exact derivative of the step's expression at the point (an outer function: at its arguments)."""
+    return evaluate_at(sympy.diff(rule.expression, rule.by), _outer_point(rule, symbols, point))
+
+
+def _outer_point(
+    rule: RuleStep, symbols: Mapping[str, sympy.Symbol], point: Mapping[sympy.Symbol, sympy.Expr]
+) -> dict[sympy.Symbol, sympy.Expr]:
+    """The point, with each placeholder of an outer function at its argument's exact value."""
+    at = dict(point)
+    if rule.outer is not None:
+        for name, argument in rule.outer.slots:
+            at[sympy.Symbol(name, real=True)] = node_expression(argument, symbols).xreplace(dict(point))
+    return at
 
 
 def _agree(autograd: float, exact: ExactValue, tolerance: Tolerance) -> bool:
@@ -151,9 +165,7 @@ def _values(
                 forward=None if rule.argument is not None else answer.forward,
                 agree=_agree(answer.derivative, value, tolerance),
                 combination=_combination(rule, rules, answers),
-                argument=None
-                if rule.argument is None
-                else f"{rule.by} = {exact_text(_argument_exact(rule, point))}",
+                argument=_slots_text(rule, point),
             )
         )
     return values
@@ -224,9 +236,7 @@ def _reason(
             f"autograd multiplies 0 by inf here{how}; the exact derivative is {shown}",
         )
     derivative = sympy.diff(rule.expression, rule.by)
-    at = dict(point)
-    if rule.argument is not None:
-        at[rule.by] = _argument_exact(rule, point)
+    at = _outer_point(rule, _symbols(point), point)
     kinds = {finding.kind: finding for finding in analyse_point(rule.expression, derivative, rule.by, at)}
     kink = next((kinds[kind] for kind in kinds if kind in _KINK_FINDINGS), None)
     if kink is not None:
@@ -280,8 +290,16 @@ def _overflowed(
     return found
 
 
-def _argument_exact(rule: RuleStep, point: Mapping[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
-    """The exact value an outer function's placeholder stands for at the point."""
-    assert rule.argument is not None
-    symbols = {symbol.name: symbol for symbol in point}
-    return node_expression(rule.argument, symbols).xreplace(dict(point))
+def _symbols(point: Mapping[sympy.Symbol, sympy.Expr]) -> dict[str, sympy.Symbol]:
+    """The variables' symbols by name (every variable has a value at the point)."""
+    return {symbol.name: symbol for symbol in point}
+
+
+def _slots_text(rule: RuleStep, point: Mapping[sympy.Symbol, sympy.Expr]) -> str | None:
+    """Where an outer function is taken, e.g. ``u = 0``; None for other steps."""
+    if rule.outer is None:
+        return None
+    at = _outer_point(rule, _symbols(point), point)
+    return ", ".join(
+        f"{name} = {exact_text(at[sympy.Symbol(name, real=True)])}" for name, _ in rule.outer.slots
+    )

@@ -43,10 +43,26 @@ class RuleStep:
     derivative: sympy.Expr
     formula: str
     let: str | None = None
-    #: For an outer function: the argument node that ``by`` stands for.
-    argument: Node | None = None
+    #: For a chain rule's outer function: the function as written with placeholders.
+    outer: OuterFunction | None = None
     #: Subexpressions torch forms on the way to ``node`` (``a*b`` of ``a*b*c``): their nodes are this step's.
     parts: tuple[Node, ...] = ()
+
+    @property
+    def argument(self) -> Node | None:
+        """For an outer function: the argument node that ``by`` stands for; None for other steps."""
+        if self.outer is None:
+            return None
+        return dict(self.outer.slots)[self.by.name]
+
+
+@dataclass(frozen=True, slots=True)
+class OuterFunction:
+    """A chain rule's outer function: the call (or power) as written with a placeholder for each varying
+    argument (``sqrt(u)``), and the argument each placeholder stands for."""
+
+    template: Node
+    slots: tuple[tuple[str, Node], ...]
 
 
 def derive(tree: Node, *, variable: str, symbols: Mapping[str, sympy.Symbol]) -> tuple[RuleStep, ...]:
@@ -112,16 +128,16 @@ class _Deriver:
         derivative: sympy.Expr,
         formula: str,
         *,
-        outer: tuple[sympy.Expr, sympy.Symbol, str, Node] | None = None,
+        outer: tuple[sympy.Expr, sympy.Symbol, OuterFunction] | None = None,
         let: str | None = None,
         parts: tuple[Node, ...] = (),
     ) -> sympy.Expr:
-        """Fill in a reserved step and return its derivative; ``outer`` is (expression, u, text, argument)."""
+        """Fill in a reserved step and return its derivative; ``outer`` is (expression, u, function)."""
         if outer is None:
-            expression, by, text, argument = self.sympy_of(node), self.variable, node_text(node), None
+            expression, by, text, function = self.sympy_of(node), self.variable, node_text(node), None
         else:
-            expression, by, text, argument_node = outer
-            argument = argument_node
+            expression, by, function = outer
+            text = node_text(function.template)
         self.steps[step_id] = RuleStep(
             id=step_id,
             parent=parent,
@@ -133,7 +149,7 @@ class _Deriver:
             derivative=derivative,
             formula=formula,
             let=let,
-            argument=argument,
+            outer=function,
             parts=parts,
         )
         return derivative
@@ -312,7 +328,7 @@ class _Deriver:
             rule,
             d_outer,
             formula,
-            outer=(outer.expression, u, text, argument),
+            outer=(outer.expression, u, OuterFunction(outer.template, ((u.name, argument),))),
             parts=parts,
         )
         inner = self.derive(argument, step)
@@ -336,13 +352,14 @@ class _Deriver:
         x = self.x
         text = node_text(template)
         fill = {slots[index]: self.sympy_of(args[index]) for index in slots}
+        function = OuterFunction(template, tuple((slots[index].name, args[index]) for index in slots))
         terms = []
         for index, u in slots.items():
             partial = sympy.diff(outer, u)
             outer_step = self.reserve()
             rule = node.name if _known(partial) else "unknown"
             formula = f"d/d{u} {text} = {partial}"
-            self.record(outer_step, step, node, rule, partial, formula, outer=(outer, u, text, args[index]))
+            self.record(outer_step, step, node, rule, partial, formula, outer=(outer, u, function))
             terms.append(partial.xreplace(fill) * self.derive(args[index], step))
         names = list(slots.values())
         general = " + ".join(f"df/d{u}*d{u}/d{x}" for u in names)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 
+import torch
+
 from derivcli.core.numeric.steps import Query, trace_steps
 from derivcli.parsing.grammar import parse_expression
-from derivcli.parsing.tree import Call, Power, Sum
+from derivcli.parsing.tree import Call, Power, Sum, Variable
 
 
 def test_derivatives_nodes_and_forward_values() -> None:
@@ -26,7 +28,7 @@ def test_derivatives_nodes_and_forward_values() -> None:
         queries=[
             Query(total),
             Query(root),
-            Query(root, by=square),
+            Query(root, template=Call("sqrt", (Variable("u", 0),), 0), slots=(("u", square),), by="u"),
             Query(square),
             Query(square.base),
             Query(constant),
@@ -58,3 +60,28 @@ def test_another_variable_is_a_constant() -> None:
     )
     (answer,) = trace.answers
     assert (answer.derivative, answer.nodes, answer.forward) == (5.0, ("MulBackward0",), 10.0)
+
+
+def test_an_outer_function_of_one_tensor_twice() -> None:
+    # max(x, x): both arguments are x's leaf; run alone, each argument gets its own share.
+    parsed = parse_expression("max(x, x)")
+    call = parsed.tree
+    assert isinstance(call, Call)
+    template = Call("max", (Variable("u", 0), Variable("v", 0)), 0)
+    slots = (("u", call.args[0]), ("v", call.args[1]))
+    trace = trace_steps(
+        parsed,
+        variables=("x",),
+        variable="x",
+        point={"x": 0.0},
+        queries=[Query(call, template=template, slots=slots, by=name) for name in ("u", "v")],
+        device="cpu",
+        dtype="float64",
+    )
+    # The split at a tie is torch's convention (it changes between releases): ask the running torch.
+    u, v = torch.tensor(0.0, requires_grad=True), torch.tensor(0.0, requires_grad=True)
+    shares = torch.autograd.grad(torch.maximum(u, v), (u, v))
+    assert [(answer.derivative, answer.nodes) for answer in trace.answers] == [
+        (float(shares[0]), ("MaximumBackward0",)),
+        (float(shares[1]), ("MaximumBackward0",)),
+    ]
