@@ -18,7 +18,7 @@ import random
 import time
 from collections.abc import Iterator
 
-from derivcli.render.jsondoc import batch_line
+from derivcli.render.documents.eval import batch_line
 from derivcli.work.batch import default_jobs, run_batch
 
 FUNCTIONS = ("sin", "cos", "exp", "tanh", "atan")

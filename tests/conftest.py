@@ -13,6 +13,9 @@ from typer.testing import CliRunner
 from derivcli.cli import app
 from derivcli.model.versions import versions
 
+# pytester runs the test helpers' example suites (tests/test_testing.py, tests/test_pytest_plugin.py).
+pytest_plugins = ["pytester"]
+
 #: The repository's root folder.
 ROOT = Path(__file__).resolve().parent.parent
 #: Python files written for the tests (custom autograd Functions for deriv check).

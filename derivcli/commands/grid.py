@@ -56,7 +56,8 @@ def grid_command(
         str | None,
         file_option(
             "--plot",
-            "Plot f, both derivatives and their difference to FILE (.png or .svg; needs matplotlib).",
+            "Plot f, both derivatives and their difference to FILE (.png or .svg; needs matplotlib), "
+            "or with '-' draw f and the derivative in the terminal (one variable; needs plotext).",
         ),
     ] = None,
     chunk_size: Annotated[
@@ -110,5 +111,6 @@ SPEC = CommandSpec(
     grid_command,
     help="Derivatives over a whole grid: autograd with the sum trick against the symbolic derivative, "
     "point by point, in bounded memory.\n\n"
-    'Example: deriv grid "relu(x)" --range x=-10:10 --num 1001 --plot relu.png',
+    'Examples: deriv grid "relu(x)" --range x=-2:2 --plot - (a plot in the terminal)\n\n'
+    'deriv grid "relu(x)" --range x=-10:10 --num 1001 --plot relu.png',
 )

@@ -15,6 +15,7 @@ from derivcli.core.numeric.check import (
     GRAD_OUTPUT,
     TAYLOR_EXPONENTS,
     CheckRun,
+    LoadedFunction,
     Probe,
     TaylorRun,
     load_function,
@@ -36,7 +37,11 @@ def check_function(spec: str, plan: Plan, *, taylor: bool = False) -> CheckRepor
     """Load ``FILE.py:NAME`` and check it against the plan's expression at the plan's points."""
     # The user's file runs on the command's budget: a loop at import or in forward ends with it.
     step(f"loading {spec}", user_code=True)
-    loaded = load_function(spec)
+    return check_loaded(load_function(spec), plan, taylor=taylor)
+
+
+def check_loaded(loaded: LoadedFunction, plan: Plan, *, taylor: bool = False) -> CheckReport:
+    """Check a loaded Function against the plan's expression at the plan's points."""
     tolerance = DType.float64.tolerance
     step("working out the expected values")
     built = build(plan.expression, extra_variables=plan.variables)

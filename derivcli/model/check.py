@@ -24,6 +24,8 @@ class CheckRequest:
     plan: Plan
     setup: Setup
     taylor: bool = False
+    #: A Function class handed over in Python (the API, the test helpers) instead of ``FILE.py:NAME``.
+    given: object | None = None
 
 
 #: Fitted Taylor orders at or above this pass: a right backward gives 2, a wrong one 1.
@@ -78,7 +80,13 @@ def default_points(variables: Sequence[str]) -> list[str]:
 
 
 def check_request(
-    *, function: str, against: str, at: Sequence[str], timeout: float, taylor: bool = False
+    *,
+    function: str,
+    against: str,
+    at: Sequence[str],
+    timeout: float,
+    taylor: bool = False,
+    given: object | None = None,
 ) -> CheckRequest:
     """Check the expression and the points (no SymPy, no torch; the user's file is not read), or raise."""
     setup = Setup.checked(timeout=timeout)
@@ -89,4 +97,4 @@ def check_request(
         )
     texts = at or default_points(parsed.variables)
     plan = make_plan(mode=Mode.PARTIAL, expression=parsed, points=[parse_point(text) for text in texts])
-    return CheckRequest(function=function, plan=plan, setup=setup, taylor=taylor)
+    return CheckRequest(function=function, plan=plan, setup=setup, taylor=taylor, given=given)

@@ -51,8 +51,8 @@ class GridRequest:
 
     @property
     def points_to_stdout(self) -> bool:
-        """True when CSV or JSON Lines go to stdout (the summary then goes to stderr)."""
-        return "-" in (self.csv, self.jsonl)
+        """True when CSV, JSON Lines or the terminal plot go to stdout (the summary then goes to stderr)."""
+        return "-" in (self.csv, self.jsonl, self.plot)
 
 
 def grid_request(
@@ -81,7 +81,7 @@ def grid_request(
         wrt=split_names(wrt, option="--wrt"),
     )
     chunk = None if chunk_size is None else parse_count(chunk_size, option="--chunk-size")
-    to_stdout = [name for name, path in (("--csv", csv), ("--jsonl", jsonl)) if path == "-"]
+    to_stdout = [name for name, path in (("--csv", csv), ("--jsonl", jsonl), ("--plot", plot)) if path == "-"]
     if len(to_stdout) > 1 or (to_stdout and json_output):
         taken = [f"{name} -" for name in to_stdout] + (["--json"] if json_output else [])
         listed = f"{', '.join(taken[:-1])} and {taken[-1]}"
@@ -120,6 +120,19 @@ def _tangent_points(plan: GridPlan, at: Sequence[str]) -> Plan | None:
 
 def _check_plot(path: str, *, dimensions: int) -> None:
     """Refuse a plot that cannot be made, before any work is done."""
+    if path == "-":
+        # In the terminal, with plotext: one variable, f and its derivative against it.
+        if dimensions != 1:
+            raise DerivError(
+                ErrorKind.BAD_OPTION,
+                f"--plot - draws one variable in the terminal; this grid has {dimensions}: write a .png",
+            )
+        if importlib.util.find_spec("plotext") is None:
+            raise DerivError(
+                ErrorKind.UNSUPPORTED,
+                "--plot - needs plotext: pip install 'deriv[plot]' (or pip install plotext)",
+            )
+        return
     if dimensions > 2:
         raise DerivError(
             ErrorKind.BAD_OPTION, f"--plot shows one or two variables; this grid has {dimensions}"

@@ -23,6 +23,7 @@ from rich.text import Text
 from derivcli.errors import ExitStatus
 from derivcli.model.grid import GridPoint, GridReport, GridRequest
 from derivcli.model.gridplan import GridChunk
+from derivcli.model.setup import Tolerance
 from derivcli.model.text import format_number, point_label
 from derivcli.render.documents.grid import grid_document
 from derivcli.render.numbers import format_error, format_float
@@ -236,7 +237,9 @@ class View(BaseView[GridRequest, GridReport]):
         """Close the point files, draw the plot, print the summary or the document."""
         # The files are complete and the bar gone before anything else is written.
         self.out.close()
-        if self._collector is not None and self.request.plot is not None:
+        if self._collector is not None and self.request.plot == "-":
+            self._plot_in_terminal(report)
+        elif self._collector is not None and self.request.plot is not None:
             from derivcli.render.plot import write_plot
 
             try:
@@ -265,6 +268,25 @@ class View(BaseView[GridRequest, GridReport]):
             # With the points on stdout, the summary is a message: it goes to stderr.
             print_grid_summary(report, self.out.console(messages=self.request.points_to_stdout))
         return verdict(report.all_agree, strict=self.request.strict)
+
+    def _plot_in_terminal(self, report: GridReport) -> None:
+        """``--plot -``: the plot as text on stdout (the summary then goes to stderr)."""
+        from derivcli.render.terminal_plot import terminal_plot
+
+        assert self._collector is not None
+        console = self.out.console()
+        (variable,) = report.variables
+        text = terminal_plot(
+            self._collector,
+            expression=report.expression,
+            derivatives=report.derivatives,
+            kinks=[point[variable] for point in kink_points(report, kind="kink")],
+            tolerance=Tolerance(rtol=report.rtol, atol=report.atol),
+            width=console.width if console.is_terminal else None,
+            color=console.is_terminal and console.color_system is not None,
+            unicode=speaks_unicode(console),
+        )
+        sys.stdout.write(text + "\n")
 
 
 def kink_points(report: GridReport, *, kind: str) -> list[dict[str, float]]:

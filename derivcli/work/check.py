@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from derivcli.core.check import check_function
+from derivcli.core.check import check_function, check_loaded
+from derivcli.core.numeric.check import given_function
 from derivcli.model.check import CheckReport, CheckRequest
 
 
 def run(request: CheckRequest) -> CheckReport:
-    """Import the user's file, then run every check of the Function against the expression."""
+    """Import the user's file (or take the class given), then run every check of the Function."""
+    if request.given is not None:
+        return check_loaded(given_function(request.given), request.plan, taylor=request.taylor)
     return check_function(request.function, request.plan, taylor=request.taylor)

@@ -437,3 +437,39 @@ def test_tangent_lines_need_one_variable(deriv: Run) -> None:
     outcome = deriv("grid", "x*y", "--range", "x=0:1", "--range", "y=0:1", "--at", "x=1,y=1")
     assert outcome.exit_code == ExitStatus.BAD_INPUT
     assert "--at draws tangent lines on a grid of one variable" in outcome.stderr
+
+
+def test_a_plot_in_the_terminal(deriv: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    outcome = deriv("grid", "relu(x)", "--range", "x=-2:2", "--plot", "-")
+    assert outcome.exit_code == ExitStatus.OK
+    lines = outcome.stdout.splitlines()
+    assert len(lines) >= 10
+    assert "relu(x) on [-2, 2]" in lines[0]
+    assert any("f = relu(x)" in line for line in lines)
+    # autograd's 0 at the kink differs from SymPy's 1/2: marked on the plot.
+    assert any("d/dx: autograd, where it differs" in line for line in lines)
+    # The summary is a message here: stdout carries the plot.
+    assert outcome.stderr.splitlines()[0] == "f(x) = relu(x)"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("x*y", "--range", "x=0:1", "--range", "y=0:1", "--plot", "-"),
+            "--plot - draws one variable in the terminal; this grid has 2: write a .png",
+        ),
+        (
+            ("x", "--range", "x=0:1", "--plot", "-", "--csv", "-"),
+            "--csv - and --plot - both write to stdout: send all but one to a file",
+        ),
+    ],
+)
+def test_a_terminal_plot_is_refused_where_it_cannot_be_drawn(
+    deriv: Run, args: tuple[str, ...], message: str
+) -> None:
+    outcome = deriv("grid", *args)
+    assert outcome.exit_code == ExitStatus.BAD_INPUT
+    assert outcome.stderr.splitlines()[0] == f"deriv: error: {message}"

@@ -99,9 +99,25 @@ def load_function(spec: str) -> LoadedFunction:
             ErrorKind.BAD_FILE,
             f"{name!r} in {path.name} is a {kind}, not a subclass of torch.autograd.Function",
         )
-    parameters = list(inspect.signature(found.forward).parameters.values())[1:]  # after ctx
+    return _loaded(found, path=path, name=name)
+
+
+def given_function(function: object) -> LoadedFunction:
+    """A Function class handed over in Python (the API, the test helpers) rather than named in a file."""
+    if not (inspect.isclass(function) and issubclass(function, torch.autograd.Function)):
+        raise DerivError(
+            ErrorKind.BAD_OPTION,
+            f"expected a subclass of torch.autograd.Function, got {type(function).__name__} {function!r}",
+        )
+    source = inspect.getsourcefile(function)
+    return _loaded(function, path=Path(source or "<unknown>"), name=function.__qualname__)
+
+
+def _loaded(function: type[torch.autograd.Function], *, path: Path, name: str) -> LoadedFunction:
+    """The Function with the names of its forward's inputs (after ctx)."""
+    parameters = list(inspect.signature(function.forward).parameters.values())[1:]
     inputs = tuple(parameter.name for parameter in parameters)
-    return LoadedFunction(function=found, path=path, name=name, inputs=inputs)
+    return LoadedFunction(function=function, path=path, name=name, inputs=inputs)
 
 
 def probe(

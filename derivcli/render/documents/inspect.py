@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from derivcli.model.check import CheckReport
+    from derivcli.model.gradient import GradientReport
     from derivcli.model.graph import GraphReport, TensorState
     from derivcli.model.implicit import ImplicitReport
     from derivcli.model.spellings import SpellingsReport
@@ -200,4 +201,26 @@ def check_document(report: CheckReport) -> dict[str, Any]:
             for check in report.checks
         ],
         "passed": report.passed,
+    }
+
+
+def gradient_document(report: GradientReport) -> dict[str, Any]:
+    """The document of the Python API's ``check_gradient``: each value and derivative, both ways."""
+    return {
+        "function": report.function,
+        "against": report.against,
+        "expression": report.expression,
+        "variables": list(report.variables),
+        "derivatives": dict(report.derivatives),
+        "values": [
+            {
+                "at": numbers_document(value.at),
+                "derivative": value.name,
+                "expected": json_number(value.expected),
+                "got": json_number(value.got),
+                "agree": value.agree,
+            }
+            for value in report.values
+        ],
+        "agree": report.agree,
     }
