@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from multiprocessing.connection import wait as connection_wait
 from typing import Any
 
 from derivcli.errors import ErrorKind
@@ -38,7 +39,7 @@ from derivcli.model.setup import DEFAULT_TIMEOUT
 from derivcli.parsing.tree import ParsedExpression
 from derivcli.worker.cache import SizedCache
 from derivcli.worker.limits import Limits
-from derivcli.worker.process import Worker, fork_is_safe
+from derivcli.worker.process import TICK_SECONDS, Worker, fork_is_safe
 from derivcli.worker.process import run as run_in_worker
 
 
@@ -110,13 +111,19 @@ def run_batch(
 
 @dataclass(slots=True)
 class _InFlight:
-    """A line taken from the input and not yet answered: its worker, or the error that answers it."""
+    """A line taken from the input and not yet answered: its worker while it computes, then its answer."""
 
     number: int
     problem: Any = None
     computing: Worker | None = None
     error: Exception | None = None
     limits: Limits | None = None
+    report: Report | None = None
+
+    @property
+    def answered(self) -> bool:
+        """True once the line has its report or its error."""
+        return self.report is not None or self.error is not None
 
 
 class _InputFailed:
@@ -126,8 +133,18 @@ class _InputFailed:
         self.error = error
 
 
+#: Lines in flight per worker at most: answers computed ahead of an earlier, slower line wait in memory.
+WINDOW_PER_JOB = 8
+
+
 def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int) -> Iterator[BatchResult]:
-    """run_batch with several workers: a window of consecutive lines in flight, answered in order."""
+    """run_batch with several workers, answered in input order.
+
+    A worker takes the next line as soon as it has answered its last one, even
+    while an earlier line is still computing elsewhere: its answer waits, in
+    order, in a window of at most ``WINDOW_PER_JOB`` lines per worker. So no
+    worker idles behind a slow line, and memory stays bounded.
+    """
     # Imported once here, shared by every worker forked below (and by any that replaces one).
     importlib.import_module("derivcli.work.eval")
     pool = [Worker() for _ in range(jobs)]
@@ -138,7 +155,9 @@ def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int)
     reader = threading.Thread(target=_read_all, args=(lines, incoming), daemon=True)
     reader.start()
     free = list(pool)
+    busy: dict[Worker, _InFlight] = {}
     pending: collections.deque[_InFlight] = collections.deque()
+    window = WINDOW_PER_JOB * jobs
     number = 0
     exhausted = False
 
@@ -146,7 +165,7 @@ def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int)
         # Give waiting lines to free workers; block for input only when no answer is owed and
         # the caller may wait, so that a pipeline sees each answer as soon as it exists.
         nonlocal number, exhausted
-        while free and not exhausted:
+        while free and not exhausted and len(pending) < window:
             try:
                 line = incoming.get(block=block and not pending)
             except queue.Empty:
@@ -162,17 +181,42 @@ def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int)
             try:
                 entry.problem = read_problem(line)
                 entry.limits = Limits.for_device(timeout, entry.problem.get("device", "cpu"))
-                entry.computing = free.pop()
-                entry.computing.submit(solve_line, entry.problem, timeout, limits=entry.limits)
+                worker = free.pop()
+                entry.computing = worker
+                busy[worker] = entry
+                worker.submit(solve_line, entry.problem, timeout, limits=entry.limits)
             except Exception as error:  # noqa: BLE001 - answered in its turn, the batch goes on
                 entry.error = error
+                _release(entry)
 
-    def between_waits() -> None:
-        # While the oldest line is awaited, the other lines' budgets still run out, and lines that
-        # arrive meanwhile go to idle workers.
-        for entry in pending:
-            if entry.computing is not None and entry.limits is not None and entry.error is None:
-                entry.error = entry.computing.overdue(entry.limits)
+    def _release(entry: _InFlight) -> None:
+        # The line has its answer: its worker takes the next line.
+        worker = entry.computing
+        if worker is not None and busy.pop(worker, None) is entry:
+            free.append(worker)
+
+    def gather(wait: float) -> None:
+        # Collect every answer that has arrived (waiting up to ``wait`` for the first); stop the
+        # lines whose budget ran out; give the freed workers new lines.
+        handles: dict[object, Worker] = {}
+        for each in busy:
+            connection = each.wait_handle()
+            if connection is not None:
+                handles[connection] = each
+        for arrived in connection_wait(list(handles), timeout=wait):  # type: ignore[arg-type]
+            worker = handles[arrived]
+            entry = busy[worker]
+            assert entry.limits is not None
+            try:
+                entry.report = worker.collect(entry.limits)
+            except Exception as error:  # noqa: BLE001 - a bug on one line must not lose the lines after it
+                entry.error = error
+            _release(entry)
+        for worker, entry in list(busy.items()):
+            if entry.limits is not None and entry.error is None and entry.report is None:
+                entry.error = worker.overdue(entry.limits)
+                if entry.error is not None:
+                    _release(entry)
         take_lines(block=False)
 
     try:
@@ -182,22 +226,16 @@ def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int)
                 if exhausted:
                     return
                 continue
+            while pending and not pending[0].answered:
+                gather(TICK_SECONDS)
             entry = pending.popleft()
-            try:
-                if entry.error is not None:
-                    yield failed_result(entry.number, entry.problem, entry.error)
-                    continue
-                assert entry.computing is not None
-                assert entry.limits is not None
-                try:
-                    report = entry.computing.collect(entry.limits, tick=between_waits)
-                except Exception as error:  # noqa: BLE001 - a bug on one line must not lose the lines after it
-                    yield failed_result(entry.number, entry.problem, error)
-                else:
-                    yield BatchResult(entry.number, id_of(entry.problem), has_id(entry.problem), report, None)
-            finally:
-                if entry.computing is not None:
-                    free.append(entry.computing)
+            if entry.error is not None:
+                yield failed_result(entry.number, entry.problem, entry.error)
+            else:
+                assert entry.report is not None
+                yield BatchResult(
+                    entry.number, id_of(entry.problem), has_id(entry.problem), entry.report, None
+                )
     finally:
         for each in pool:
             each.close()

@@ -125,6 +125,10 @@ class Worker:
             raise WorkerBugError("collect() without a call in progress", "")
         return self._await(self._replies, limits, on_event, tick)
 
+    def wait_handle(self) -> Connection | None:
+        """The connection a call's answer arrives on, to wait on several workers at once (None: none)."""
+        return self._replies
+
     def close(self, *, wait: bool = True) -> None:
         """End the worker, which has nothing left to do: kill it, and reap it unless ``wait`` is False."""
         for connection in (self._requests, self._replies):

@@ -108,3 +108,16 @@ def test_a_long_line_is_answered_and_the_batch_goes_on() -> None:
         "the line is 250,000 characters long; the limit is 100,000",
     )
     assert results[1].report is not None
+
+
+def test_workers_go_on_past_a_slow_line_and_answers_keep_their_order() -> None:
+    # Line 1 never ends (its point cannot be read in time); the other worker answers the lines after
+    # it meanwhile, and every answer still comes in input order, line 1's timeout first.
+    hangs = json.dumps({"expr": "x", "at": {"x": "sin(exp(exp(exp(3))))"}})
+    quick = [json.dumps({"expr": f"x**{power}", "at": 2}) for power in range(1, 25)]
+    results = list(run_batch([hangs, *quick], jobs=2, timeout=1))
+    assert [result.line for result in results] == list(range(1, 26))
+    assert results[0].error is not None
+    assert results[0].error.kind is ErrorKind.TIMEOUT
+    slopes = [result.report.points[0].derivatives["x"].autograd for result in results[1:] if result.report]
+    assert slopes == [power * 2.0 ** (power - 1) for power in range(1, 25)]

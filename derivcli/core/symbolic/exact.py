@@ -15,6 +15,7 @@ import sympy
 
 from derivcli.core.symbolic.budget import OutOfTimeError, time_budget
 from derivcli.core.symbolic.build import constant
+from derivcli.core.symbolic.polynomial import polynomial_at
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.setup import DType
 from derivcli.parsing.numbers import MAX_EXACT_BITS
@@ -159,11 +160,13 @@ def evaluate_at(expr: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Expr]) -> E
         # 3**(10**10) has billions of digits: evaluate in high precision instead.
         approx = expr.evalf(EVALF_DIGITS, subs=dict(point))
         return _classify(approx, exact=None)
-    try:
-        exact = expr.xreplace(dict(point))
-    except (ValueError, TypeError):
-        # max(1, (-2)**0.5): SymPy refuses to order a complex argument.
-        return ExactValue(None, math.nan, ValueStatus.NOT_REAL, None)
+    exact = polynomial_at(expr, point)
+    if exact is None:
+        try:
+            exact = expr.xreplace(dict(point))
+        except (ValueError, TypeError):
+            # max(1, (-2)**0.5): SymPy refuses to order a complex argument.
+            return ExactValue(None, math.nan, ValueStatus.NOT_REAL, None)
     if _too_many_digits(exact):
         # x**9999 at 1e300 is exact, but its millions of digits are no use to print: keep 30.
         return _classify(evalf(exact), exact=None)

@@ -12,6 +12,7 @@ from sympy.codegen.cfunctions import log1p
 from derivcli.core.activations import relu, softplus
 from derivcli.core.symbolic.budget import OutOfTimeError, time_budget
 from derivcli.core.symbolic.exact import evalf, real_and_imaginary
+from derivcli.worker.cache import sized_cache
 
 #: Distance from a kink at which one-sided derivatives are read, relative to the point.
 ONE_SIDED_STEP: Final = sympy.Rational(1, 10**40)
@@ -52,9 +53,7 @@ def analyse_point(
     """Find kinks, jumps and domain edges of ``expr`` at ``point`` that involve ``variable``."""
     findings: list[Finding] = []
     seen: set[tuple[str, str]] = set()
-    for sub in sympy.preorder_traversal(expr):
-        if not isinstance(sub, sympy.Basic) or variable not in sub.free_symbols:
-            continue
+    for sub in _sites(expr, variable):
         try:
             finding = _branch_cut(sub, variable, point) or _special_at(sub, point)
         except (ValueError, TypeError):
@@ -68,6 +67,49 @@ def analyse_point(
             finding = Finding(finding.kind, finding.function, finding.argument, left, right)
         findings.append(finding)
     return tuple(findings)
+
+
+#: What one expression's sites count for in the cache (about 20,000 expressions are remembered).
+SITES_WEIGHT: Final = 100
+#: Functions whose points can be special (kinks, jumps, domain edges, thresholds, branch cuts).
+_SITE_FUNCTIONS: Final = (
+    *_KINK_FUNCTIONS,
+    sympy.Max,
+    sympy.Min,
+    softplus,
+    log1p,
+    sympy.log,
+    sympy.asin,
+    sympy.acos,
+    sympy.acosh,
+    sympy.atanh,
+    sympy.atan2,
+)
+
+
+# Weighed as a short expression each: the sites are parts of an expression the symbolic cache holds.
+@sized_cache(lambda *_: SITES_WEIGHT)
+def _sites(expr: sympy.Expr, variable: sympy.Symbol) -> tuple[sympy.Basic, ...]:
+    """The subexpressions of ``expr`` with ``variable`` that can be special at a point, in preorder.
+
+    Found once per expression: a batch that asks about the same expression at
+    new points looks only at these (a polynomial has none).
+    """
+    return tuple(
+        sub
+        for sub in sympy.preorder_traversal(expr)
+        if isinstance(sub, sympy.Basic)
+        and (isinstance(sub, _SITE_FUNCTIONS) or _irregular_power(sub))
+        and variable in sub.free_symbols
+    )
+
+
+def _irregular_power(sub: sympy.Basic) -> bool:
+    """A power with a rational exponent that is not a positive integer (x**(1/2), 1/x)."""
+    if not isinstance(sub, sympy.Pow):
+        return False
+    exponent = sub.args[1]
+    return bool(exponent.is_Rational and not (exponent.is_Integer and exponent > 0))
 
 
 def _branch_cut(

@@ -6,7 +6,7 @@ import sympy
 
 from derivcli.core.symbolic.build import SymbolicExpression, differentiate
 from derivcli.core.symbolic.build import build as build_expression
-from derivcli.core.symbolic.findings import Finding, analyse_point
+from derivcli.core.symbolic.findings import Finding, _sites, analyse_point
 from derivcli.parsing.grammar import parse_expression
 
 
@@ -55,3 +55,11 @@ def test_one_sided_derivative_of_a_cancelling_sum_is_exactly_zero() -> None:
     derivative = differentiate(built.expr, v)
     findings = analyse_point(built.expr, derivative, v, {u: sympy.Integer(1), v: sympy.Integer(1)})
     assert [(f.left, f.right) for f in findings] == [(0.0, 2.0)]
+
+
+def test_sites_are_the_subexpressions_that_can_be_special() -> None:
+    x = sympy.Symbol("x", real=True)
+    y = sympy.Symbol("y", real=True)
+    assert _sites(3 * x**2 + 2 * x - 1, x) == ()
+    expr = sympy.sin(x) + sympy.Abs(x - 1) + sympy.sqrt(x) + sympy.log(y) + sympy.Max(x, 2)
+    assert set(_sites(expr, x)) == {sympy.Abs(x - 1), sympy.sqrt(x), sympy.Max(x, 2)}
