@@ -147,7 +147,7 @@ class Derivation(Result[StepsReport]):
 
     @property
     def agree(self) -> bool:
-        """True when the root step's two values agree (always, without a point)."""
+        """True when every step's two values agree (always, without a point)."""
         return self.report.agree
 
     @property
@@ -234,6 +234,8 @@ def compare(
     timeout: float | None = None,
 ) -> Comparison:
     """Differentiate ``expr`` symbolically and by autograd, and compare them at each point of ``at``."""
+    _check_text(expr, "expr")
+    _check_options(order=order, rtol=rtol, atol=atol, timeout=timeout)
     setup = Setup.checked(
         device=device, dtype=DType(_dtype(dtype)), rtol=rtol, atol=atol, timeout=_budget(timeout)
     )
@@ -263,6 +265,8 @@ def steps(
     timeout: float | None = None,
 ) -> Derivation:
     """The derivation of ``expr`` rule by rule; at a point, both witnesses at every step."""
+    _check_text(expr, "expr")
+    _check_options(order=1, rtol=None, atol=None, timeout=timeout)
     setup = Setup.checked(device=device, dtype=DType(_dtype(dtype)), timeout=_budget(timeout))
     request: StepsRequest = steps_request(
         expression=expr, at=point_texts(at), wrt=_names(wrt), setup=setup, latex=latex
@@ -275,16 +279,44 @@ def check_function(
     function: type, *, against: str, at: At = None, taylor: bool = False, timeout: float | None = None
 ) -> FunctionCheck:
     """Check a ``torch.autograd.Function`` subclass against ``against`` as ``deriv check`` does."""
+    _check_text(against, "against")
+    _check_options(order=1, rtol=None, atol=None, timeout=timeout)
     name = getattr(function, "__qualname__", repr(function))
-    request: CheckRequest = check_request(
+    if timeout is None:
+        request: CheckRequest = check_request(
+            function=name,
+            against=against,
+            at=point_texts(at),
+            timeout=DEFAULT_TIMEOUT,
+            taylor=taylor,
+            given=function,
+        )
+        return FunctionCheck(_run("check", request, timeout=None))
+    # The class reaches the worker through the fork's memory (a class defined in a function cannot be
+    # pickled), so a worker is forked for this call, after the class exists.
+    from derivcli.model.check import Handed
+    from derivcli.pipeline import call_work
+    from derivcli.work.check import HANDED
+    from derivcli.worker.limits import Limits
+    from derivcli.worker.process import Worker
+
+    HANDED[id(function)] = function
+    request = check_request(
         function=name,
         against=against,
         at=point_texts(at),
-        timeout=_budget(timeout),
+        timeout=timeout,
         taylor=taylor,
-        given=function,
+        given=Handed(id(function)),
     )
-    report: CheckReport = _run("check", request, timeout=timeout)
+    worker = Worker()
+    try:
+        report: CheckReport = worker.run(
+            call_work, "check", request, limits=Limits.for_device(timeout, "cpu")
+        )
+    finally:
+        worker.close()
+        HANDED.pop(id(function), None)
     return FunctionCheck(report)
 
 
@@ -294,7 +326,12 @@ def check_gradient(function: Callable[..., Any], *, against: str, at: At = None)
     from derivcli.core.gradient import check_gradient as run_check
     from derivcli.model.check import default_points
 
+    _check_text(against, "against")
     parsed = parse_expression(against)
+    if not parsed.variables:
+        raise DerivError(
+            ErrorKind.MISSING_VALUE, f"against {against!r} has no variables: the function takes inputs"
+        )
     texts = point_texts(at) or default_points(parsed.variables)
     plan = make_plan(mode=Mode.PARTIAL, expression=parsed, points=[parse_point(text) for text in texts])
     name = getattr(function, "__name__", repr(function))
@@ -310,6 +347,9 @@ def point_texts(at: At) -> list[str]:
     for point in points:
         if not isinstance(point, Mapping) or not point:
             raise DerivError(ErrorKind.BAD_POINT, f"a point is a mapping such as {{'x': 3}}, got {point!r}")
+        for name in point:
+            if not (isinstance(name, str) and name.isidentifier()):
+                raise DerivError(ErrorKind.BAD_POINT, f"a point's keys are variable names, got {name!r}")
         texts.append(",".join(f"{name}={_value_text(name, value)}" for name, value in point.items()))
     return texts
 
@@ -321,6 +361,11 @@ def _value_text(name: str, value: object) -> str:
             ErrorKind.BAD_POINT, f"{name}: expected a number or a constant expression, got {value!r}"
         )
     if isinstance(value, str):
+        if "=" in value or _top_level_comma(value):
+            raise DerivError(
+                ErrorKind.BAD_POINT,
+                f"{name}: expected one value, got {value!r}; give each variable its own key",
+            )
         return value
     if isinstance(value, numbers.Integral):
         return str(int(value))
@@ -330,16 +375,46 @@ def _value_text(name: str, value: object) -> str:
     return repr(number)
 
 
+def _top_level_comma(text: str) -> bool:
+    """True when ``text`` has a comma outside parentheses (two values, not one)."""
+    depth = 0
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            return True
+    return False
+
+
 def _names(wrt: str | Sequence[str] | None) -> tuple[str, ...]:
     """``wrt`` as the CLI's repeated option: one name, ``"u,v"``, or a list of names."""
     if wrt is None:
         return ()
-    return (wrt,) if isinstance(wrt, str) else tuple(wrt)
+    names = (wrt,) if isinstance(wrt, str) else tuple(wrt) if isinstance(wrt, (list, tuple)) else None
+    if names is None or not all(isinstance(name, str) for name in names):
+        raise DerivError(
+            ErrorKind.BAD_OPTION, f"wrt: expected a variable name or a list of them, got {wrt!r}"
+        )
+    return names
+
+
+def _check_text(value: object, what: str) -> None:
+    """Refuse an expression that is not text (the CLI only ever passes text)."""
+    if not isinstance(value, str):
+        raise DerivError(ErrorKind.BAD_OPTION, f"{what}: expected an expression as text, got {value!r}")
+
+
+def _check_options(*, order: object, rtol: object, atol: object, timeout: object) -> None:
+    """Refuse options of the wrong type with the CLI's kind, before anything is computed."""
+    if isinstance(order, bool) or not isinstance(order, int):
+        raise DerivError(ErrorKind.BAD_OPTION, f"order: expected a whole number, got {order!r}")
+    for name, value in (("rtol", rtol), ("atol", atol), ("timeout", timeout)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise DerivError(ErrorKind.BAD_OPTION, f"{name}: expected a number, got {value!r}")
 
 
 def _dtype(dtype: str) -> str:
     """A dtype deriv computes in, or the CLI's refusal."""
-    if dtype not in {member.value for member in DType}:
+    if not isinstance(dtype, str) or dtype not in {member.value for member in DType}:
         raise DerivError(ErrorKind.BAD_OPTION, f"dtype must be float64 or float32, got {dtype!r}")
     return dtype
 

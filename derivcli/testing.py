@@ -17,6 +17,7 @@ point, what was expected and what came back. The expected values are exact
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -60,8 +61,14 @@ def assert_gradient_matches(function: Callable[..., Any], expression: str, *, at
     ]
     for value in wrong:
         what = "f" if value.name is None else f"d/d{value.name} = {report.derivatives[value.name]}"
+        # nan expected: the expression has no real value there, so no answer can match: a point to move.
+        why = (
+            " (the expression has no real value there: choose another point)"
+            if math.isnan(value.expected)
+            else ""
+        )
         lines.append(
             f"  {what} at {point_label(value.at, text=format_number)}:"
-            f" expected {format_number(value.expected)}, got {format_number(value.got)}"
+            f" expected {format_number(value.expected)}, got {format_number(value.got)}{why}"
         )
     raise AssertionError("\n".join(lines))

@@ -107,3 +107,45 @@ def test_refusals_are_deriv_errors(call: object, kind: ErrorKind, message: str |
     assert caught.value.kind is kind
     if message is not None:
         assert caught.value.message == message
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: compare(None), "expr: expected an expression as text, got None"),  # type: ignore[arg-type]
+        (lambda: compare("x", at={"x": 1}, wrt=5), "wrt: expected a variable name or a list of them, got 5"),  # type: ignore[arg-type]
+        (lambda: compare("x", at={"x": 1}, order=2.0), "order: expected a whole number, got 2.0"),  # type: ignore[arg-type]
+        (lambda: compare("x", at={"x": 1}, rtol="0.1"), "rtol: expected a number, got '0.1'"),  # type: ignore[arg-type]
+        (
+            lambda: compare("x*y", at={"x": "1,y=2"}),
+            "x: expected one value, got '1,y=2'; give each variable its own key",
+        ),
+        (lambda: compare("x", at={"x=1": 2}), "a point's keys are variable names, got 'x=1'"),
+        (
+            lambda: check_gradient(lambda: torch.tensor(1.0), against="3"),
+            "against '3' has no variables: the function takes inputs",
+        ),
+    ],
+)
+def test_wrong_arguments_are_deriv_errors(call: object, message: str) -> None:
+    with pytest.raises(DerivError) as caught:
+        call()  # type: ignore[operator]
+    assert caught.value.message == message
+
+
+def test_a_local_function_class_with_a_budget() -> None:
+    # Defined inside a function (as in a test), after the worker of an earlier call was forked.
+    compare("x**2", at={"x": 1}, timeout=20)
+
+    class Square(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):  # type: ignore[no-untyped-def, override]
+            ctx.save_for_backward(x)
+            return x**2
+
+        @staticmethod
+        def backward(ctx, grad_output):  # type: ignore[no-untyped-def, override]
+            (x,) = ctx.saved_tensors
+            return grad_output * 2 * x
+
+    assert check_function(Square, against="x**2", at={"x": 2}, timeout=20).agree

@@ -10,6 +10,7 @@ import re
 import shutil
 
 import pytest
+import torch
 
 from derivcli.testing import assert_gradient_matches
 from tests.conftest import FIXTURES, ROOT
@@ -51,6 +52,14 @@ def test_gradient_helper_message() -> None:
         "  d/dx = 2*x at x=0.5: expected 1, got 0.5"
     )
     assert_gradient_matches(lambda x: x * x, "x**2", at={"x": 3})
+
+
+def test_a_point_without_a_real_value_says_so() -> None:
+    with pytest.raises(AssertionError) as caught:
+        assert_gradient_matches(torch.sqrt, "sqrt(x)", at={"x": -1})
+    assert str(caught.value).splitlines()[1] == (
+        "  f at x=-1: expected nan, got nan (the expression has no real value there: choose another point)"
+    )
 
 
 def test_the_readme_example_runs(pytester: pytest.Pytester) -> None:

@@ -14,6 +14,17 @@ from derivcli.parsing.points import parse_point
 
 
 @dataclass(frozen=True, slots=True)
+class Handed:
+    """A Function class given in Python and kept in ``derivcli.work.check.HANDED`` under ``key``.
+
+    It reaches a worker forked after it was handed over through the fork's
+    copy of memory: a class defined inside a test function cannot be pickled.
+    """
+
+    key: int
+
+
+@dataclass(frozen=True, slots=True)
 class CheckRequest:
     """A checked ``deriv check`` run: the Function's ``FILE.py:NAME``, the expression and its points.
 

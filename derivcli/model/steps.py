@@ -98,9 +98,8 @@ class StepsReport:
 
     @property
     def agree(self) -> bool:
-        """True when the root step's two values agree (always, without a point)."""
-        values = self.steps[0].values
-        return values is None or values.agree
+        """True when every step's two values agree (always, without a point)."""
+        return all(step.values is None or step.values.agree for step in self.steps)
 
     def children(self, step: Step) -> Iterator[Step]:
         """The steps whose parent is ``step``, in order."""
@@ -133,20 +132,29 @@ def steps_request(
             ErrorKind.BAD_POINT,
             f"deriv steps follows the derivation at one point: give one --at (got {len(at)})",
         )
-    try:
-        plan = make_plan(
-            mode=Mode.EVAL,
-            expression=parsed,
-            points=[parse_point(text) for text in at],
-            wrt=split_names(wrt, option="--wrt"),
+    points = [parse_point(text) for text in at]
+    names = split_names(wrt, option="--wrt")
+    if len(names) > 1:
+        raise DerivError(
+            ErrorKind.AMBIGUOUS_VARIABLE,
+            f"deriv steps differentiates by one variable; --wrt names {', '.join(names)}",
         )
+    try:
+        plan = make_plan(mode=Mode.EVAL, expression=parsed, points=points, wrt=names)
     except DerivError as error:
         if error.kind is not ErrorKind.AMBIGUOUS_VARIABLE:
             raise
         # eval's message suggests 'deriv partial'; a derivation is along one variable.
-        names = parsed.variables or split_names(wrt, option="--wrt")
+        named = [
+            assignment.name
+            for point in points
+            for assignment in point.assignments
+            if assignment.name is not None and assignment.name not in parsed.variables
+        ]
+        variables = [*parsed.variables, *dict.fromkeys(named)]
         raise DerivError(
             error.kind,
-            f"{expression!r} has several variables ({', '.join(names)}): choose one with --wrt {names[0]}",
+            f"{expression!r} has several variables ({', '.join(variables)}):"
+            f" choose one with --wrt {variables[0]}",
         ) from None
     return StepsRequest(plan=plan, setup=setup, latex=latex, strict=strict)

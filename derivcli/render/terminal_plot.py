@@ -3,7 +3,8 @@
 plotext is imported only here, and only for ``--plot -``. The symbolic
 derivative is drawn as a line; autograd's is drawn only where it differs from
 it (beyond the tolerance), as marks, so that a disagreement stands out and an
-agreement does not hide one line under another.
+agreement does not hide one line under another; where autograd has no number
+(nan, inf), a mark sits on the symbolic line.
 """
 
 from __future__ import annotations
@@ -56,6 +57,15 @@ def terminal_plot(
                 autograd[differs].tolist(),
                 label=f"d/d{name}: autograd, where it differs",
                 marker="x",
+            )
+        # A nan or inf cannot be placed: marked on the symbolic line instead.
+        broken = ~np.isfinite(autograd) & np.isfinite(symbolic) & np.isfinite(xs)
+        if broken.any():
+            plt.scatter(
+                xs[broken].tolist(),
+                symbolic[broken].tolist(),
+                label=f"d/d{name}: autograd nan or inf here",
+                marker="!",
             )
     for kink in kinks:
         plt.vertical_line(kink)

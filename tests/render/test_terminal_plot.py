@@ -45,3 +45,10 @@ def test_ascii_frame_and_markers() -> None:
     assert all(char.isascii() for line in lines for char in line)
     assert lines[1].strip().startswith("+---")
     assert any("*" in line for line in lines[2:-3])
+
+
+def test_autograd_without_a_number_is_marked_on_the_symbolic_line() -> None:
+    chunks = cube_chunks(101)
+    chunks[0].autograd["x"][10] = float("nan")
+    text = "\n".join(draw(chunks, 101))
+    assert "d/dx: autograd nan or inf here" in text

@@ -216,7 +216,11 @@ class _TreeTranslator:
             op = TORCH_BINARY[node.name]
             result = args[0]
             for count, other in enumerate(args[1:], start=2):
-                result = apply_binary(op, result, other)
+                if callable(result) or callable(other):
+                    result = apply_binary(op, result, other)
+                else:
+                    # max(1, 2, x): the constant pair is folded (in float64, as constants are).
+                    result = float(op(torch.tensor(result, dtype=torch.float64), torch.tensor(other)))
                 if count < len(args):
                     result = self.watch(Call(node.name, node.args[:count], node.column), result)
             return result

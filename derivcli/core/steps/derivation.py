@@ -129,7 +129,12 @@ def _outer_point(
     at = dict(point)
     if rule.outer is not None:
         for name, argument in rule.outer.slots:
-            at[sympy.Symbol(name, real=True)] = node_expression(argument, symbols).xreplace(dict(point))
+            try:
+                value = node_expression(argument, symbols).xreplace(dict(point))
+            except (ValueError, TypeError):
+                # max(log(x), 2) at 0: SymPy cannot order complex infinity; the argument has no value.
+                value = sympy.nan
+            at[sympy.Symbol(name, real=True)] = value
     return at
 
 
@@ -172,23 +177,34 @@ def _values(
 
 
 def _combination(rule: RuleStep, rules: Sequence[RuleStep], answers: Sequence[Answer]) -> str | None:
-    """How autograd's value at a chain or product rule is formed from its children's: ``inf * 0 = nan``."""
-    children = [(child, answers[child.id]) for child in rules if child.parent == rule.id]
-    result = format_number(answers[rule.id].derivative)
+    """How autograd's value at a chain or product rule is formed from its children's: ``inf * 0 = nan``.
+
+    Shown only when that arithmetic gives autograd's value: torch's backward
+    may mask instead of multiply (relu passes 0, not 0*inf), and a product's
+    constant factors are not among the children.
+    """
+    children = [answers[child.id] for child in rules if child.parent == rule.id]
+    got = answers[rule.id].derivative
     if rule.rule == "chain" and len(children) == 2:
-        (_, outer), (_, inner) = children
-        return f"{format_number(outer.derivative)} * {format_number(inner.derivative)} = {result}"
-    if rule.rule == "product" and all(answer.forward is not None for _, answer in children):
-        terms = []
-        for index, (_, answer) in enumerate(children):
-            others = [
-                format_number(other.forward)
-                for position, (_, other) in enumerate(children)
-                if position != index
-            ]
-            terms.append("*".join([format_number(answer.derivative), *others]))
-        return f"{' + '.join(terms)} = {result}"
-    return None
+        outer, inner = children
+        formed = outer.derivative * inner.derivative
+        text = f"{format_number(outer.derivative)} * {format_number(inner.derivative)}"
+    elif rule.rule == "product" and all(answer.forward is not None for answer in children):
+        terms, formed = [], 0.0
+        for index, answer in enumerate(children):
+            others = [other.forward for position, other in enumerate(children) if position != index]
+            product = answer.derivative
+            for other_value in others:
+                product *= other_value  # type: ignore[operator]
+            formed += product
+            terms.append("*".join(format_number(number) for number in (answer.derivative, *others)))
+        text = " + ".join(terms)
+    else:
+        return None
+    same = (
+        (math.isnan(formed) and math.isnan(got)) or formed == got or math.isclose(formed, got, rel_tol=1e-12)
+    )
+    return f"{text} = {format_number(got)}" if same else None
 
 
 def _first_divergence(
@@ -201,8 +217,7 @@ def _first_divergence(
 ) -> FirstDivergence | None:
     """The first step (in tree order) where the witnesses part while every step below it agrees."""
     for rule, value in zip(rules, values, strict=True):
-        children = [child for child in rules if child.parent == rule.id]
-        if value.agree or not all(values[child.id].agree for child in children):
+        if value.agree or not all(values[below].agree for below in _below(rule, rules)):
             continue
         reason, detail = _reason(rule, rules, values, exact[rule.id], point, dtype)
         return FirstDivergence(step=rule.id, reason=reason, detail=detail)
@@ -225,7 +240,7 @@ def _reason(
         return (
             Divergence.OVERFLOW,
             f"{culprit.text} overflows {dtype} (torch computes inf where the exact value is"
-            f" {evaluate_at(culprit.expression, point).exact}), so autograd gives {format_number(autograd)}"
+            f" {_short(evaluate_at(culprit.expression, point))}), so autograd gives {format_number(autograd)}"
             f" where the exact derivative is {shown}",
         )
     children = [values[child.id] for child in rules if child.parent == rule.id]
@@ -251,16 +266,54 @@ def _reason(
             f"{rule.text} has no real derivative here (the exact value is {shown});"
             f" autograd gives {format_number(autograd)}",
         )
+    if not math.isfinite(autograd):
+        # No inf among the steps below: it arises inside this step's own torch operations.
+        nodes = " and ".join(value.nodes) or "this step"
+        if math.isnan(autograd):
+            return (
+                Divergence.ZERO_TIMES_INFINITY,
+                f"{nodes} form nan from an intermediate inf (0*inf, inf/inf) inside {rule.text};"
+                f" the exact derivative is {shown}",
+            )
+        return (
+            Divergence.OVERFLOW,
+            f"an intermediate value inside {rule.text} overflows {dtype} in {nodes}, so autograd gives"
+            f" {format_number(autograd)} where the exact derivative is {shown}",
+        )
     return (
         Divergence.ROUNDING,
         f"autograd's {format_number(autograd)} differs from the exact {shown} by rounding in {dtype}",
     )
 
 
+def _below(rule: RuleStep, rules: Sequence[RuleStep]) -> list[int]:
+    """The ids of every step under ``rule`` (the steps are in tree order: its subtree follows it)."""
+    inside = {rule.id}
+    for other in rules[rule.id + 1 :]:
+        if other.parent not in inside:
+            break
+        inside.add(other.id)
+    return sorted(inside - {rule.id})
+
+
+#: Exact texts longer than this are given by their float in a sentence.
+MAX_SHOWN_EXACT = 40
+
+
+def _short(exact: ExactValue) -> str:
+    """An exact value short enough for a sentence: its text, or its float when the text is long."""
+    if exact.exact is not None and len(exact.exact) <= MAX_SHOWN_EXACT:
+        return exact.exact
+    if not math.isfinite(exact.value) and exact.high_precision is not None:
+        # 10**400 is beyond float64: its leading digits say more than inf.
+        return str(sympy.Float(exact.high_precision, 4))
+    return format_number(exact.value)
+
+
 def _shown(exact: ExactValue) -> str:
     """An exact value for a sentence: its text, with its float when the text is not a plain number."""
     number = format_number(exact.value)
-    if exact.exact is None or exact.exact == number:
+    if exact.exact is None or exact.exact == number or len(exact.exact) > MAX_SHOWN_EXACT:
         return number
     try:
         float(exact.exact)

@@ -237,7 +237,11 @@ def real_and_imaginary(value: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr] | Non
     Splitting an unevaluated complex power can send SymPy into simplify
     for minutes, hence the budget.
     """
-    number = numeric_value(value)
+    try:
+        number = numeric_value(value)
+    except (AttributeError, TypeError):
+        # hypot(acos(2), 1): SymPy hands a complex number to a real-only mpmath function.
+        return None
     try:
         with time_budget(1.0):
             real, imaginary = number.as_real_imag()

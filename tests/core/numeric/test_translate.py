@@ -112,3 +112,18 @@ def test_division_stays_a_division() -> None:
     # x/3 computed as x * (1/3) would round twice; torch.div rounds once.
     result, _, _, _ = autograd_and_exact("x/3", [1.0, 10.0])
     assert result.values == (1.0 / 3.0, 10.0 / 3.0)
+
+
+@pytest.mark.parametrize(("text", "at", "slope"), [("max(1, 2, x)", 3.0, 1.0), ("min(1, 2, x)", 3.0, 0.0)])
+def test_a_chain_of_maxima_that_starts_with_constants(text: str, at: float, slope: float) -> None:
+    # max(1, 2, x) is max(max(1, 2), x): the constant pair is folded, not handed to torch as two floats.
+    result = autograd_at_points(
+        compile_tree(parse_expression(text)),
+        variables=("x",),
+        wrt=("x",),
+        points=[{"x": at}],
+        device="cpu",
+        dtype="float64",
+        derivatives=(("x",),),
+    )
+    assert list(result.gradients["x"]) == [slope]

@@ -102,3 +102,59 @@ def test_other_variables_are_constants() -> None:
 def test_latex() -> None:
     report = steps("x**3", latex=True)
     assert (report.latex, report.steps[0].latex) == ("x^{3}", "3 x^{2}")
+
+
+@pytest.mark.parametrize(
+    ("text", "point"),
+    [("sin(max(log(x), 2))", "0"), ("exp(min(acos(x), 3))", "2"), ("root(min(log1p(x), 2), 3)", "-1")],
+)
+def test_an_argument_without_a_value_is_outside_the_domain(text: str, point: str) -> None:
+    # SymPy cannot order complex infinity or a complex number in max/min: the step has no exact value.
+    report = steps(text, point)
+    assert report.first_divergence is not None
+    assert report.first_divergence.reason is Divergence.DOMAIN
+
+
+@pytest.mark.parametrize(
+    ("text", "point", "start"),
+    [
+        (
+            "acot(x)",
+            "0",
+            "AtanBackward0 and MulBackward0 and ReciprocalBackward0 form nan from an intermediate inf",
+        ),
+        ("sech(x)", "1000", "MulBackward0 and ReciprocalBackward0 and CoshBackward0 form nan"),
+    ],
+)
+def test_nan_inside_one_step_is_not_called_rounding(text: str, point: str, start: str) -> None:
+    divergence = steps(text, point).first_divergence
+    assert divergence is not None
+    assert divergence.reason is Divergence.ZERO_TIMES_INFINITY
+    assert divergence.detail.startswith(start)
+
+
+def test_a_combination_is_shown_only_when_it_is_autograd_s_arithmetic() -> None:
+    # The constant 2 is not among the children: no product of theirs gives autograd's value.
+    assert [step.values.combination for step in steps("2*x*sin(x)", "1").steps if step.values] == [None] * 3
+    # relu's backward masks: sqrt's inf times relu's 0 would be nan, yet autograd gives 0.
+    masked = steps("sqrt(relu(x)*0)", "0").steps[0].values
+    assert masked is not None
+    assert masked.combination is None
+    formed = steps("x**2*exp(-x)", "2").steps[0].values
+    assert formed is not None
+    assert formed.combination == "4*0.1353352832366127 + -0.1353352832366127*4 = 0"
+
+
+def test_agree_means_every_step_and_the_first_divergence_has_nothing_below_it() -> None:
+    report = steps("atan2(x, x)", "0")
+    assert not report.agree
+    assert report.first_divergence is not None
+    assert report.steps[report.first_divergence.step].parent == 0
+
+
+def test_a_huge_exact_value_in_a_sentence_is_short() -> None:
+    divergence = steps("x**2/x", "1e200").first_divergence
+    assert divergence is not None
+    assert divergence.detail.startswith(
+        "x**2 overflows float64 (torch computes inf where the exact value is 1.000e+400)"
+    )

@@ -6,6 +6,7 @@ import math
 
 import pytest
 import sympy
+from sympy.codegen.cfunctions import hypot
 
 from derivcli.core.symbolic.build import SymbolicExpression, differentiate
 from derivcli.core.symbolic.build import build as build_expression
@@ -133,3 +134,9 @@ def test_rounded_once_raises_precision_until_the_rounding_settles() -> None:
     assert rounded_once(above, "float32") == 1.0000001192092896
     assert rounded_once(below, "float32") == 1.0
     assert rounded_once(sympy.Rational(1, 3), "float64") == 1 / 3
+
+
+def test_a_real_only_function_of_a_complex_value_is_undefined() -> None:
+    # SymPy hands hypot's mpmath evaluation a complex number (acos(2)); that is no value, not a crash.
+    value = evaluate_at(hypot(sympy.acos(sympy.Integer(2)), 1), {})
+    assert (value.status, math.isnan(value.value)) == (ValueStatus.UNDEFINED, True)
