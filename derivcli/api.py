@@ -36,7 +36,7 @@ from derivcli.model.plan import make_plan
 from derivcli.model.setup import DEFAULT_TIMEOUT, DType, Mode, Setup
 from derivcli.model.steps import FirstDivergence, Step, StepsReport, StepsRequest, steps_request
 from derivcli.parsing.grammar import parse_expression
-from derivcli.parsing.points import parse_point
+from derivcli.parsing.points import parse_point, split_components
 
 #: One point: each variable's value, a number or a constant expression as text (``"pi/4"``).
 Point: TypeAlias = Mapping[str, "float | int | str"]
@@ -361,7 +361,7 @@ def _value_text(name: str, value: object) -> str:
             ErrorKind.BAD_POINT, f"{name}: expected a number or a constant expression, got {value!r}"
         )
     if isinstance(value, str):
-        if "=" in value or _top_level_comma(value):
+        if "=" in value or len(split_components(value)) > 1:
             raise DerivError(
                 ErrorKind.BAD_POINT,
                 f"{name}: expected one value, got {value!r}; give each variable its own key",
@@ -373,16 +373,6 @@ def _value_text(name: str, value: object) -> str:
     if not math.isfinite(number):
         raise DerivError(ErrorKind.BAD_NUMBER, f"{name}={number} is not a finite number")
     return repr(number)
-
-
-def _top_level_comma(text: str) -> bool:
-    """True when ``text`` has a comma outside parentheses (two values, not one)."""
-    depth = 0
-    for char in text:
-        depth += (char == "(") - (char == ")")
-        if char == "," and depth == 0:
-            return True
-    return False
 
 
 def _names(wrt: str | Sequence[str] | None) -> tuple[str, ...]:

@@ -327,20 +327,15 @@ def _overflowed(
     rules: Sequence[RuleStep],
     values: Sequence[StepValues],
 ) -> RuleStep | None:
-    """The innermost subexpression at or below the step that torch computed as inf, or None."""
-    below = {rule.id}
-    found = None
-    for other in rules[rule.id + 1 :]:
-        if other.parent not in below:
-            continue
-        below.add(other.id)
-        forward = values[other.id].forward
+    """The innermost subexpression at or below the step that torch computed as inf, or None.
+
+    The last such step in tree order below ``rule``, else ``rule`` itself.
+    """
+    for candidate in [*reversed(_below(rule, rules)), rule.id]:
+        forward = values[candidate].forward
         if forward is not None and math.isinf(forward):
-            found = other
-    if found is None:
-        forward = values[rule.id].forward
-        found = rule if forward is not None and math.isinf(forward) else None
-    return found
+            return rules[candidate]
+    return None
 
 
 def _symbols(point: Mapping[sympy.Symbol, sympy.Expr]) -> dict[str, sympy.Symbol]:
