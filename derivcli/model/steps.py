@@ -6,7 +6,7 @@ Light types only: rendering a derivation imports neither SymPy nor torch.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from derivcli.errors import DerivError, ErrorKind
@@ -100,10 +100,6 @@ class StepsReport:
     def agree(self) -> bool:
         """True when every step's two values agree (always, without a point)."""
         return all(step.values is None or step.values.agree for step in self.steps)
-
-    def children(self, step: Step) -> Iterator[Step]:
-        """The steps whose parent is ``step``, in order."""
-        return (other for other in self.steps if other.parent == step.id)
 
 
 @dataclass(frozen=True, slots=True)

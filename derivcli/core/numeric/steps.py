@@ -113,13 +113,12 @@ def _answer(query: Query, tensors: Mapping[Node, Tensor], owners: Mapping[int, N
     if output is None:
         # A subexpression without the variable's leaf is folded to a constant: no tensor, derivative 0.
         return Answer(derivative=0.0, nodes=(), forward=None)
-    by = leaf
     forward = float(output.detach())
     if output is leaf:
         return Answer(derivative=1.0, nodes=("AccumulateGrad",), forward=forward)
     if not output.requires_grad:
         return Answer(derivative=0.0, nodes=(), forward=forward)
-    (gradient,) = torch.autograd.grad(output, by, retain_graph=True, allow_unused=True)
+    (gradient,) = torch.autograd.grad(output, leaf, retain_graph=True, allow_unused=True)
     derivative = 0.0 if gradient is None else float(gradient)
     return Answer(
         derivative=derivative,

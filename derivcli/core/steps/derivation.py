@@ -73,9 +73,11 @@ def derivation(plan: Plan, *, setup: Setup, latex: bool = False) -> StepsReport:
         device = trace.device
         progress("evaluating each step exactly")
         tolerance = setup.tolerance
-        exact = [_exact(rule, built.symbols, exact_point) for rule in rules]
-        values = _values(rules, exact, trace.answers, tolerance, exact_point)
-        first = _first_divergence(rules, values, exact, exact_point, dtype=setup.dtype)
+        # Each step's point: an outer function's placeholders at its arguments' exact values.
+        points = [_outer_point(rule, built.symbols, exact_point) for rule in rules]
+        exact = [_exact(rule, point) for rule, point in zip(rules, points, strict=True)]
+        values = _values(rules, exact, trace.answers, tolerance, points)
+        first = _first_divergence(rules, values, exact, points, dtype=setup.dtype)
         at = {symbol.name: round_to_bits(value, 53) for symbol, value in exact_point.items()}
         at_input = {name: assignment.text for name, assignment in assignments.items()}
     steps = tuple(
@@ -115,11 +117,9 @@ def _query(rule: RuleStep) -> Query:
     return Query(rule.node, template=rule.outer.template, slots=rule.outer.slots, by=rule.by.name)
 
 
-def _exact(
-    rule: RuleStep, symbols: Mapping[str, sympy.Symbol], point: Mapping[sympy.Symbol, sympy.Expr]
-) -> ExactValue:
-    """The exact derivative of the step's expression at the point (an outer function: at its arguments)."""
-    return evaluate_at(sympy.diff(rule.expression, rule.by), _outer_point(rule, symbols, point))
+def _exact(rule: RuleStep, point: Mapping[sympy.Symbol, sympy.Expr]) -> ExactValue:
+    """The exact derivative of the step's expression at its point."""
+    return evaluate_at(sympy.diff(rule.expression, rule.by), point)
 
 
 def _outer_point(
@@ -156,11 +156,11 @@ def _values(
     exact: Sequence[ExactValue],
     answers: Sequence[Answer],
     tolerance: Tolerance,
-    point: Mapping[sympy.Symbol, sympy.Expr],
+    points: Sequence[Mapping[sympy.Symbol, sympy.Expr]],
 ) -> list[StepValues]:
     """Each step's two values, and at a chain or product rule the product autograd formed."""
     values = []
-    for rule, value, answer in zip(rules, exact, answers, strict=True):
+    for rule, value, answer, point in zip(rules, exact, answers, points, strict=True):
         values.append(
             StepValues(
                 exact=value.exact,
@@ -211,7 +211,7 @@ def _first_divergence(
     rules: Sequence[RuleStep],
     values: Sequence[StepValues],
     exact: Sequence[ExactValue],
-    point: Mapping[sympy.Symbol, sympy.Expr],
+    points: Sequence[Mapping[sympy.Symbol, sympy.Expr]],
     *,
     dtype: str,
 ) -> FirstDivergence | None:
@@ -219,7 +219,7 @@ def _first_divergence(
     for rule, value in zip(rules, values, strict=True):
         if value.agree or not all(values[below].agree for below in _below(rule, rules)):
             continue
-        reason, detail = _reason(rule, rules, values, exact[rule.id], point, dtype)
+        reason, detail = _reason(rule, rules, values, exact[rule.id], points[rule.id], dtype)
         return FirstDivergence(step=rule.id, reason=reason, detail=detail)
     return None
 
@@ -251,8 +251,7 @@ def _reason(
             f"autograd multiplies 0 by inf here{how}; the exact derivative is {shown}",
         )
     derivative = sympy.diff(rule.expression, rule.by)
-    at = _outer_point(rule, _symbols(point), point)
-    kinds = {finding.kind: finding for finding in analyse_point(rule.expression, derivative, rule.by, at)}
+    kinds = {finding.kind: finding for finding in analyse_point(rule.expression, derivative, rule.by, point)}
     kink = next((kinds[kind] for kind in kinds if kind in _KINK_FINDINGS), None)
     if kink is not None:
         return (
@@ -338,16 +337,10 @@ def _overflowed(
     return None
 
 
-def _symbols(point: Mapping[sympy.Symbol, sympy.Expr]) -> dict[str, sympy.Symbol]:
-    """The variables' symbols by name (every variable has a value at the point)."""
-    return {symbol.name: symbol for symbol in point}
-
-
 def _slots_text(rule: RuleStep, point: Mapping[sympy.Symbol, sympy.Expr]) -> str | None:
     """Where an outer function is taken, e.g. ``u = 0``; None for other steps."""
     if rule.outer is None:
         return None
-    at = _outer_point(rule, _symbols(point), point)
     return ", ".join(
-        f"{name} = {exact_text(at[sympy.Symbol(name, real=True)])}" for name, _ in rule.outer.slots
+        f"{name} = {exact_text(point[sympy.Symbol(name, real=True)])}" for name, _ in rule.outer.slots
     )
