@@ -103,6 +103,21 @@ def test_to_dtype() -> None:
     assert to_dtype(sympy.Rational(1, 10**50), "float64") == 1e-50
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # evalf at 30 digits loses every digit of these; the correctly rounded values are known.
+        ("exp(x) - 1", 1e-300),
+        ("x*exp(x) + exp(x) - 1", 2e-300),
+        ("log(1 + x) + x", 2e-300),
+    ],
+)
+def test_values_lost_to_cancellation_are_correctly_rounded(text: str, value: float) -> None:
+    built = build(text)
+    result = evaluate_at(built.expr, {built.symbols["x"]: sympy.Rational(1, 10**300)})
+    assert (result.value, result.status) == (value, ValueStatus.FINITE)
+
+
 def test_cancellation_is_retried_with_more_digits() -> None:
     # log(1 + 10**-300) is 0 at 30 working digits, and SymPy then divides by it.
     base = 1 + sympy.Rational(1, 10**300)

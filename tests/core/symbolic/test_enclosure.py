@@ -1,0 +1,106 @@
+"""Floats of constants proved by intervals: the carefully rounded value, or no answer."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from derivcli.core.symbolic import exact
+from derivcli.core.symbolic.enclosure import enclosed_float
+from derivcli.core.symbolic.exact import evaluate_at, rounded_once
+
+_FUNCTIONS = (
+    sympy.sin,
+    sympy.cos,
+    sympy.tan,
+    sympy.exp,
+    sympy.log,
+    sympy.tanh,
+    sympy.atan,
+    sympy.asinh,
+    sympy.erf,
+)
+_LEAVES = st.one_of(
+    st.fractions(min_value=-50, max_value=50, max_denominator=1000).map(
+        lambda value: sympy.Rational(value.numerator, value.denominator)
+    ),
+    st.just(sympy.pi),
+)
+
+
+def _combine(children: st.SearchStrategy[sympy.Expr]) -> st.SearchStrategy[sympy.Expr]:
+    """Sums, products, powers and functions of smaller constants."""
+    return st.one_of(
+        st.tuples(children, children).map(lambda pair: pair[0] + pair[1]),
+        st.tuples(children, children).map(lambda pair: pair[0] * pair[1]),
+        st.tuples(children, st.sampled_from([2, 3, -1, sympy.S.Half, sympy.Rational(1, 3)])).map(
+            lambda pair: pair[0] ** pair[1]
+        ),
+        st.tuples(st.sampled_from(_FUNCTIONS), children).map(lambda pair: pair[0](pair[1])),
+    )
+
+
+_CONSTANTS = st.recursive(_LEAVES, _combine, max_leaves=6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_CONSTANTS)
+def test_a_decided_value_is_the_carefully_rounded_one(constant: sympy.Expr) -> None:
+    enclosed = enclosed_float(constant)
+    if enclosed is None:
+        return
+    assert enclosed.value == rounded_once(constant, "float64")
+    assert abs(enclosed.digits - constant.evalf(40)) <= abs(constant.evalf(40)) * sympy.Float("1e-29")
+
+
+@pytest.mark.parametrize(
+    ("constant", "expected"),
+    [
+        (251 * sympy.Integer(1) / 25 - 12 * sympy.tanh(sympy.Rational(147, 50)) ** 2, -1.8265970141863683),
+        (sympy.atan(sympy.Integer(10) ** 400), math.pi / 2),
+        (sympy.exp(sympy.Integer(-700)), 9.85967654375977e-305),
+        (-sympy.exp(sympy.Integer(709)), -8.218407461554972e307),
+        # Cancellation: evalf at 30 digits gave 1.085e-165; the interval tightens until it decides.
+        (sympy.exp(sympy.Rational(1, 10**300)) - 1, 1e-300),
+        (sympy.log(1 + sympy.Rational(1, 10**300)) + sympy.Rational(1, 10**290), 1.0000000001e-290),
+    ],
+)
+def test_known_values(constant: sympy.Expr, expected: float) -> None:
+    enclosed = enclosed_float(constant)
+    assert enclosed is not None
+    assert enclosed.value == expected
+
+
+@pytest.mark.parametrize(
+    "constant",
+    [
+        sympy.sin(1) ** 2 + sympy.cos(1) ** 2 - 1,  # exactly 0: no interval excludes it
+        sympy.log(-2),  # not real
+        sympy.sqrt(sympy.Rational(-2, 3) + sympy.cos(1) / 10),  # not real
+        sympy.exp(sympy.Integer(1000)),  # beyond float64
+        sympy.exp(sympy.Integer(10) ** 400),  # beyond float64, refused before mpmath spends seconds on it
+        sympy.pi / sympy.Integer(10) ** 310,  # subnormal
+        sympy.cot(sympy.Rational(1, 7)),  # a function not enclosed here
+        sympy.Float("0.1", 30) + sympy.sin(1),  # an approximation already: not a proof
+        sympy.tan(sympy.pi / 2),  # complex infinity
+    ],
+)
+def test_undecided_constants_are_left_to_sympy(constant: sympy.Expr) -> None:
+    assert enclosed_float(constant) is None
+
+
+def test_evaluation_at_a_point_takes_the_interval_and_not_evalf(monkeypatch: pytest.MonkeyPatch) -> None:
+    x = sympy.Symbol("x", real=True)
+
+    def refuse(_: sympy.Expr) -> None:
+        raise AssertionError("SymPy's evalf path was taken")
+
+    monkeypatch.setattr(exact, "real_and_imaginary", refuse)
+    value = evaluate_at(2 * x - 12 * sympy.tanh(3 * x) ** 2 + 12, {x: sympy.Rational(-49, 50)})
+    assert value.exact == "251/25 - 12*tanh(147/50)**2"
+    assert value.value == -1.8265970141863683
+    assert value.status is exact.ValueStatus.FINITE
