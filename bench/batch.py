@@ -10,6 +10,8 @@ work), and prints lines per second for each with 1, 2, ... worker processes
 each against one worker measured in the same run, and the targets: one
 worker at least 400 distinct and 1,500 repeated lines per second, two
 workers at least 1.6 times one on distinct lines (on two or more CPUs).
+Last, the same lines answered in this process, with no worker: what one
+worker would reach if handing lines over and answers back cost nothing.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import random
 import time
 from collections.abc import Iterator
 
+from derivcli.model.batch import BatchResult, read_problem
 from derivcli.render.documents.eval import batch_line
-from derivcli.work.batch import default_jobs, run_batch
+from derivcli.work.batch import default_jobs, run_batch, solve_line
 
 FUNCTIONS = ("sin", "cos", "exp", "tanh", "atan")
 
@@ -46,6 +49,14 @@ def lines_per_second(lines: list[str], *, jobs: int) -> tuple[float, int]:
     return len(lines) / (time.perf_counter() - began), errors
 
 
+def in_process_lines_per_second(lines: list[str]) -> float:
+    """Answer every line here, with no worker and no budget (formatting included); lines per second."""
+    began = time.perf_counter()
+    for number, line in enumerate(lines, start=1):
+        batch_line(BatchResult(number, None, False, solve_line(read_problem(line), 10.0), None))
+    return len(lines) / (time.perf_counter() - began)
+
+
 def main() -> None:
     """Print lines per second for distinct and for repeated expressions."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -68,6 +79,15 @@ def main() -> None:
                 f"{args.lines:,} lines, {label}, {jobs} worker{'s' if jobs > 1 else ''}:"
                 f" {rate:.0f} lines/s, {ratio:.2f}x one worker ({said})"
             )
+    # Last: answering here warms this process's caches, which workers forked later would inherit.
+    for line in problems(20, distinct=True, seed=99):
+        solve_line(read_problem(line), 10.0)
+    for label, distinct in (("distinct expressions", True), ("20 expressions repeated", False)):
+        rate = in_process_lines_per_second(list(problems(args.lines, distinct=distinct)))
+        print(
+            f"{args.lines:,} lines, {label}, in this process (no worker): {rate:.0f} lines/s;"
+            f" one worker reaches {single[distinct] / rate:.2f}x of it"
+        )
 
 
 if __name__ == "__main__":

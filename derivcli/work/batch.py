@@ -94,7 +94,7 @@ def run_batch(
     order, each as soon as it and the lines before it are answered, and a line
     is never waited for while an earlier answer is ready.
     """
-    if jobs <= 1 or not fork_is_safe():
+    if not fork_is_safe():
         for number, line in enumerate(lines, start=1):
             problem: Any = None
             try:
@@ -111,11 +111,10 @@ def run_batch(
 
 @dataclass(slots=True)
 class _InFlight:
-    """A line taken from the input and not yet answered: its worker while it computes, then its answer."""
+    """A line taken from the input and not yet answered: its problem and limits, then its answer."""
 
     number: int
     problem: Any = None
-    computing: Worker | None = None
     error: Exception | None = None
     limits: Limits | None = None
     report: Report | None = None
@@ -135,18 +134,26 @@ class _InputFailed:
 
 #: Lines in flight per worker at most: answers computed ahead of an earlier, slower line wait in memory.
 WINDOW_PER_JOB = 8
+#: Lines handed to one worker at once: the next one waits in its pipe, so that the worker goes straight
+#: on to it instead of idling while this process takes its answer and writes it out.
+LINES_PER_WORKER = 2
 
 
 def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int) -> Iterator[BatchResult]:
-    """run_batch with several workers, answered in input order.
+    """run_batch with worker processes, answered in input order.
 
-    A worker takes the next line as soon as it has answered its last one, even
-    while an earlier line is still computing elsewhere: its answer waits, in
-    order, in a window of at most ``WINDOW_PER_JOB`` lines per worker. So no
-    worker idles behind a slow line, and memory stays bounded.
+    Each worker holds up to ``LINES_PER_WORKER`` lines and answers them in
+    turn, each under its own budget; a line goes to the worker with the
+    fewest. So no worker idles while this process reads lines and writes
+    answers, or behind a slow line elsewhere: answers computed ahead wait, in
+    order, in a window of at most ``WINDOW_PER_JOB`` lines per worker, and
+    memory stays bounded. When a line runs out of time its worker is replaced,
+    and the lines it held are handed out again.
     """
-    # Imported once here, shared by every worker forked below (and by any that replaces one).
-    importlib.import_module("derivcli.work.eval")
+    if jobs > 1:
+        # Imported once here, shared by every worker forked below (and by any that replaces one). One
+        # worker imports them itself: this process stays light, as it does for every other command.
+        importlib.import_module("derivcli.work.eval")
     pool = [Worker() for _ in range(jobs)]
     for each in pool:
         # Forked before the reader thread starts, so no child inherits a lock that thread holds.
@@ -154,18 +161,19 @@ def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int)
     incoming: queue.Queue[str | LongLine | _InputFailed | None] = queue.Queue(maxsize=4 * jobs)
     reader = threading.Thread(target=_read_all, args=(lines, incoming), daemon=True)
     reader.start()
-    free = list(pool)
-    busy: dict[Worker, _InFlight] = {}
-    pending: collections.deque[_InFlight] = collections.deque()
+    held: dict[Worker, collections.deque[_InFlight]] = {each: collections.deque() for each in pool}
+    unhanded: collections.deque[_InFlight] = collections.deque()  # read, waiting for a worker, in order
+    pending: collections.deque[_InFlight] = collections.deque()  # every line not yet given back, in order
     window = WINDOW_PER_JOB * jobs
     number = 0
     exhausted = False
 
-    def take_lines(*, block: bool) -> None:
-        # Give waiting lines to free workers; block for input only when no answer is owed and
-        # the caller may wait, so that a pipeline sees each answer as soon as it exists.
+    def read_lines(*, block: bool) -> None:
+        # Read lines while the window has room and a worker could take one; block for input only when
+        # no answer is owed and the caller may wait, so that a pipeline sees each answer as soon as
+        # it exists.
         nonlocal number, exhausted
-        while free and not exhausted and len(pending) < window:
+        while not exhausted and len(pending) < window and len(unhanded) < jobs:
             try:
                 line = incoming.get(block=block and not pending)
             except queue.Empty:
@@ -181,47 +189,64 @@ def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int)
             try:
                 entry.problem = read_problem(line)
                 entry.limits = Limits.for_device(timeout, entry.problem.get("device", "cpu"))
-                worker = free.pop()
-                entry.computing = worker
-                busy[worker] = entry
-                worker.submit(solve_line, entry.problem, timeout, limits=entry.limits)
             except Exception as error:  # noqa: BLE001 - answered in its turn, the batch goes on
                 entry.error = error
-                _release(entry)
+                continue
+            unhanded.append(entry)
+            hand_out()
 
-    def _release(entry: _InFlight) -> None:
-        # The line has its answer: its worker takes the next line.
-        worker = entry.computing
-        if worker is not None and busy.pop(worker, None) is entry:
-            free.append(worker)
+    def hand_out() -> None:
+        # Give waiting lines, in order, to the workers holding the fewest.
+        while unhanded:
+            worker = min(pool, key=lambda each: len(held[each]))
+            if len(held[worker]) >= LINES_PER_WORKER:
+                return
+            entry = unhanded.popleft()
+            assert entry.limits is not None
+            try:
+                worker.submit(solve_line, entry.problem, timeout, limits=entry.limits)
+            except OSError:
+                # The worker died holding lines: collecting them says why; this one waits its turn.
+                unhanded.appendleft(entry)
+                return
+            except Exception as error:  # noqa: BLE001 - answered in its turn, the batch goes on
+                entry.error = error
+                continue
+            held[worker].append(entry)
+
+    def hand_back(worker: Worker) -> None:
+        # The worker was replaced: the lines it held but never answered go out again, first.
+        lost = held[worker]
+        while len(lost) > worker.outstanding:
+            unhanded.appendleft(lost.pop())
 
     def gather(wait: float) -> None:
         # Collect every answer that has arrived (waiting up to ``wait`` for the first); stop the
-        # lines whose budget ran out; give the freed workers new lines.
-        handles: dict[object, Worker] = {}
-        for each in busy:
-            connection = each.wait_handle()
-            if connection is not None:
-                handles[connection] = each
-        for arrived in connection_wait(list(handles), timeout=wait):  # type: ignore[arg-type]
-            worker = handles[arrived]
-            entry = busy[worker]
+        # lines whose budget ran out; hand the freed room new lines.
+        handles = {each.wait_handle(): each for each in pool if held[each]}
+        for arrived in connection_wait([handle for handle in handles if handle is not None], timeout=wait):
+            worker = handles[arrived]  # type: ignore[index]
+            entry = held[worker].popleft()
             assert entry.limits is not None
             try:
                 entry.report = worker.collect(entry.limits)
             except Exception as error:  # noqa: BLE001 - a bug on one line must not lose the lines after it
                 entry.error = error
-            _release(entry)
-        for worker, entry in list(busy.items()):
-            if entry.limits is not None and entry.error is None and entry.report is None:
-                entry.error = worker.overdue(entry.limits)
-                if entry.error is not None:
-                    _release(entry)
-        take_lines(block=False)
+            hand_back(worker)
+        for worker in pool:
+            if held[worker]:
+                oldest = held[worker][0]
+                assert oldest.limits is not None
+                oldest.error = worker.overdue(oldest.limits)
+                if oldest.error is not None:
+                    held[worker].popleft()
+                    hand_back(worker)
+        hand_out()
+        read_lines(block=False)
 
     try:
         while True:
-            take_lines(block=True)
+            read_lines(block=True)
             if not pending:
                 if exhausted:
                     return

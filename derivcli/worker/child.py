@@ -71,7 +71,8 @@ def serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRetu
         steps.attach(board, on_step=limit_cpu, on_event=send_event)
         reply: tuple[Any, ...]
         try:
-            steps.step("starting", budgeted=False)
+            # Each call starts with nothing spent: calls handed over together run in turn, each on its budget.
+            board.reset()
             reply = ("value", function(*args, **kwargs))
         except DerivError as error:
             reply = ("error", error)
@@ -84,8 +85,10 @@ def serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRetu
                 reply = ("memory", board.name())
             else:
                 reply = ("bug", f"{type(error).__name__}: {error}", traceback.format_exc())
-        # The clock stops with the work: the parent may collect this reply much later.
+        # The clock stops with the work, and is at zero before the reply leaves: the parent may collect
+        # this reply much later, and meanwhile watch the next call's budget on the same board.
         steps.step("done", budgeted=False)
+        board.post("done", budgeted=False, spent=0.0)
         with contextlib.suppress(Exception):
             sys.stdout.flush()
             sys.stderr.flush()

@@ -63,6 +63,9 @@ class Worker:
         self._replies: Connection | None = None
         self._board = StepBoard()
         self._oom_kills: int | None = None
+        self._outstanding = 0
+        #: How a worker that ended holding calls ended, when it was reaped before they were collected.
+        self._reaped: int | None = None
 
     def run(
         self,
@@ -94,20 +97,32 @@ class Worker:
     def submit(
         self, function: Callable[..., Any], *args: Any, limits: Limits, events: bool = False, **kwargs: Any
     ) -> None:
-        """Hand the worker a call without waiting for it (``collect`` waits); needs fork."""
+        """Hand the worker a call without waiting for it (``collect`` waits); needs fork.
+
+        Calls handed over before earlier ones are collected wait in the pipe and
+        run in turn, each under its own limits. An OSError means that the worker
+        died holding calls: collecting the first of them says how.
+        """
         message = (function, args, kwargs, limits, events)
         requests, _ = self._start()
-        self._board.reset()
-        self._oom_kills = oom_kills()
+        if not self._outstanding:
+            self._oom_kills = oom_kills()
         try:
             requests.send(message)
         except OSError:
+            if self._outstanding:
+                raise
             # The worker died between calls: a fresh one gets the call.
             self._pid = None
             self.close()
             requests, _ = self._start()
-            self._board.reset()
             requests.send(message)
+        self._outstanding += 1
+
+    @property
+    def outstanding(self) -> int:
+        """Calls handed over and not yet collected (0 once the worker is closed: they are lost)."""
+        return self._outstanding
 
     def collect(
         self,
@@ -136,6 +151,8 @@ class Worker:
                 connection.close()
         pid = self._pid
         self._pid = self._requests = self._replies = None
+        self._outstanding = 0
+        self._reaped = None
         if pid is not None:
             # The worker leads a process group of its own: processes it started (a deriv check file may
             # fork) end with it.
@@ -160,11 +177,16 @@ class Worker:
         """The pipes of a live worker, forking one if there is none (or if the last one died idle)."""
         if self._pid is not None and self._requests is not None and self._replies is not None:
             try:
-                ended, _ = os.waitpid(self._pid, os.WNOHANG)
+                ended, status = os.waitpid(self._pid, os.WNOHANG)
             except ChildProcessError:
-                ended = self._pid
+                ended, status = self._pid, 0
             if not ended:
                 return self._requests, self._replies
+            if self._outstanding:
+                # Collecting the calls it held says how it died (reaped here, so keep how it ended);
+                # replacing it now would lose them.
+                self._reaped = status
+                raise BrokenPipeError("the worker process ended holding calls")
             # Killed while idle (by the OOM killer, say): replace it.
             self._pid = None
             self.close()
@@ -172,6 +194,8 @@ class Worker:
 
         request_read, request_write = Pipe(duplex=False)
         reply_read, reply_write = Pipe(duplex=False)
+        # The board may still hold a killed call's spent budget; the new worker starts from nothing.
+        self._board.reset()
         # Whatever this process buffered would otherwise be written twice.
         sys.stdout.flush()
         sys.stderr.flush()
@@ -229,6 +253,7 @@ class Worker:
                 # Interrupted (Ctrl-C), or a failing event handler: the worker must not outlive the call.
                 self._kill()
                 raise
+            self._outstanding -= 1
             if tag == "value":
                 return message[1]
             if tag == "error":
@@ -242,8 +267,8 @@ class Worker:
     def _died(self, limits: Limits) -> DerivError | WorkerBugError:
         """Explain a worker that vanished without answering (stopped by a limit, killed, or crashed)."""
         pid = self._pid
-        status = 0
-        if pid is not None:
+        status = 0 if self._reaped is None else self._reaped
+        if pid is not None and self._reaped is None:
             # The status first: closing would otherwise reap the child and lose it.
             with contextlib.suppress(ChildProcessError):
                 _, status = os.waitpid(pid, 0)

@@ -121,3 +121,15 @@ def test_workers_go_on_past_a_slow_line_and_answers_keep_their_order() -> None:
     assert results[0].error.kind is ErrorKind.TIMEOUT
     slopes = [result.report.points[0].derivatives["x"].autograd for result in results[1:] if result.report]
     assert slopes == [power * 2.0 ** (power - 1) for power in range(1, 25)]
+
+
+def test_lines_held_by_a_worker_stopped_for_time_are_answered_by_its_replacement() -> None:
+    # One worker: the lines handed to it behind the line that hangs go out again to the fresh worker.
+    hangs = json.dumps({"expr": "x", "at": {"x": "sin(exp(exp(exp(3))))"}})
+    quick = [json.dumps({"expr": f"x**{power}", "at": 2}) for power in range(1, 6)]
+    results = list(run_batch([*quick[:2], hangs, *quick[2:]], jobs=1, timeout=1))
+    assert [result.line for result in results] == list(range(1, 7))
+    assert [result.error.kind for result in results if result.error is not None] == [ErrorKind.TIMEOUT]
+    assert results[2].error is not None
+    slopes = [result.report.points[0].derivatives["x"].autograd for result in results if result.report]
+    assert slopes == [power * 2.0 ** (power - 1) for power in range(1, 6)]

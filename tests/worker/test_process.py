@@ -252,3 +252,45 @@ def test_a_stopped_worker_still_spends_its_budget(pool: Worker) -> None:
         pool.run(_stop_itself, limits=Limits(seconds=0.5))
     assert (caught.value.kind, caught.value.step) == (ErrorKind.TIMEOUT, "being stopped")
     assert time.monotonic() - began < 5
+
+
+def test_calls_handed_over_together_run_in_turn_each_on_its_own_budget(pool: Worker) -> None:
+    # Together they take 1.2 s of budgeted time; each alone stays within its 1 s.
+    limits = Limits(seconds=1.0)
+    pool.submit(_sleep_in, "first", 0.6, budgeted=True, limits=limits)
+    pool.submit(_sleep_in, "second", 0.6, budgeted=True, limits=limits)
+    assert pool.outstanding == 2
+    began = time.monotonic()
+    while pool.outstanding:
+        assert pool.overdue(limits) is None
+        assert pool.collect(limits, tick=lambda: None) == "done"
+    assert time.monotonic() - began >= 1.1
+
+
+def test_a_call_waiting_behind_an_overdue_one_is_lost_with_the_worker(pool: Worker) -> None:
+    limits = Limits(seconds=0.3)
+    pool.submit(_sleep_in, "stuck", 30, budgeted=True, limits=limits)
+    pool.submit(_pid, limits=limits)
+    time.sleep(0.5)
+    error = pool.overdue(limits)
+    assert error is not None
+    assert (error.kind, error.step) == (ErrorKind.TIMEOUT, "stuck")
+    assert pool.outstanding == 0
+    assert pool.run(_pid, limits=limits) != os.getpid()
+
+
+def test_handing_a_call_to_a_worker_that_died_holding_one_is_refused(pool: Worker) -> None:
+    worker = pool.run(_pid, limits=Limits())
+    pool.submit(_die_by, signal.SIGKILL, limits=Limits())
+    began = time.monotonic()
+    # Until the worker has ended (looked at, not reaped: collecting must still find out how it ended).
+    while os.waitid(os.P_PID, worker, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+        assert time.monotonic() - began < 10
+        time.sleep(0.01)
+    with pytest.raises(BrokenPipeError):
+        pool.submit(_pid, limits=Limits())
+    with pytest.raises(DerivError) as caught:
+        pool.collect(Limits())
+    assert caught.value.kind is ErrorKind.KILLED
+    assert pool.outstanding == 0
+    assert pool.run(_pid, limits=Limits()) != os.getpid()

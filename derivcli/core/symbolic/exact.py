@@ -12,6 +12,7 @@ from typing import Final
 
 import mpmath
 import sympy
+from mpmath import libmp
 
 from derivcli.core.symbolic.budget import OutOfTimeError, time_budget
 from derivcli.core.symbolic.build import constant
@@ -89,6 +90,13 @@ def point_value(assignment: Assignment, *, name: str) -> sympy.Expr:
         raise reanchor(
             error, spec=assignment.spec, offset=assignment.offset, option=assignment.option
         ) from None
+    if value.is_Rational:
+        # The common case, a number: finite and real; Python's division says whether float64 holds it.
+        try:
+            value.p / value.q
+        except OverflowError:
+            raise assignment.refuse(ErrorKind.BAD_NUMBER, name, "overflows float64") from None
+        return value
     if value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
         raise assignment.refuse(ErrorKind.BAD_NUMBER, name, "is not a finite number")
     approx = evalf(value)
@@ -106,6 +114,15 @@ def round_to_bits(value: sympy.Expr, bits: int, *, digits: int = EVALF_DIGITS) -
     Rounding once from high precision avoids the double rounding of going
     through float64 on the way to float32.
     """
+    if value.is_Rational:
+        # Exact already: rounded once, straight from p/q (Python's division rounds correctly, subnormals too).
+        if bits == 53:
+            try:
+                return int(value.p) / int(value.q)
+            except OverflowError:
+                return math.inf if value.p > 0 else -math.inf
+        rounded = libmp.from_rational(int(value.p), int(value.q), bits, libmp.round_nearest)
+        return float(libmp.to_float(rounded))
     approx = sympy.Float(evalf(value, digits), digits)
     with mpmath.workprec(bits):
         rounded = +mpmath.mpf(approx._mpf_)

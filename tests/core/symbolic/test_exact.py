@@ -80,6 +80,22 @@ def test_round_to_bits_rounds_once() -> None:
 
 
 @pytest.mark.parametrize(
+    ("value", "bits", "expected"),
+    [
+        (sympy.Rational(-1463, 1000), 53, -1.463),
+        (sympy.Rational(-1463, 1000), 24, -1.4630000591278076),
+        # Halfway between the two smallest subnormals but one: ties go to the even one, 2**-1073.
+        (sympy.Rational(3, 2**1075), 53, 2.0**-1073),
+        (sympy.Integer(10) ** 400, 53, math.inf),
+        (-sympy.Integer(10) ** 400, 53, -math.inf),
+        (sympy.Integer(2**53 + 1), 53, 2.0**53),
+    ],
+)
+def test_rationals_are_rounded_once_from_p_over_q(value: sympy.Rational, bits: int, expected: float) -> None:
+    assert round_to_bits(value, bits) == expected
+
+
+@pytest.mark.parametrize(
     ("spec", "message", "column"),
     [
         ("x=1/(1-1)", "division by zero in --at 'x=1/(1-1)'", 6),
