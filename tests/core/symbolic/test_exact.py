@@ -87,7 +87,7 @@ def test_round_to_bits_rounds_once() -> None:
         # Halfway between the two smallest subnormals but one: ties go to the even one, 2**-1073.
         (sympy.Rational(3, 2**1075), 53, 2.0**-1073),
         (sympy.Integer(10) ** 400, 53, math.inf),
-        (-sympy.Integer(10) ** 400, 53, -math.inf),
+        (-(sympy.Integer(10) ** 400), 53, -math.inf),
         (sympy.Integer(2**53 + 1), 53, 2.0**53),
     ],
 )
