@@ -24,6 +24,9 @@ from typing import Any, Final
 import mpmath
 import sympy
 from mpmath import libmp
+from sympy.codegen.cfunctions import expm1, log1p
+
+from derivcli.core.activations import logsigmoid, sigmoid, softplus
 
 #: Bits of the interval's endpoints at first: far more than float64's 53, so almost every value is decided.
 PRECISION_BITS: Final = 128
@@ -145,7 +148,7 @@ EXP_RANGE: Final = (-710, 710)
 
 def _exp(interval: Any) -> Any:
     """exp of an interval, refused where it leaves float64's range (exp(10**400) takes mpmath seconds)."""
-    if not EXP_RANGE[0] < interval.a and interval.b < EXP_RANGE[1]:
+    if not (interval.a > EXP_RANGE[0] and interval.b < EXP_RANGE[1]):
         raise _NotEnclosedError(interval)
     return _CONTEXT.exp(interval)
 
@@ -161,22 +164,54 @@ def _positive(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return apply
 
 
-def _increasing(function: Callable[..., tuple[Any, ...]]) -> Callable[[Any], Any]:
-    """An increasing function, from mpmath's fixed-precision one at each end, widened by a few units."""
+#: Largest magnitude at which a function made of exp is evaluated at an interval's end: beyond it
+#: mpmath spends long on exp(10**400), and the values leave float64's range (or softplus's are exact).
+EXP_LIKE_LIMIT: Final = 10**6
+#: mpmath's ordinary arithmetic, in a context of its own, for functions evaluated at an interval's ends.
+_POINTWISE: Final = mpmath.mp.__class__()
+
+
+def _monotone(
+    function: Callable[[Any, Any], Any],
+    *,
+    increasing: bool = True,
+    above: float | None = None,
+    below: float | None = None,
+    closed: bool = True,
+    exp_like: bool = False,
+) -> Callable[[Any], Any]:
+    """A monotone function of an interval, from its values at the ends, widened by a few units.
+
+    ``function(context, value)`` computes it in mpmath at the interval's
+    precision and 16 bits more; the result is then widened by 2**-120 of
+    itself (at 128 bits), far more than mpmath's error at that precision. The
+    interval must lie within [above, below] (or the open interval when not
+    ``closed``), the function's domain; for a function made of exp
+    (``exp_like``), within :data:`EXP_LIKE_LIMIT` of 0.
+    """
 
     def apply(interval: Any) -> Any:
-        low, high = interval._mpi_
-        working = _CONTEXT.prec + GUARD_BITS
-        ends = (function(low, working, libmp.round_floor), function(high, working, libmp.round_ceiling))
-        return _CONTEXT.make_mpf(ends) * _widening(_CONTEXT.prec)
+        low, high = interval.a, interval.b
+        if exp_like and not (low >= -EXP_LIKE_LIMIT and high <= EXP_LIKE_LIMIT):
+            raise _NotEnclosedError(interval)
+        if above is not None and not (low >= above if closed else low > above):
+            raise _NotEnclosedError(interval)
+        if below is not None and not (high <= below if closed else high < below):
+            raise _NotEnclosedError(interval)
+        _POINTWISE.prec = _CONTEXT.prec + GUARD_BITS
+        ends = [function(_POINTWISE, _POINTWISE.make_mpf(end)) for end in interval._mpi_]
+        if not all(isinstance(end, _POINTWISE.mpf) for end in ends):
+            raise _NotEnclosedError(interval)  # a complex value: outside the real domain after all
+        first, last = ends if increasing else ends[::-1]
+        return _CONTEXT.make_mpf((first._mpf_, last._mpf_)) * _widening(_CONTEXT.prec)
 
     return apply
 
 
 @functools.cache
 def _widening(bits: int) -> Any:
-    """The interval [1 - u, 1 + u], u four units at ``bits``, from exact ends (mpmath.mpf rounds)."""
-    unit = libmp.from_man_exp(1, 2 - bits)
+    """The interval [1 - u, 1 + u], u = 2**(8 - bits), from exact ends (mpmath.mpf would round them)."""
+    unit = libmp.from_man_exp(1, 8 - bits)
     return _CONTEXT.make_mpf(
         (
             libmp.mpf_sub(libmp.fone, unit, 2 * bits, libmp.round_floor),
@@ -185,20 +220,71 @@ def _widening(bits: int) -> Any:
     )
 
 
-def _tanh(end: tuple[Any, ...], precision: int, rounding: str) -> tuple[Any, ...]:
-    """tanh of one end (mpmath has no interval tanh)."""
-    return libmp.mpf_cosh_sinh(end, precision, rounding, tanh=1)  # type: ignore[no-any-return]
+def _cosh(interval: Any) -> Any:
+    """cosh, which falls to 1 at 0 and rises on either side."""
+    if interval.a >= 0:
+        return _COSH_RISING(interval)
+    if interval.b <= 0:
+        return _COSH_RISING(-interval)
+    return _COSH_RISING(_CONTEXT.mpf([0, max(-interval.a, interval.b)]))
 
 
-#: SymPy's functions enclosed here: mpmath's interval ones, and increasing ones evaluated at both ends.
+def _reciprocal(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """1/function (an interval holding 0 gives an infinite one, which decides nothing)."""
+    return lambda interval: 1 / function(interval)
+
+
+def _of_reciprocal(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """function(1/x), for an interval that does not hold 0 (SymPy's acot, asec, acsc)."""
+
+    def apply(interval: Any) -> Any:
+        if not (interval.a > 0 or interval.b < 0):
+            raise _NotEnclosedError(interval)
+        return function(1 / interval)
+
+    return apply
+
+
+_COSH_RISING: Final = _monotone(lambda context, value: context.cosh(value), above=0, exp_like=True)
+_SINH: Final = _monotone(lambda context, value: context.sinh(value), exp_like=True)
+_TANH: Final = _monotone(lambda context, value: context.tanh(value))
+_ASIN: Final = _monotone(lambda context, value: context.asin(value), above=-1, below=1)
+_ACOS: Final = _monotone(lambda context, value: context.acos(value), increasing=False, above=-1, below=1)
+_ATAN: Final = _monotone(lambda context, value: context.atan(value))
+_SOFTPLUS: Final = _monotone(lambda context, value: context.log1p(context.exp(value)), exp_like=True)
+
+
+#: SymPy's functions of one argument enclosed here: mpmath's interval ones, and monotone ones from the
+#: values at the ends (mpmath's interval context has no tanh, atan, asin, ...).
 _FUNCTIONS: Final[dict[type, Callable[[Any], Any]]] = {
     sympy.exp: _exp,
     sympy.log: _positive(_CONTEXT.log),
     sympy.sin: _CONTEXT.sin,
     sympy.cos: _CONTEXT.cos,
     sympy.tan: _CONTEXT.tan,
-    sympy.tanh: _increasing(_tanh),
-    sympy.atan: _increasing(libmp.mpf_atan),
-    sympy.asinh: _increasing(libmp.mpf_asinh),
-    sympy.erf: _increasing(libmp.mpf_erf),
+    sympy.cot: lambda interval: _CONTEXT.cos(interval) / _CONTEXT.sin(interval),
+    sympy.sec: _reciprocal(_CONTEXT.cos),
+    sympy.csc: _reciprocal(_CONTEXT.sin),
+    sympy.asin: _ASIN,
+    sympy.acos: _ACOS,
+    sympy.atan: _ATAN,
+    sympy.acot: _of_reciprocal(_ATAN),
+    sympy.asec: _of_reciprocal(_ACOS),
+    sympy.acsc: _of_reciprocal(_ASIN),
+    sympy.sinh: _SINH,
+    sympy.cosh: _cosh,
+    sympy.tanh: _TANH,
+    sympy.csch: _reciprocal(_SINH),
+    sympy.sech: _reciprocal(_cosh),
+    sympy.coth: _reciprocal(_TANH),
+    sympy.asinh: _monotone(lambda context, value: context.asinh(value)),
+    sympy.acosh: _monotone(lambda context, value: context.acosh(value), above=1),
+    sympy.atanh: _monotone(lambda context, value: context.atanh(value), above=-1, below=1, closed=False),
+    sympy.erf: _monotone(lambda context, value: context.erf(value)),
+    sympy.Abs: abs,
+    expm1: _monotone(lambda context, value: context.expm1(value), exp_like=True),
+    log1p: _monotone(lambda context, value: context.log1p(value), above=-1, closed=False),
+    sigmoid: _monotone(lambda context, value: 1 / (1 + context.exp(-value)), exp_like=True),
+    softplus: _SOFTPLUS,
+    logsigmoid: lambda interval: -_SOFTPLUS(-interval),
 }

@@ -120,17 +120,24 @@ def test_to_dtype() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "value"),
+    ("text", "digits", "value"),
     [
-        # evalf at 30 digits loses every digit of these; the correctly rounded values are known.
-        ("exp(x) - 1", 1e-300),
-        ("x*exp(x) + exp(x) - 1", 2e-300),
-        ("log(1 + x) + x", 2e-300),
+        # evalf at 30 digits loses every digit of these; the correctly rounded values are known (x**3/6 for
+        # sinh(x) - x at x = 10**-digits, and so on).
+        ("exp(x) - 1", 300, 1e-300),
+        ("x*exp(x) + exp(x) - 1", 300, 2e-300),
+        ("log(1 + x) + x", 300, 2e-300),
+        ("sinh(x) - x", 100, 1.6666666666666667e-301),
+        ("asin(x) - x", 100, 1.6666666666666667e-301),
+        ("atanh(x) - x", 100, 3.3333333333333334e-301),
+        ("cot(x) - 1/x", 100, -3.3333333333333336e-101),
+        ("acos(x) - pi/2 + x", 100, -1.6666666666666667e-301),
+        ("cosh(x) - 1 + x", 200, 1e-200),
     ],
 )
-def test_values_lost_to_cancellation_are_correctly_rounded(text: str, value: float) -> None:
+def test_values_lost_to_cancellation_are_correctly_rounded(text: str, digits: int, value: float) -> None:
     built = build(text)
-    result = evaluate_at(built.expr, {built.symbols["x"]: sympy.Rational(1, 10**300)})
+    result = evaluate_at(built.expr, {built.symbols["x"]: sympy.Rational(1, 10**digits)})
     assert (result.value, result.status) == (value, ValueStatus.FINITE)
 
 
