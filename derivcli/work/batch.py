@@ -39,7 +39,7 @@ from derivcli.model.setup import DEFAULT_TIMEOUT
 from derivcli.parsing.tree import ParsedExpression
 from derivcli.worker.cache import SizedCache
 from derivcli.worker.limits import Limits
-from derivcli.worker.process import TICK_SECONDS, Worker, fork_is_safe
+from derivcli.worker.process import TICK_SECONDS, Worker, default_worker, fork_is_safe
 from derivcli.worker.process import run as run_in_worker
 
 
@@ -154,7 +154,8 @@ def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int)
         # Imported once here, shared by every worker forked below (and by any that replaces one). One
         # worker imports them itself: this process stays light, as it does for every other command.
         importlib.import_module("derivcli.work.eval")
-    pool = [Worker() for _ in range(jobs)]
+    # One worker is this process's own, whose caches and imports outlive the batch (for the next one).
+    pool = [Worker() for _ in range(jobs)] if jobs > 1 else [default_worker()]
     for each in pool:
         # Forked before the reader thread starts, so no child inherits a lock that thread holds.
         each.start()
@@ -263,7 +264,9 @@ def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int)
                 )
     finally:
         for each in pool:
-            each.close()
+            # The process's own worker stays, unless the batch ended early with lines still in it.
+            if each is not default_worker() or each.outstanding:
+                each.close()
 
 
 def _read_all(

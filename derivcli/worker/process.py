@@ -64,8 +64,6 @@ class Worker:
         self._board = StepBoard()
         self._oom_kills: int | None = None
         self._outstanding = 0
-        #: How a worker that ended holding calls ended, when it was reaped before they were collected.
-        self._reaped: int | None = None
 
     def run(
         self,
@@ -152,7 +150,6 @@ class Worker:
         pid = self._pid
         self._pid = self._requests = self._replies = None
         self._outstanding = 0
-        self._reaped = None
         if pid is not None:
             # The worker leads a process group of its own: processes it started (a deriv check file may
             # fork) end with it.
@@ -176,17 +173,16 @@ class Worker:
     def _start(self) -> tuple[Connection, Connection]:
         """The pipes of a live worker, forking one if there is none (or if the last one died idle)."""
         if self._pid is not None and self._requests is not None and self._replies is not None:
+            if self._outstanding:
+                # Not replaced while it holds calls, which would be lost: if it died, sending fails, and
+                # collecting the first call finds the pipe's end and how the worker ended.
+                return self._requests, self._replies
             try:
-                ended, status = os.waitpid(self._pid, os.WNOHANG)
+                ended, _ = os.waitpid(self._pid, os.WNOHANG)
             except ChildProcessError:
-                ended, status = self._pid, 0
+                ended = self._pid
             if not ended:
                 return self._requests, self._replies
-            if self._outstanding:
-                # Collecting the calls it held says how it died (reaped here, so keep how it ended);
-                # replacing it now would lose them.
-                self._reaped = status
-                raise BrokenPipeError("the worker process ended holding calls")
             # Killed while idle (by the OOM killer, say): replace it.
             self._pid = None
             self.close()
@@ -267,8 +263,8 @@ class Worker:
     def _died(self, limits: Limits) -> DerivError | WorkerBugError:
         """Explain a worker that vanished without answering (stopped by a limit, killed, or crashed)."""
         pid = self._pid
-        status = 0 if self._reaped is None else self._reaped
-        if pid is not None and self._reaped is None:
+        status = 0
+        if pid is not None:
             # The status first: closing would otherwise reap the child and lose it.
             with contextlib.suppress(ChildProcessError):
                 _, status = os.waitpid(pid, 0)

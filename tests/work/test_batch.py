@@ -133,3 +133,14 @@ def test_lines_held_by_a_worker_stopped_for_time_are_answered_by_its_replacement
     assert results[2].error is not None
     slopes = [result.report.points[0].derivatives["x"].autograd for result in results if result.report]
     assert slopes == [power * 2.0 ** (power - 1) for power in range(1, 6)]
+
+
+def test_a_batch_left_early_leaves_no_answers_behind_for_the_next() -> None:
+    # The first batch is dropped after one answer, with lines still held by the worker; the next batch
+    # on the same worker must get its own answers, not those.
+    first = run_batch([json.dumps({"expr": f"x**{power}", "at": 2}) for power in range(1, 8)])
+    assert next(first).line == 1
+    first.close()
+    (result,) = run_batch(['{"expr": "x**3", "at": 5}'])
+    assert result.report is not None
+    assert result.report.points[0].derivatives["x"].autograd == 75.0
