@@ -36,7 +36,7 @@ from derivcli.model.batch import BatchResult, read_problem
 from derivcli.render.documents.eval import batch_line
 from derivcli.work.batch import default_jobs, run_batch, solve_line
 from derivcli.worker.limits import Limits
-from derivcli.worker.process import Worker
+from derivcli.worker.process import Worker, close_default
 
 #: Turns each way takes; the lines are split between them.
 ROUNDS = 4
@@ -58,6 +58,7 @@ def problems(count: int, *, distinct: bool, seed: int = 1) -> Iterator[str]:
 
 def timed_batch(warm: list[str], lines: list[str], *, jobs: int) -> tuple[float, int]:
     """Seconds for fresh workers to answer ``lines`` (formatted) after ``warm``; and the errors among them."""
+    close_default()  # one worker is the process's own, kept between batches: start this one fresh too
     began = time.perf_counter()
     errors = 0
     for result in run_batch([*warm, *lines], jobs=jobs):
