@@ -14,12 +14,12 @@ import collections
 import importlib
 import os
 import queue
+import select
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from multiprocessing.connection import wait as connection_wait
-from typing import Any
+from typing import Any, Final
 
 from derivcli.errors import ErrorKind
 from derivcli.model.batch import (
@@ -159,13 +159,14 @@ def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int)
     for each in pool:
         # Forked before the reader thread starts, so no child inherits a lock that thread holds.
         each.start()
-    incoming: queue.Queue[str | LongLine | _InputFailed | None] = queue.Queue(maxsize=4 * jobs)
+    incoming = _Handover()
     reader = threading.Thread(target=_read_all, args=(lines, incoming), daemon=True)
     reader.start()
     held: dict[Worker, collections.deque[_InFlight]] = {each: collections.deque() for each in pool}
     unhanded: collections.deque[_InFlight] = collections.deque()  # read, waiting for a worker, in order
     pending: collections.deque[_InFlight] = collections.deque()  # every line not yet given back, in order
     window = WINDOW_PER_JOB * jobs
+    arrivals = _Arrivals()
     number = 0
     exhausted = False
 
@@ -224,9 +225,7 @@ def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int)
     def gather(wait: float) -> None:
         # Collect every answer that has arrived (waiting up to ``wait`` for the first); stop the
         # lines whose budget ran out; hand the freed room new lines.
-        handles = {each.wait_handle(): each for each in pool if held[each]}
-        for arrived in connection_wait([handle for handle in handles if handle is not None], timeout=wait):
-            worker = handles[arrived]  # type: ignore[index]
+        for worker in arrivals.wait([each for each in pool if held[each]], wait):
             entry = held[worker].popleft()
             assert entry.limits is not None
             try:
@@ -269,10 +268,83 @@ def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int)
                 each.close()
 
 
-def _read_all(
-    lines: Iterable[str | LongLine], incoming: queue.Queue[str | LongLine | _InputFailed | None]
-) -> None:
-    """Feed every line to the queue, then None (runs in a thread, so reading never blocks answering)."""
+class _Arrivals:
+    """Which workers have an answer (or their end) waiting: one poll object, kept from call to call.
+
+    ``multiprocessing.connection.wait`` builds and fills a selector on every
+    call, which is twice per line; here only the changes are registered.
+    """
+
+    def __init__(self) -> None:
+        self._poll = select.poll()
+        self._watched: set[int] = set()
+
+    def wait(self, workers: Iterable[Worker], seconds: float) -> list[Worker]:
+        """Those of ``workers`` whose pipe can be read, waiting up to ``seconds`` for the first."""
+        by_descriptor: dict[int, Worker] = {}
+        for worker in workers:
+            handle = worker.wait_handle()
+            if handle is not None:
+                by_descriptor[handle.fileno()] = worker
+        for descriptor in self._watched - by_descriptor.keys():
+            self._poll.unregister(descriptor)
+        for descriptor in by_descriptor.keys() - self._watched:
+            self._poll.register(descriptor, select.POLLIN)
+        self._watched = set(by_descriptor)
+        ready = self._poll.poll(seconds * 1000)
+        return [by_descriptor[descriptor] for descriptor, _ in ready if descriptor in by_descriptor]
+
+
+_Item = str | LongLine | _InputFailed | None
+
+
+class _Handover:
+    """Lines from the reader thread to the scheduler: at most ``HIGH`` at once, handed over in bursts.
+
+    A queue of a few lines wakes the reader for every line taken, and each
+    wake-up costs this process a thread switch per line. Here the reader,
+    once the buffer is full, sleeps until it has drained to ``LOW`` lines,
+    and the scheduler is woken only when it waits for a line.
+    """
+
+    HIGH: Final = 64
+    LOW: Final = 16
+
+    def __init__(self) -> None:
+        self._items: collections.deque[_Item] = collections.deque()
+        self._changed = threading.Condition()
+        self._reader_waits = False
+        self._taker_waits = False
+
+    def put(self, item: _Item) -> None:
+        """Add an item, first waiting for the buffer to drain if it is full (in the reader thread)."""
+        with self._changed:
+            if len(self._items) >= self.HIGH:
+                self._reader_waits = True
+                while len(self._items) > self.LOW:
+                    self._changed.wait()
+                self._reader_waits = False
+            self._items.append(item)
+            if self._taker_waits:
+                self._changed.notify_all()
+
+    def get(self, *, block: bool) -> _Item:
+        """The next item; without ``block``, queue.Empty when there is none yet."""
+        with self._changed:
+            while not self._items:
+                if not block:
+                    raise queue.Empty
+                self._taker_waits = True
+                self._changed.wait()
+                self._taker_waits = False
+            item = self._items.popleft()
+            if self._reader_waits and len(self._items) <= self.LOW:
+                self._changed.notify_all()
+            return item
+
+
+def _read_all(lines: Iterable[str | LongLine], incoming: _Handover) -> None:
+    """Feed every line to the scheduler, then None (runs in a thread, so reading never blocks answering)."""
     try:
         for line in lines:
             incoming.put(line)

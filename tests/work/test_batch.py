@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import queue
+import threading
+import time
 
 import pytest
 
@@ -10,7 +13,7 @@ from derivcli.errors import ErrorKind
 from derivcli.model.versions import versions
 from derivcli.parsing.grammar import KNOWN_FUNCTIONS
 from derivcli.render.documents.eval import batch_line
-from derivcli.work.batch import run_batch
+from derivcli.work.batch import _Handover, run_batch
 
 
 def answers(*lines: str) -> list[dict[str, object]]:
@@ -144,3 +147,41 @@ def test_a_batch_left_early_leaves_no_answers_behind_for_the_next() -> None:
     (result,) = run_batch(['{"expr": "x**3", "at": 5}'])
     assert result.report is not None
     assert result.report.points[0].derivatives["x"].autograd == 75.0
+
+
+def test_the_reader_stops_when_the_hand_over_is_full_and_resumes_once_it_has_drained() -> None:
+    handover = _Handover()
+    fed: list[int] = []
+
+    def feed() -> None:
+        for number in range(200):
+            handover.put(str(number))
+            fed.append(number)
+
+    reader = threading.Thread(target=feed, daemon=True)
+    reader.start()
+    reader.join(timeout=0.5)
+    assert len(fed) == _Handover.HIGH  # full: the reader waits
+    for _ in range(_Handover.HIGH - _Handover.LOW - 1):
+        handover.get(block=False)
+    reader.join(timeout=0.2)
+    assert len(fed) == _Handover.HIGH  # not yet drained to LOW: still waiting
+    handover.get(block=False)
+    taken = _Handover.HIGH - _Handover.LOW
+    while len(fed) < 200:
+        assert handover.get(block=True) == str(taken)
+        taken += 1
+    reader.join(timeout=5)
+    while taken < 200:
+        assert handover.get(block=False) == str(taken)
+        taken += 1
+    with pytest.raises(queue.Empty):
+        handover.get(block=False)
+
+
+def test_a_waiting_taker_is_woken_by_the_next_line() -> None:
+    handover = _Handover()
+    threading.Timer(0.2, handover.put, args=("late",)).start()
+    began = time.monotonic()
+    assert handover.get(block=True) == "late"
+    assert 0.15 < time.monotonic() - began < 5
