@@ -18,6 +18,7 @@ from sympy.codegen.numpy_nodes import logaddexp
 
 from derivcli.core.activations import logsigmoid, relu, sigmoid, softplus
 from derivcli.core.realroot import cbrt, root
+from derivcli.core.symbolic.polynomial import expanded_derivative
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.parsing.numbers import MAX_EXACT_BITS, too_large
 from derivcli.parsing.tree import (
@@ -229,5 +230,6 @@ def _constant_bits(value: sympy.Expr) -> float:
 
 
 def differentiate(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
-    """The exact symbolic derivative."""
-    return sympy.diff(expr, symbol)
+    """The exact symbolic derivative (an expanded polynomial's term by term, as SymPy would build it)."""
+    derivative = expanded_derivative(expr, symbol)
+    return sympy.diff(expr, symbol) if derivative is None else derivative
