@@ -15,7 +15,6 @@ way.
 from __future__ import annotations
 
 import functools
-import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +47,19 @@ class _NotEnclosedError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class FloatFormat:
+    """A binary floating-point format: its significand's bits and its range of normal numbers."""
+
+    significand_bits: int
+    smallest_normal: float
+    largest: float
+
+
+FLOAT64: Final = FloatFormat(53, sys.float_info.min, sys.float_info.max)
+FLOAT32: Final = FloatFormat(24, 2.0**-126, (2 - 2.0**-23) * 2.0**127)
+
+
+@dataclass(frozen=True, slots=True)
 class Enclosed:
     """A real constant's correctly rounded float64, and 30 digits of it."""
 
@@ -55,8 +67,12 @@ class Enclosed:
     digits: sympy.Float
 
 
-def enclosed_float(constant: sympy.Expr) -> Enclosed | None:
-    """The float64 nearest a real constant when an interval proves it; None when it cannot."""
+def enclosed_float(constant: sympy.Expr, form: FloatFormat = FLOAT64) -> Enclosed | None:
+    """The float (of ``form``, float64 unless said) nearest a real constant when an interval proves it.
+
+    None when it cannot: the value is not real, zero or very close to it,
+    outside the format's normal numbers, or made of parts not enclosed here.
+    """
     bits = PRECISION_BITS
     try:
         while bits <= MAX_PRECISION_BITS:
@@ -67,9 +83,9 @@ def enclosed_float(constant: sympy.Expr) -> Enclosed | None:
                 # ComplexResult (log of a negative number) is an ArithmeticError in mpmath.
                 return None
             low, high = interval._mpi_
-            if low in _NOT_FINITE or high in _NOT_FINITE or _out_of_range(low, high):
+            if low in _NOT_FINITE or high in _NOT_FINITE or _out_of_range(low, high, form):
                 return None
-            decided = _decided(low, high)
+            decided = _decided(low, high, form)
             if decided is not None:
                 return decided
             bits *= 4
@@ -78,17 +94,18 @@ def enclosed_float(constant: sympy.Expr) -> Enclosed | None:
     return None
 
 
-def _out_of_range(low: tuple[Any, ...], high: tuple[Any, ...]) -> bool:
-    """True when no precision can help: the interval lies beyond float64, or below its normal numbers."""
-    beyond = _to_float64(low) == math.inf or _to_float64(high) == -math.inf
-    return beyond or abs(_to_float64(low)) < sys.float_info.min > abs(_to_float64(high))
+def _out_of_range(low: tuple[Any, ...], high: tuple[Any, ...], form: FloatFormat) -> bool:
+    """True when no precision can help: the interval lies beyond the format, or below its normal numbers."""
+    rounded_low, rounded_high = _rounded(low, form), _rounded(high, form)
+    beyond = rounded_low > form.largest or rounded_high < -form.largest
+    return beyond or abs(rounded_low) < form.smallest_normal > abs(rounded_high)
 
 
-def _decided(low: tuple[Any, ...], high: tuple[Any, ...]) -> Enclosed | None:
-    """The float64 that every number of the interval rounds to, if there is one in float64's normal range."""
-    nearest = _to_float64(low)
-    if nearest != _to_float64(high) or not sys.float_info.min <= abs(nearest) < math.inf:
-        # Undecided, zero or straddling it, subnormal (rounded twice by the conversion), or beyond float64.
+def _decided(low: tuple[Any, ...], high: tuple[Any, ...], form: FloatFormat) -> Enclosed | None:
+    """The float that every number of the interval rounds to, if there is one among the normal numbers."""
+    nearest = _rounded(low, form)
+    if nearest != _rounded(high, form) or not form.smallest_normal <= abs(nearest) <= form.largest:
+        # Undecided, zero or straddling it, subnormal (rounded twice by the conversion), or beyond range.
         return None
     middle = libmp.mpf_shift(libmp.mpf_add(low, high, _CONTEXT.prec + 1), -1)
     digits = sympy.Float._new(libmp.mpf_pos(middle, _DIGITS_BITS, libmp.round_nearest), _DIGITS_BITS)
@@ -98,9 +115,9 @@ def _decided(low: tuple[Any, ...], high: tuple[Any, ...]) -> Enclosed | None:
 _NOT_FINITE: Final = (libmp.fnan, libmp.finf, libmp.fninf)
 
 
-def _to_float64(end: tuple[Any, ...]) -> float:
-    """An endpoint rounded to nearest at 53 bits, then converted exactly."""
-    return float(libmp.to_float(libmp.mpf_pos(end, 53, libmp.round_nearest)))
+def _rounded(end: tuple[Any, ...], form: FloatFormat) -> float:
+    """An endpoint rounded to nearest at the format's bits, then converted exactly (inf beyond float64)."""
+    return float(libmp.to_float(libmp.mpf_pos(end, form.significand_bits, libmp.round_nearest)))
 
 
 def _enclose(node: sympy.Expr) -> Any:

@@ -16,7 +16,7 @@ from mpmath import libmp
 
 from derivcli.core.symbolic.budget import OutOfTimeError, time_budget
 from derivcli.core.symbolic.build import constant
-from derivcli.core.symbolic.enclosure import enclosed_float
+from derivcli.core.symbolic.enclosure import FLOAT32, FLOAT64, enclosed_float
 from derivcli.core.symbolic.polynomial import polynomial_at
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.setup import DType
@@ -152,6 +152,10 @@ def rounded_once(value: sympy.Expr, dtype: str) -> float:
         # Exact already: one rounding at enough digits to separate any tie from its neighbours.
         digits = max(EVALF_DIGITS, 2 * len(str(max(abs(value.p), value.q))))
         return to_dtype(value, dtype, digits=min(digits, MAX_WORKING_DIGITS))
+    enclosed = enclosed_float(value, FLOAT64 if dtype == DType.float64 else FLOAT32)
+    if enclosed is not None:
+        # Proved by an interval; what follows raises evalf's digits until its rounding stops moving.
+        return enclosed.value
     digits = EVALF_DIGITS
     rounded = to_dtype(value, dtype, digits=digits)
     # A 0 from a non-zero expression is no proof: log(1 + 1e-76) is 0 at 30 and at 60 digits.

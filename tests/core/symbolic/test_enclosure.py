@@ -12,8 +12,8 @@ from sympy.codegen.cfunctions import expm1, log1p
 
 from derivcli.core.activations import logsigmoid, sigmoid, softplus
 from derivcli.core.symbolic import exact
-from derivcli.core.symbolic.enclosure import enclosed_float
-from derivcli.core.symbolic.exact import evaluate_at, rounded_once
+from derivcli.core.symbolic.enclosure import FLOAT32, enclosed_float
+from derivcli.core.symbolic.exact import evaluate_at, rounded_once, to_dtype
 
 _FUNCTIONS = (
     *(sympy.sin, sympy.cos, sympy.tan, sympy.cot, sympy.sec, sympy.csc, sympy.exp, sympy.log, sympy.Abs),
@@ -48,10 +48,12 @@ _CONSTANTS = st.recursive(_LEAVES, _combine, max_leaves=6)
 @given(_CONSTANTS)
 def test_a_decided_value_is_the_carefully_rounded_one(constant: sympy.Expr) -> None:
     enclosed = enclosed_float(constant)
-    if enclosed is None:
-        return
-    assert enclosed.value == rounded_once(constant, "float64")
-    assert abs(enclosed.digits - constant.evalf(40)) <= abs(constant.evalf(40)) * sympy.Float("1e-29")
+    if enclosed is not None:
+        assert enclosed.value == to_dtype(constant, "float64", digits=60)
+        assert abs(enclosed.digits - constant.evalf(40)) <= abs(constant.evalf(40)) * sympy.Float("1e-29")
+    single = enclosed_float(constant, FLOAT32)
+    if single is not None:
+        assert single.value == to_dtype(constant, "float32", digits=60)
 
 
 @pytest.mark.parametrize(
@@ -101,3 +103,27 @@ def test_evaluation_at_a_point_takes_the_interval_and_not_evalf(monkeypatch: pyt
     assert value.exact == "251/25 - 12*tanh(147/50)**2"
     assert value.value == -1.8265970141863683
     assert value.status is exact.ValueStatus.FINITE
+
+
+_SINH_CANCELS = sympy.sinh(sympy.Rational(1, 10**100)) - sympy.Rational(1, 10**100)
+
+
+@pytest.mark.parametrize(
+    ("constant", "dtype", "expected"),
+    [
+        (sympy.tanh(sympy.Rational(147, 50)), "float32", 0.9944260120391846),
+        (_SINH_CANCELS, "float64", 1.6666666666666667e-301),
+    ],
+)
+def test_rounding_once_to_a_dtype_takes_the_interval_first(
+    constant: sympy.Expr, dtype: str, expected: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*_: object, **__: object) -> float:
+        raise AssertionError("evalf's way was taken")
+
+    monkeypatch.setattr(exact, "to_dtype", refuse)
+    assert rounded_once(constant, dtype) == expected
+
+
+def test_beyond_the_dtype_rounding_once_is_evalf_s_as_before() -> None:
+    assert rounded_once(sympy.exp(sympy.Integer(100)), "float32") == math.inf
