@@ -255,3 +255,31 @@ def test_a_closed_or_full_stdout_is_one_line_and_status_2(tmp_path: Path) -> Non
         2,
         "deriv: error: writing output failed: No space left on device\n",
     )
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_every_answer_is_the_document_deriv_partial_json_prints(deriv: Run, jobs: str) -> None:
+    # Polynomials (exact fractions, term-by-term derivatives), functions (values proved by intervals),
+    # an expression asked again at a new point (from the worker's caches), two variables, order 2.
+    problems = [
+        ("3*x**5 + 3*x**3 - 5", ["x=-1.463"], [], "1"),
+        ("2*cos(3*x) + x**2", ["x=1.39"], [], "1"),
+        ("2*cos(3*x) + x**2", ["x=-0.98"], [], "1"),
+        ("4*tanh(3*x) + x**2", ["x=-0.98"], [], "1"),
+        ("sinh(x) - x", ["x=1e-100"], [], "1"),
+        ("u*v + u**2", ["u=1,v=2"], ["u", "v"], "2"),
+    ]
+    lines = []
+    for expression, points, wrt, order in problems:
+        at = dict(item.split("=") for item in points[0].split(","))
+        lines.append(json.dumps({"expr": expression, "at": at, "wrt": wrt, "order": int(order)}))
+    outcome = run_with_input("--jobs", jobs, text="\n".join(lines) + "\n")
+    assert outcome.exit_code == ExitStatus.OK
+    answers = [json.loads(line) for line in outcome.stdout.splitlines()]
+    for answer, (expression, points, wrt, order) in zip(answers, problems, strict=True):
+        wrt_options = [option for name in wrt for option in ("--wrt", name)]
+        alone = deriv("partial", expression, "--at", *points, *wrt_options, "--order", order, "--json")
+        assert alone.exit_code == ExitStatus.OK
+        # A batch line adds its number and the versions of deriv, torch and SymPy.
+        del answer["line"], answer["versions"]
+        assert answer == alone.json()
