@@ -85,8 +85,9 @@ def serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRetu
                 reply = ("memory", board.name())
             else:
                 reply = ("bug", f"{type(error).__name__}: {error}", traceback.format_exc())
-        # The clock stops with the work, and is at zero before the reply leaves: the parent may collect
-        # this reply much later, and meanwhile watch the next call's budget on the same board.
+        # The clock stops with the work (the step lifts the CPU limit), and is at zero before the reply
+        # leaves: the parent may collect this reply much later, and meanwhile watch the next call's
+        # budget on the same board.
         steps.step("done", budgeted=False)
         board.post("done", budgeted=False, spent=0.0)
         with contextlib.suppress(Exception):
