@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -72,7 +73,15 @@ def enclosed_float(constant: sympy.Expr, form: FloatFormat = FLOAT64) -> Enclose
 
     None when it cannot: the value is not real, zero or very close to it,
     outside the format's normal numbers, or made of parts not enclosed here.
+    Safe from several threads (the API may be called from them): the
+    contexts' precision is shared, so one enclosure runs at a time.
     """
+    with _ONE_AT_A_TIME:
+        return _enclosed(constant, form)
+
+
+def _enclosed(constant: sympy.Expr, form: FloatFormat) -> Enclosed | None:
+    """enclosed_float's work, tightening the interval fourfold until it decides."""
     bits = PRECISION_BITS
     try:
         while bits <= MAX_PRECISION_BITS:
@@ -102,17 +111,28 @@ def _out_of_range(low: tuple[Any, ...], high: tuple[Any, ...], form: FloatFormat
 
 
 def _decided(low: tuple[Any, ...], high: tuple[Any, ...], form: FloatFormat) -> Enclosed | None:
-    """The float that every number of the interval rounds to, if there is one among the normal numbers."""
+    """The float that every number of the interval rounds to, if there is one among the normal numbers.
+
+    The interval must also be narrow enough for the 30 digits kept beside the
+    float: after cancellation its ends can round alike while it is still wide.
+    """
     nearest = _rounded(low, form)
     if nearest != _rounded(high, form) or not form.smallest_normal <= abs(nearest) <= form.largest:
         # Undecided, zero or straddling it, subnormal (rounded twice by the conversion), or beyond range.
         return None
     middle = libmp.mpf_shift(libmp.mpf_add(low, high, _CONTEXT.prec + 1), -1)
+    width = libmp.mpf_sub(high, low, _CONTEXT.prec + 1)
+    if libmp.mpf_gt(width, libmp.mpf_shift(libmp.mpf_abs(middle), -_NARROW_BITS)):
+        return None
     digits = sympy.Float._new(libmp.mpf_pos(middle, _DIGITS_BITS, libmp.round_nearest), _DIGITS_BITS)
     return Enclosed(nearest, digits)
 
 
 _NOT_FINITE: Final = (libmp.fnan, libmp.finf, libmp.fninf)
+#: Relative width, as a power of two, below which an interval's middle holds 30 correct digits.
+_NARROW_BITS: Final = _DIGITS_BITS + 8
+#: Held while an enclosure sets and uses the contexts' precision.
+_ONE_AT_A_TIME: Final = threading.Lock()
 
 
 def _rounded(end: tuple[Any, ...], form: FloatFormat) -> float:

@@ -77,6 +77,9 @@ def expanded_derivative(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr | 
     ``c*k*x**(k - 1)`` times the other powers, and distinct terms stay
     distinct) through its general machinery, at fourteen times the cost.
     """
+    if not expr.is_commutative:
+        # Products of non-commuting symbols keep their order: x*y*x is not x**2*y.
+        return None
     derivatives = []
     for term in sympy.Add.make_args(expr):
         coefficient, rest = term.as_coeff_Mul()

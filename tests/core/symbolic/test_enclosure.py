@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import pytest
 import sympy
@@ -130,3 +131,22 @@ def test_rounding_once_to_a_dtype_takes_the_interval_first(
 
 def test_beyond_the_dtype_rounding_once_is_evalf_s_as_before() -> None:
     assert rounded_once(sympy.exp(sympy.Integer(100)), "float32") == math.inf
+
+
+def test_enclosures_from_several_threads_each_keep_their_own_precision() -> None:
+    # One needs 2048 bits, the other decides at 128: run together, neither may see the other's precision.
+    deep = sympy.exp(sympy.Rational(1, 10**300)) - 1
+    shallow = sympy.tanh(sympy.Rational(147, 50))
+    found: list[tuple[float | None, float | None]] = []
+
+    def work() -> None:
+        for _ in range(30):
+            first, second = enclosed_float(deep), enclosed_float(shallow)
+            found.append((None if first is None else first.value, None if second is None else second.value))
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(found) == {(1e-300, 0.9944260075619155)}

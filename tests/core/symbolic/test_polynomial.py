@@ -84,3 +84,8 @@ def test_an_expanded_polynomial_is_differentiated_as_sympy_does(
 )
 def test_anything_but_an_expanded_polynomial_is_left_to_sympy(expr: sympy.Expr) -> None:
     assert expanded_derivative(expr, x) is None
+
+
+def test_non_commuting_symbols_are_left_to_sympy() -> None:
+    a_matrix, b_matrix = sympy.symbols("A B", commutative=False)
+    assert expanded_derivative(a_matrix * b_matrix * a_matrix, a_matrix) is None
