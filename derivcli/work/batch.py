@@ -106,7 +106,7 @@ def run_batch(
                 continue
             yield BatchResult(number, id_of(problem), has_id(problem), report, None)
         return
-    yield from _run_parallel(lines, timeout=timeout, jobs=jobs)
+    yield from _run_in_workers(lines, timeout=timeout, jobs=jobs)
 
 
 @dataclass(slots=True)
@@ -139,7 +139,7 @@ WINDOW_PER_JOB = 8
 LINES_PER_WORKER = 2
 
 
-def _run_parallel(lines: Iterable[str | LongLine], *, timeout: float, jobs: int) -> Iterator[BatchResult]:
+def _run_in_workers(lines: Iterable[str | LongLine], *, timeout: float, jobs: int) -> Iterator[BatchResult]:
     """run_batch with worker processes, answered in input order.
 
     Each worker holds up to ``LINES_PER_WORKER`` lines and answers them in

@@ -1,15 +1,15 @@
-"""The float64 nearest a real constant, proved by interval arithmetic: a fast path, or no answer.
+"""The float nearest a real constant, proved by interval arithmetic: a fast path, or no answer.
 
 SymPy's ``evalf`` reaches 30 correct digits by adaptive precision and then
 splits real and imaginary parts; for a constant such as
 ``251/25 - 12*tanh(147/50)**2`` that costs several times more than the
 substitution that produced it. Here the constant is enclosed instead in an
 interval of 128-bit endpoints that certainly holds its value. When both ends
-round to the same float64, that float is the correctly rounded value, with
-no guess about cancellation. When they do not (a value at or near zero, very
-close to halfway between two floats, outside float64's normal range, or made
-of parts not enclosed here), there is no answer and the caller takes SymPy's
-way.
+round to the same float64 (or float32), that float is the correctly rounded
+value, with no guess about cancellation; when they do not, the interval is
+tightened. A value at or near zero, too close to halfway between two floats,
+outside the format's normal range, or made of parts not enclosed here gets
+no answer, and the caller takes SymPy's way.
 """
 
 from __future__ import annotations
@@ -33,14 +33,19 @@ PRECISION_BITS: Final = 128
 #: Most bits tried, four times more at each try, when cancellation leaves the interval undecided
 #: (exp(10**-300) - 1 needs over a thousand); a value still undecided then is left to SymPy.
 MAX_PRECISION_BITS: Final = 8192
-#: Extra bits for functions computed at each end of an interval; the result is then widened by a few
-#: units of the interval's precision, which covers mpmath's own error (under one unit at the extra bits).
+#: Extra bits for functions computed at each end of an interval; the result is then widened by 2**8
+#: units of the interval's precision, far more than mpmath's own error (under one unit at the extra bits).
 GUARD_BITS: Final = 16
 
 #: mpmath's interval arithmetic, in a context of its own (its precision is set for each try).
 _CONTEXT: Final = mpmath.iv.__class__()
 #: Bits of 30 decimal digits, the precision of SymPy's evalf(30).
 _DIGITS_BITS: Final = libmp.dps_to_prec(30)
+#: Relative width, as a power of two, below which an interval's middle holds 30 correct digits.
+_NARROW_BITS: Final = _DIGITS_BITS + 8
+_NOT_FINITE: Final = (libmp.fnan, libmp.finf, libmp.fninf)
+#: Held while an enclosure sets and uses the contexts' precision.
+_ONE_AT_A_TIME: Final = threading.Lock()
 
 
 class _NotEnclosedError(Exception):
@@ -62,7 +67,7 @@ FLOAT32: Final = FloatFormat(24, 2.0**-126, (2 - 2.0**-23) * 2.0**127)
 
 @dataclass(frozen=True, slots=True)
 class Enclosed:
-    """A real constant's correctly rounded float64, and 30 digits of it."""
+    """A real constant's correctly rounded float (float64 or float32), and 30 digits of it."""
 
     value: float
     digits: sympy.Float
@@ -92,9 +97,12 @@ def _enclosed(constant: sympy.Expr, form: FloatFormat) -> Enclosed | None:
                 # ComplexResult (log of a negative number) is an ArithmeticError in mpmath.
                 return None
             low, high = interval._mpi_
-            if low in _NOT_FINITE or high in _NOT_FINITE or _out_of_range(low, high, form):
+            if low in _NOT_FINITE or high in _NOT_FINITE:
                 return None
-            decided = _decided(low, high, form)
+            rounded = (_rounded(low, form), _rounded(high, form))
+            if _out_of_range(rounded, form):
+                return None
+            decided = _decided(low, high, rounded, form)
             if decided is not None:
                 return decided
             bits *= 4
@@ -103,21 +111,23 @@ def _enclosed(constant: sympy.Expr, form: FloatFormat) -> Enclosed | None:
     return None
 
 
-def _out_of_range(low: tuple[Any, ...], high: tuple[Any, ...], form: FloatFormat) -> bool:
+def _out_of_range(rounded: tuple[float, float], form: FloatFormat) -> bool:
     """True when no precision can help: the interval lies beyond the format, or below its normal numbers."""
-    rounded_low, rounded_high = _rounded(low, form), _rounded(high, form)
+    rounded_low, rounded_high = rounded
     beyond = rounded_low > form.largest or rounded_high < -form.largest
     return beyond or abs(rounded_low) < form.smallest_normal > abs(rounded_high)
 
 
-def _decided(low: tuple[Any, ...], high: tuple[Any, ...], form: FloatFormat) -> Enclosed | None:
+def _decided(
+    low: tuple[Any, ...], high: tuple[Any, ...], rounded: tuple[float, float], form: FloatFormat
+) -> Enclosed | None:
     """The float that every number of the interval rounds to, if there is one among the normal numbers.
 
     The interval must also be narrow enough for the 30 digits kept beside the
     float: after cancellation its ends can round alike while it is still wide.
     """
-    nearest = _rounded(low, form)
-    if nearest != _rounded(high, form) or not form.smallest_normal <= abs(nearest) <= form.largest:
+    nearest, other = rounded
+    if nearest != other or not form.smallest_normal <= abs(nearest) <= form.largest:
         # Undecided, zero or straddling it, subnormal (rounded twice by the conversion), or beyond range.
         return None
     middle = libmp.mpf_shift(libmp.mpf_add(low, high, _CONTEXT.prec + 1), -1)
@@ -126,13 +136,6 @@ def _decided(low: tuple[Any, ...], high: tuple[Any, ...], form: FloatFormat) -> 
         return None
     digits = sympy.Float._new(libmp.mpf_pos(middle, _DIGITS_BITS, libmp.round_nearest), _DIGITS_BITS)
     return Enclosed(nearest, digits)
-
-
-_NOT_FINITE: Final = (libmp.fnan, libmp.finf, libmp.fninf)
-#: Relative width, as a power of two, below which an interval's middle holds 30 correct digits.
-_NARROW_BITS: Final = _DIGITS_BITS + 8
-#: Held while an enclosure sets and uses the contexts' precision.
-_ONE_AT_A_TIME: Final = threading.Lock()
 
 
 def _rounded(end: tuple[Any, ...], form: FloatFormat) -> float:
@@ -176,7 +179,7 @@ def _power(node: sympy.Expr) -> Any:
         raise _NotEnclosedError(node)
     if exponent == sympy.S.Half:
         return _CONTEXT.sqrt(enclosed_base)
-    return _CONTEXT.exp(_enclose(exponent) * _CONTEXT.log(enclosed_base))
+    return _exp(_enclose(exponent) * _CONTEXT.log(enclosed_base))
 
 
 #: exp of arguments beyond these is beyond float64's normal range: mpmath would still spend long on them.
