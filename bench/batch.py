@@ -27,6 +27,7 @@ distinct lines (on two or more CPUs).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import random
 import time
@@ -96,6 +97,8 @@ def _answer_all(warm: list[str], lines: list[str]) -> tuple[float, float, int]:
     """Answer and format every line here (runs in a worker): when ``lines`` began and ended, and errors."""
     for line in warm:
         solve_line(read_problem(line), 10.0)
+    # What a worker does after the call that first imports SymPy and torch (here that call is this one).
+    gc.freeze()
     began = time.monotonic()
     errors = 0
     for number, line in enumerate(lines, start=1):

@@ -184,7 +184,7 @@ def compare(
         notes.append(symbolic_point_note(symbolic_points))
     return Report(
         input=plan.expression.text,
-        expression=str(built.expr),
+        expression=_expression_text(plan.expression, plan.variables),
         variables=plan.variables,
         wrt=plan.wrt,
         device=device,
@@ -234,6 +234,12 @@ def _built(expression: ParsedExpression, variables: tuple[str, ...]) -> Symbolic
     """SymPy's expression (cached like the derivatives; it also refuses expressions undefined as a whole)."""
     step("building the SymPy expression")
     return build(expression, extra_variables=variables)
+
+
+@sized_cache(lambda expression, *_: len(expression.text))
+def _expression_text(expression: ParsedExpression, variables: tuple[str, ...]) -> str:
+    """SymPy's expression as text (cached: printing it can cost more than a repeated line's evaluation)."""
+    return str(_built(expression, variables).expr)
 
 
 def _exact_points(plan: Plan, symbols: Mapping[str, sympy.Symbol]) -> list[dict[sympy.Symbol, sympy.Expr]]:

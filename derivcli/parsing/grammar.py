@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import keyword
+import re
 import sys
 import warnings
 from collections.abc import Mapping
@@ -171,6 +172,15 @@ def parse_expression(
             ErrorKind.TOO_LONG,
             f"{what} is {len(text):,} characters long; the limit is {MAX_EXPRESSION_LENGTH:,}",
         )
+    plain = _PLAIN_NUMBER.fullmatch(text)
+    if plain is not None:
+        # Most point values (every number a JSON line holds) are plain literals: read without the parser.
+        return _plain_number(text, sign=plain.group(1), literal=plain.group(2))
+    return _parse_in_full(text, what=what, allow_variables=allow_variables)
+
+
+def _parse_in_full(text: str, *, what: str, allow_variables: bool) -> ParsedExpression:
+    """parse_expression's way for any text: tokenise, Python's parser, then the allow-list."""
     ascii_text, origin = to_ascii(text, what)
     code, code_origin = tokenise(text, ascii_text, origin, what)
     # Leading blanks would read as an indent: drop them, keeping the column map aligned.
@@ -188,6 +198,18 @@ def parse_expression(
             f"{what} has {len(builder.variables):,} distinct variables; the limit is {MAX_VARIABLES}",
         )
     return ParsedExpression(text=text, tree=node, variables=tuple(builder.variables))
+
+
+#: A decimal literal that Python reads as written, with an optional minus: "3", "-0.604", "1e-300".
+_PLAIN_NUMBER: Final = re.compile(r"(-?)((?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)")
+
+
+def _plain_number(text: str, *, sign: str, literal: str) -> ParsedExpression:
+    """The tree the parser builds for ``literal`` after an optional minus sign, built directly."""
+    column = len(sign) + 1
+    value = exact_number(literal, source=text, column=column, length=len(literal))
+    number = Number(value, literal, column)
+    return ParsedExpression(text=text, tree=Negate(number, 1) if sign else number, variables=())
 
 
 def name_problem(name: str) -> tuple[ErrorKind, str] | None:

@@ -91,6 +91,11 @@ class ParsedExpression:
     tree: Node
     variables: tuple[str, ...]
 
+    def __hash__(self) -> int:
+        """The hash of the text: the tree follows from it, and hashing the tree costs a walk of it."""
+        # Caches of a batch key on parsed expressions for every line; equal ones have equal texts.
+        return hash((self.text, self.variables))
+
 
 #: Binding strength of each node type when printed: higher binds tighter.
 _PRECEDENCE: Final[Mapping[type, int]] = {Sum: 1, Product: 2, Negate: 3, Power: 4}

@@ -360,6 +360,9 @@ _PARSED: SizedCache[str, ParsedExpression] = SizedCache(len)
 
 def solve_line(problem: Mapping[str, Any], timeout: float) -> Report:
     """Read one line and compare both witnesses as ``deriv partial --json`` would (run in the worker)."""
+    from derivcli.core.symbolic import speedups
     from derivcli.work import eval as evaluate
 
+    # A batch builds new numbers on every line: SymPy's work on them made cheaper, in this worker only.
+    speedups.install()
     return evaluate.run(line_request(problem, timeout=timeout, parsed=_PARSED))

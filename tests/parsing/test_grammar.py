@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derivcli.errors import DerivError, ErrorKind
+from derivcli.parsing import grammar
 from derivcli.parsing.grammar import FUNCTION_ARITY, KNOWN_FUNCTIONS, parse_expression
 from derivcli.parsing.tree import Call, Constant, Negate, Number, Power, Sum, Variable, node_text
 
@@ -306,3 +307,42 @@ def test_refusals_come_without_pythons_warnings() -> None:
         warnings.simplefilter("error")
         error = refusal('"\\{"')
     assert (error.kind, error.message) == (ErrorKind.NOT_ALLOWED, "strings are not allowed")
+
+
+def _outcome(parse: object, text: str) -> object:
+    """What parsing ``text`` gives: the parsed expression, or the refusal's kind, message and place."""
+    try:
+        return parse(text)  # type: ignore[operator]
+    except DerivError as error:
+        return (error.kind, str(error), error.column, error.length)
+
+
+_LITERALS = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.integers(-(10**30), 10**30).map(str),
+    st.from_regex(r"-?[0-9]{1,4}(\.[0-9]{0,4})?([eE][-+]?[0-9]{1,7})?", fullmatch=True),
+    st.sampled_from(["0", "-0", "0.", "00", "007", "007.5", "1_000", "1e999999999", ".5", "-.5", "5j", " 3"]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_LITERALS)
+def test_a_plain_number_parses_as_the_full_parser_reads_it(text: str) -> None:
+    # Plain literals skip Python's parser; the tree, or the refusal, must be the one it gives.
+    def in_full(value: str) -> object:
+        return grammar._parse_in_full(value, what="expression", allow_variables=True)
+
+    assert _outcome(parse_expression, text) == _outcome(in_full, text)
+
+
+def test_a_negative_literal_is_a_negated_number() -> None:
+    parsed = parse_expression("-0.604")
+    assert parsed.tree == Negate(Number(Fraction(151, 250), "0.604", 2), 1)
+    assert parsed.variables == ()
+
+
+def test_parsed_expressions_hash_by_their_text() -> None:
+    first, second = parse_expression("x**2 + sin(3*x)"), parse_expression("x**2 + sin(3*x)")
+    assert first == second
+    assert first is not second
+    assert hash(first) == hash(second) == hash(("x**2 + sin(3*x)", ("x",)))

@@ -294,3 +294,24 @@ def test_handing_a_call_to_a_worker_that_died_holding_one_is_refused(pool: Worke
     assert caught.value.kind is ErrorKind.KILLED
     assert pool.outstanding == 0
     assert pool.run(_pid, limits=Limits()) != os.getpid()
+
+
+def _frozen_after_importing(module: str) -> tuple[int, int]:
+    import gc
+    import importlib
+
+    frozen = gc.get_freeze_count()
+    importlib.import_module(module)
+    return frozen, gc.get_freeze_count()
+
+
+def test_the_objects_a_library_leaves_are_frozen_after_the_call_that_imported_it(pool: Worker) -> None:
+    # Full collections would walk SymPy's objects again and again: frozen after the call that imports it.
+    before_import, _ = pool.run(_frozen_after_importing, "sympy", limits=Limits(seconds=60))
+    after_import, _ = pool.run(_frozen_after_importing, "sympy", limits=Limits(seconds=60))
+    assert after_import > before_import
+    # With nothing new imported, nothing more is frozen (frozen objects freed since are no longer
+    # counted): what later calls make is collected as usual.
+    again, _ = pool.run(_frozen_after_importing, "json", limits=Limits(seconds=60))
+    assert again <= after_import
+    assert pool.run(_frozen_after_importing, "json", limits=Limits(seconds=60))[0] <= again

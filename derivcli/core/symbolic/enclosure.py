@@ -15,9 +15,10 @@ no answer, and the caller takes SymPy's way.
 from __future__ import annotations
 
 import functools
+import itertools
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -44,6 +45,16 @@ _DIGITS_BITS: Final = libmp.dps_to_prec(30)
 #: Relative width, as a power of two, below which an interval's middle holds 30 correct digits.
 _NARROW_BITS: Final = _DIGITS_BITS + 8
 _NOT_FINITE: Final = (libmp.fnan, libmp.finf, libmp.fninf)
+#: Magnitudes between which values ordered by ordered_by_value stay normal float64 numbers.
+_SMALLEST: Final = libmp.from_float(1e-300)
+_NEGATIVE_SMALLEST: Final = libmp.mpf_neg(_SMALLEST)
+_LARGEST: Final = libmp.from_float(1e300)
+_NEGATIVE_LARGEST: Final = libmp.mpf_neg(_LARGEST)
+#: Two values are ordered when they differ by more than 2**-30 of the larger: far beyond float64's error.
+_ORDER_MARGIN_BITS: Final = 30
+#: Intervals at the first precision of the latest constants enclosed, and how many are kept.
+_RECENT: Final[dict[sympy.Expr, Any]] = {}
+MAX_RECENT: Final = 1024
 #: Held while an enclosure sets and uses the contexts' precision.
 _ONE_AT_A_TIME: Final = threading.Lock()
 
@@ -83,6 +94,56 @@ def enclosed_float(constant: sympy.Expr, form: FloatFormat = FLOAT64) -> Enclose
     """
     with _ONE_AT_A_TIME:
         return _enclosed(constant, form)
+
+
+def ordered_by_value(products: Sequence[Sequence[sympy.Expr]]) -> list[int] | None:
+    """The positions of products of real constants in increasing order of value, when intervals prove it.
+
+    Each product is given as its factors, multiplied in the order given;
+    every factor and every partial product must lie between 1e-300 and
+    1e300 in magnitude, and each two neighbours differ by more than 2**-30
+    of the larger. Then multiplying the factors' float64 values (each good
+    to 15 digits) orders the products alike, as SymPy's printer orders a sum
+    of constants. None when that is not proved.
+    """
+    intervals = []
+    with _ONE_AT_A_TIME:
+        _CONTEXT.prec = PRECISION_BITS
+        try:
+            for factors in products:
+                product = None
+                for factor in factors:
+                    value = _enclose(factor)
+                    product = value if product is None else product * value
+                    if not (_in_range(value._mpi_) and _in_range(product._mpi_)):
+                        return None
+                if product is None:
+                    return None
+                intervals.append(product._mpi_)
+        except (_NotEnclosedError, ArithmeticError, ValueError, TypeError):
+            return None
+    order = sorted(range(len(intervals)), key=lambda index: libmp.to_float(intervals[index][0]))
+    for below, above in itertools.pairwise(order):
+        high = intervals[below][1]
+        low = intervals[above][0]
+        gap = libmp.mpf_sub(low, high, PRECISION_BITS, libmp.round_floor)
+        if not libmp.mpf_gt(gap, libmp.mpf_shift(_larger(high, low), -_ORDER_MARGIN_BITS)):
+            return None
+    return order
+
+
+def _in_range(interval: tuple[Any, Any]) -> bool:
+    """True when every number of the interval lies between 1e-300 and 1e300 in magnitude (nan: False)."""
+    low, high = interval
+    positive = libmp.mpf_gt(low, _SMALLEST) and libmp.mpf_lt(high, _LARGEST)
+    negative = libmp.mpf_lt(high, _NEGATIVE_SMALLEST) and libmp.mpf_gt(low, _NEGATIVE_LARGEST)
+    return bool(positive or negative)
+
+
+def _larger(first: tuple[Any, ...], second: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The larger magnitude of two mpf values."""
+    first, second = libmp.mpf_abs(first), libmp.mpf_abs(second)
+    return first if libmp.mpf_ge(first, second) else second
 
 
 def _enclosed(constant: sympy.Expr, form: FloatFormat) -> Enclosed | None:
@@ -147,6 +208,19 @@ def _enclose(node: sympy.Expr) -> Any:
     """An interval that holds the value of a constant expression, or _NotEnclosedError."""
     if node.is_Rational:
         return _CONTEXT.mpf(int(node.p)) / int(node.q)
+    if _CONTEXT.prec != PRECISION_BITS:
+        return _enclose_node(node)
+    # A sum's terms are enclosed to print it in order, then the sum to round it: each term once.
+    interval = _RECENT.get(node)
+    if interval is None:
+        if len(_RECENT) >= MAX_RECENT:
+            _RECENT.clear()
+        interval = _RECENT[node] = _enclose_node(node)
+    return interval
+
+
+def _enclose_node(node: sympy.Expr) -> Any:
+    """_enclose's work for anything but a rational."""
     if node is sympy.pi:
         return _CONTEXT.pi
     if node is sympy.E:

@@ -8,6 +8,7 @@ import pytest
 import sympy
 from sympy.codegen.cfunctions import hypot
 
+from derivcli.core.symbolic import exact
 from derivcli.core.symbolic.build import SymbolicExpression, differentiate
 from derivcli.core.symbolic.build import build as build_expression
 from derivcli.core.symbolic.exact import (
@@ -178,3 +179,26 @@ def test_a_real_only_function_of_a_complex_value_is_undefined() -> None:
     # SymPy hands hypot's mpmath evaluation a complex number (acos(2)); that is no value, not a crash.
     value = evaluate_at(hypot(sympy.acos(sympy.Integer(2)), 1), {})
     assert (value.status, math.isnan(value.value)) == (ValueStatus.UNDEFINED, True)
+
+
+def test_the_powers_to_watch_are_found_once_per_expression() -> None:
+    # A batch evaluates one expression at many points: the walk over its powers is done once.
+    built = build("x**3 + 2**x + x**20000")
+    x = built.symbols["x"]
+    assert exact._powers_to_watch(built.expr) == (True, (x,), {x: 20000})
+    assert exact._powers_to_watch(build("x**3 + 2**x").expr) == (False, (x,), {x: 3})
+    before = len(exact._powers_to_watch.cache)  # type: ignore[attr-defined]
+    small = build("x**3 + 5*x")
+    for numerator in range(1, 30):
+        evaluate_at(small.expr, {small.symbols["x"]: sympy.Rational(numerator, 7)})
+    assert len(exact._powers_to_watch.cache) == before + 1  # type: ignore[attr-defined]
+
+
+def test_a_power_whose_exact_value_has_millions_of_digits_is_evaluated_in_high_precision() -> None:
+    # 10000*x**9999 at 1e-300 has ten million bits exactly: it ran past the 10 s budget.
+    built = build("10000*x**9999")
+    point = {built.symbols["x"]: exact.rational_of_float(1e-300)}
+    value = evaluate_at(built.expr, point)
+    assert (value.exact, value.value, value.status) == (None, 0.0, ValueStatus.FINITE)
+    assert str(value.high_precision).startswith("1.00000000000")
+    assert str(value.high_precision).endswith("e-2999696")

@@ -1,0 +1,87 @@
+"""The text of an exact constant, as SymPy prints it, without the slowest step of its printer.
+
+SymPy prints a sum in the order of ``as_ordered_terms``. For a sum of
+constants (``6*cos(2073/500) + 691/250``) that order is by value: each
+term is evaluated with ``evalf`` and the terms sorted by the float64
+results, which costs most of the printing. Here the terms' values are
+enclosed in intervals instead; when the intervals prove the order, the sum
+is printed in it, and otherwise SymPy orders it. Either way the text is
+SymPy's, character for character.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+from sympy.printing.str import StrPrinter
+
+from derivcli.core.symbolic.enclosure import ordered_by_value
+
+
+def constant_text(value: sympy.Expr) -> str:
+    """``str(value)`` for an exact constant (any expression prints the same, more slowly otherwise)."""
+    # A printer per call: a printer keeps state while it prints, and the API may be called from threads.
+    return str(_ConstantPrinter({"order": None}).doprint(value))
+
+
+class _ConstantPrinter(StrPrinter):  # type: ignore[misc]  # SymPy's printers are untyped
+    """SymPy's own printer, with the terms of a sum of constants ordered from intervals where they decide."""
+
+    def _as_ordered_terms(self, expr: sympy.Expr, order: Any = None) -> list[sympy.Expr]:
+        if (order or self.order) is None and expr.is_Add:
+            ordered = sum_of_constants_order(expr)
+            if ordered is not None:
+                return ordered
+        return list(super()._as_ordered_terms(expr, order=order))
+
+
+def sum_of_constants_order(expr: sympy.Expr) -> list[sympy.Expr] | None:
+    """The terms of a sum of real constants in ``as_ordered_terms``'s order, or None when not proved here.
+
+    ``as_ordered_terms`` first keeps ``a - b*c`` (a number, then a product of
+    a negative number and one more factor) as it is; any other sum of
+    constants has every term's value as its only sort key, in increasing
+    order: the product of the floats of its numeric coefficient and of each
+    other factor.
+    """
+    terms = sympy.Add.make_args(expr)
+    special = _number_then_negative_product(terms)
+    if special is not None:
+        return special
+    if not all(term.is_number for term in terms):
+        return None
+    order = ordered_by_value([_factors(term) for term in terms])
+    return None if order is None else [terms[index] for index in order]
+
+
+def _factors(term: sympy.Expr) -> list[sympy.Expr]:
+    """A term's factors as as_terms multiplies their floats: the numeric coefficient first, then the rest."""
+    coefficient, rest = term.as_coeff_Mul()
+    return [coefficient] if rest is sympy.S.One else [coefficient, *sympy.Mul.make_args(rest)]
+
+
+def _number_then_negative_product(terms: tuple[sympy.Expr, ...]) -> list[sympy.Expr] | None:
+    """as_ordered_terms's special case: [number, product] for number - c*factor, a positive number first."""
+    numbers_first = sorted(terms, key=_not_a_number)
+    if len(numbers_first) != 2 or _not_a_number(numbers_first[0]) or not numbers_first[1].is_Mul:
+        return None
+    factors = sorted(sympy.Mul.make_args(numbers_first[1]), key=_not_a_number)
+    if len(factors) != 2 or not isinstance(factors[0], sympy.Number):
+        return None
+    if _positive(numbers_first[0]) and _negative(factors[0]):
+        return numbers_first
+    return None
+
+
+def _not_a_number(term: sympy.Expr) -> bool:
+    return not isinstance(term, (sympy.Number, sympy.NumberSymbol))
+
+
+def _positive(number: sympy.Expr) -> bool:
+    # A rational's sign is its numerator's: asking SymPy's assumptions costs more on a new number.
+    return bool(number.p > 0) if number.is_Rational else bool(number.is_positive)
+
+
+def _negative(number: sympy.Expr) -> bool:
+    return bool(number.p < 0) if number.is_Rational else bool(number.is_negative)

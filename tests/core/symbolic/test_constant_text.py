@@ -1,0 +1,104 @@
+"""The text of an exact constant: SymPy's, character for character, sums ordered by intervals."""
+
+from __future__ import annotations
+
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from derivcli.core.symbolic import constant_text as module
+from derivcli.core.symbolic.constant_text import constant_text, sum_of_constants_order
+from derivcli.core.symbolic.enclosure import ordered_by_value
+
+R = sympy.Rational
+_FUNCTIONS = (
+    *(sympy.sin, sympy.cos, sympy.tan, sympy.exp, sympy.log, sympy.sqrt, sympy.Abs),
+    *(sympy.atan, sympy.asin, sympy.tanh, sympy.cosh, sympy.asinh, sympy.erf, sympy.cot),
+)
+_RATIONALS = st.one_of(
+    st.fractions(min_value=-3000, max_value=3000, max_denominator=1000).map(
+        lambda value: R(value.numerator, value.denominator)
+    ),
+    # Numerators and denominators beyond float64's range: SymPy's own floats of them overflow.
+    st.tuples(st.integers(-(10**400), 10**400), st.integers(1, 10**400)).map(lambda pair: R(*pair)),
+)
+_FACTORS = st.one_of(
+    st.tuples(st.sampled_from(_FUNCTIONS), _RATIONALS).map(lambda pair: pair[0](pair[1])),
+    st.sampled_from([sympy.pi, sympy.E, sympy.sqrt(2), sympy.log(3)]),
+    st.tuples(st.sampled_from(_FUNCTIONS), st.tuples(_RATIONALS, _RATIONALS)).map(
+        lambda pair: pair[0](pair[1][0] + pair[1][1] * sympy.sin(pair[1][0]))
+    ),
+)
+_TERMS = st.one_of(
+    _RATIONALS,
+    st.tuples(_RATIONALS, st.lists(_FACTORS, min_size=1, max_size=3)).map(
+        lambda pair: sympy.Mul(pair[0], *pair[1])
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TERMS, min_size=2, max_size=5))
+def test_a_sum_of_constants_prints_as_sympy_prints_it(terms: list[sympy.Expr]) -> None:
+    value = sympy.Add(*terms)
+    try:
+        expected = str(value)
+    except (OverflowError, ValueError):  # SymPy's own printer cannot evaluate some enormous terms
+        return
+    assert constant_text(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        # Ordered by value: the cosine term is the smaller.
+        6 * sympy.cos(R(2073, 500)) + R(691, 250),
+        # as_ordered_terms keeps "number - product" as it is, whatever the values.
+        1 - 3 * sympy.exp(R(1, 2)),
+        R(1, 10**6) - 2 * sympy.sin(R(3, 2)),
+        # Values of 1e300: the coefficient 10**600 overflows SymPy's float, and SymPy's own order stands.
+        10**300 * sympy.cos(R(1, 10**300)) - 10**600 * sympy.sin(R(1, 10**300)),
+        # Equal values up to 1e-40: the intervals cannot order them, SymPy does.
+        sympy.sin(R(1, 3)) + sympy.sin(R(1, 3) + R(1, 10**40)),
+        # Not a sum of constants: SymPy orders it.
+        sympy.Symbol("x") + sympy.sin(2),
+        sympy.log(-2) + 1,
+    ],
+)
+def test_special_sums_print_as_sympy_prints_them(value: sympy.Expr) -> None:
+    assert constant_text(value) == str(value)
+
+
+def test_the_intervals_decide_an_ordinary_sum() -> None:
+    value = 6 * sympy.cos(R(2073, 500)) + R(691, 250)
+    assert sum_of_constants_order(value) == [6 * sympy.cos(R(2073, 500)), R(691, 250)]
+
+
+def test_a_tie_is_left_to_sympy(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[sympy.Expr] = []
+    monkeypatch.setattr(module, "ordered_by_value", lambda products: asked.append(products) or None)
+    value = sympy.sin(R(1, 3)) + sympy.cos(R(1, 3))
+    assert constant_text(value) == str(value)
+    assert len(asked) == 1  # asked once, refused, and SymPy's order printed
+
+
+def test_ordered_by_value_gives_positions_in_increasing_order() -> None:
+    products = [[R(3)], [R(-2), sympy.cos(R(1))], [sympy.pi]]
+    assert ordered_by_value(products) == [1, 0, 2]
+
+
+@pytest.mark.parametrize(
+    "products",
+    [
+        [[sympy.sin(R(1))], [sympy.sin(R(1)) + R(1, 10**20)]],  # closer than 2**-30 of their size
+        [[R(1)], [R(10**400)]],  # beyond float64
+        [[R(1)], [R(1, 10**400)]],  # below its normal numbers
+        [[R(10**200), R(10**200), R(1, 10**200)], [R(1)]],  # a partial product beyond float64
+        [[R(1)], [sympy.log(R(-2))]],  # not real
+        [[R(1)], [sympy.Symbol("x")]],  # not a constant
+        [[R(1)], []],  # no factor
+    ],
+)
+def test_ordered_by_value_refuses_what_it_cannot_prove(products: list[list[sympy.Expr]]) -> None:
+    assert ordered_by_value(products) is None
