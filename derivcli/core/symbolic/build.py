@@ -18,6 +18,7 @@ from sympy.codegen.numpy_nodes import logaddexp
 
 from derivcli.core.activations import logsigmoid, relu, sigmoid, softplus
 from derivcli.core.realroot import cbrt, root
+from derivcli.core.symbolic import chain_rule
 from derivcli.core.symbolic.polynomial import expanded_derivative
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.parsing.numbers import MAX_EXACT_BITS, too_large
@@ -230,6 +231,6 @@ def _constant_bits(value: sympy.Expr) -> float:
 
 
 def differentiate(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
-    """The exact symbolic derivative (an expanded polynomial's term by term, as SymPy would build it)."""
+    """SymPy's derivative: an expanded polynomial's term by term, anything else by SymPy's rules per node."""
     derivative = expanded_derivative(expr, symbol)
-    return sympy.diff(expr, symbol) if derivative is None else derivative
+    return chain_rule.derivative(expr, symbol) if derivative is None else derivative
