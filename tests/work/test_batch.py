@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import queue
+import subprocess
+import sys
 import threading
 import time
 
@@ -185,3 +187,20 @@ def test_a_waiting_taker_is_woken_by_the_next_line() -> None:
     began = time.monotonic()
     assert handover.get(block=True) == "late"
     assert 0.15 < time.monotonic() - began < 5
+
+
+def test_with_several_workers_what_the_heavy_import_leaves_is_frozen_once() -> None:
+    # This process imports SymPy and torch for the workers it forks; full collections must not walk
+    # all of it for every few hundred answers. Run apart: freezing is for the whole process.
+    script = (
+        "import gc, json\n"
+        "from derivcli.work.batch import run_batch\n"
+        "lines = [json.dumps({'expr': 'x**2', 'at': {'x': n}}) for n in range(3)]\n"
+        "before = gc.get_freeze_count()\n"
+        "assert [r.report is not None for r in run_batch(lines, jobs=2)] == [True] * 3\n"
+        "first = gc.get_freeze_count()\n"
+        "list(run_batch(lines, jobs=2))\n"
+        "print(before, first > 10000, gc.get_freeze_count() <= first)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["0", "True", "True"], done.stderr

@@ -21,6 +21,9 @@ from derivcli.core.symbolic.enclosure import ordered_by_value
 
 def constant_text(value: sympy.Expr) -> str:
     """``str(value)`` for an exact constant (any expression prints the same, more slowly otherwise)."""
+    if value.is_Rational:
+        # StrPrinter's _print_Rational and _print_Integer, without building a printer: half of all values.
+        return str(value.p) if value.q == 1 else f"{value.p}/{value.q}"
     # A printer per call: a printer keeps state while it prints, and the API may be called from threads.
     return str(_ConstantPrinter({"order": None}).doprint(value))
 

@@ -102,3 +102,13 @@ def test_ordered_by_value_gives_positions_in_increasing_order() -> None:
 )
 def test_ordered_by_value_refuses_what_it_cannot_prove(products: list[list[sympy.Expr]]) -> None:
     assert ordered_by_value(products) is None
+
+
+@given(_RATIONALS)
+def test_a_rational_prints_as_sympy_prints_it(value: sympy.Rational) -> None:
+    assert constant_text(value) == str(value)
+
+
+@pytest.mark.parametrize("value", [sympy.S.Zero, sympy.S.One, sympy.S.NegativeOne, sympy.S.Half, R(-7, 3)])
+def test_sympys_own_numbers_print_as_sympy_prints_them(value: sympy.Rational) -> None:
+    assert constant_text(value) == str(value)
