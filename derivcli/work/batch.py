@@ -161,6 +161,7 @@ def _run_in_workers(lines: Iterable[str | LongLine], *, timeout: float, jobs: in
             # What the import leaves lives as long as this process: kept out of its full collections,
             # which would walk it again and again while the answers stream through (a third of the
             # rate with two workers), and out of the pages the children share.
+            gc.collect(1)
             gc.freeze()
     # One worker is this process's own, whose caches and imports outlive the batch (for the next one).
     pool = [Worker() for _ in range(jobs)] if jobs > 1 else [default_worker()]

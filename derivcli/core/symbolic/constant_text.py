@@ -18,6 +18,10 @@ from sympy.printing.str import StrPrinter
 
 from derivcli.core.symbolic.enclosure import ordered_by_value
 
+#: Functions whose floats SymPy's printer gets wrong at large arguments (csc(10**20/7) is 1.3975, its
+#: float 1.6976): a sum holding one is ordered by those floats, so SymPy orders it, as it always has.
+_EVALUATED_LOOSELY = (sympy.sec, sympy.csc, sympy.cot)
+
 
 def constant_text(value: sympy.Expr) -> str:
     """``str(value)`` for an exact constant (any expression prints the same, more slowly otherwise)."""
@@ -52,7 +56,7 @@ def sum_of_constants_order(expr: sympy.Expr) -> list[sympy.Expr] | None:
     special = _number_then_negative_product(terms)
     if special is not None:
         return special
-    if not all(term.is_number for term in terms):
+    if not all(term.is_number for term in terms) or any(term.has(*_EVALUATED_LOOSELY) for term in terms):
         return None
     order = ordered_by_value([_factors(term) for term in terms])
     return None if order is None else [terms[index] for index in order]

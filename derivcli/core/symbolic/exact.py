@@ -23,12 +23,13 @@ from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.setup import DType
 from derivcli.parsing.numbers import MAX_EXACT_BITS
 from derivcli.parsing.points import Assignment, reanchor
-from derivcli.worker.cache import sized_cache
+from derivcli.worker.cache import MAX_CACHED_CHARACTERS, sized_cache
 
 #: Substituting into powers with larger integer exponents is done in high precision, not exactly.
 MAX_EXACT_EXPONENT: Final = 10_000
-#: What one expression's powers count for in the cache (about 20,000 expressions are remembered).
-POWERS_WEIGHT: Final = 100
+#: What one expression's powers count for in the cache: the latest 256 expressions are remembered (its
+#: keys are the expressions, which can be megabytes each; the symbolic cache holds them meanwhile).
+POWERS_WEIGHT: Final = MAX_CACHED_CHARACTERS // 256
 #: Decimal digits used for high-precision evaluation before rounding to float.
 EVALF_DIGITS: Final = 30
 #: Most working digits tried when cancellation defeats evalf (log(1 + 1e-300) needs over 300).
@@ -224,50 +225,26 @@ def substituted(expr: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Expr]) -> s
 
 
 def _has_huge_power(expr: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Expr]) -> bool:
-    """True when substituting the point would build an enormous exact power (x**99999, 2**x at 1e20).
-
-    A power of a variable is enormous too when the point's digits times the
-    exponent pass what deriv writes out: x**10000 at 1e-300 has ten million
-    bits, and SymPy would spend minutes on them only to round them.
-    """
-    huge, variable_exponents, symbol_powers = _powers_to_watch(expr)
-    return (
-        huge
-        or any(_is_huge(exponent.xreplace(dict(point))) for exponent in variable_exponents)
-        or any(_too_many_bits(point.get(symbol), exponent) for symbol, exponent in symbol_powers.items())
-    )
+    """True when substituting the point would build an enormous exact power (x**99999, 2**x at 1e20)."""
+    huge, variable_exponents = _powers_to_watch(expr)
+    return huge or any(_is_huge(exponent.xreplace(dict(point))) for exponent in variable_exponents)
 
 
 @sized_cache(lambda *_: POWERS_WEIGHT)
-def _powers_to_watch(
-    expr: sympy.Expr,
-) -> tuple[bool, tuple[sympy.Expr, ...], dict[sympy.Symbol, int]]:
-    """Whether a power of a variable has a huge constant exponent; the exponents that hold variables;
-    and the largest integer exponent of each variable raised alone.
+def _powers_to_watch(expr: sympy.Expr) -> tuple[bool, tuple[sympy.Expr, ...]]:
+    """Whether a power of a variable has a huge constant exponent; and the exponents that hold variables.
 
     Cached: a batch evaluates the same expression at many points, and the
-    walk over its powers would otherwise be repeated at each. (Callers must
-    not change the results.)
+    walk over its powers would otherwise be repeated at each.
     """
     huge = False
     variable_exponents = []
-    symbol_powers: dict[sympy.Symbol, int] = {}
     for power in expr.atoms(sympy.Pow):
         if power.exp.free_symbols:
             variable_exponents.append(power.exp)
         elif power.base.free_symbols:
             huge = huge or _is_huge(power.exp)
-            if power.base.is_Symbol and power.exp.is_Integer:
-                symbol_powers[power.base] = max(symbol_powers.get(power.base, 0), abs(int(power.exp)))
-    return huge, tuple(variable_exponents), symbol_powers
-
-
-def _too_many_bits(value: sympy.Expr | None, exponent: int) -> bool:
-    """True when ``value**exponent`` has more bits than deriv writes out."""
-    if value is None or not value.is_Rational:
-        return False
-    bits = max(int(value.p).bit_length(), int(value.q).bit_length())
-    return exponent * bits > MAX_EXACT_BITS
+    return huge, tuple(variable_exponents)
 
 
 def _is_huge(exponent: sympy.Expr) -> bool:
