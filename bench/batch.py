@@ -27,7 +27,6 @@ distinct lines (on two or more CPUs).
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import random
 import time
@@ -36,6 +35,7 @@ from collections.abc import Iterator
 from derivcli.model.batch import BatchResult, read_problem
 from derivcli.render.documents.eval import batch_line
 from derivcli.work.batch import default_jobs, run_batch, solve_line
+from derivcli.worker.freezing import freeze_libraries
 from derivcli.worker.limits import Limits
 from derivcli.worker.process import Worker, close_default
 
@@ -98,7 +98,7 @@ def _answer_all(warm: list[str], lines: list[str]) -> tuple[float, float, int]:
     for line in warm:
         solve_line(read_problem(line), 10.0)
     # What a worker does after the call that first imports SymPy and torch (here that call is this one).
-    gc.freeze()
+    freeze_libraries()
     began = time.monotonic()
     errors = 0
     for number, line in enumerate(lines, start=1):

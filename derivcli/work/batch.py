@@ -11,12 +11,10 @@ cached in each worker, so a repeated expression costs only its evaluation.
 from __future__ import annotations
 
 import collections
-import gc
 import importlib
 import os
 import queue
 import select
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -40,6 +38,7 @@ from derivcli.model.eval import Report
 from derivcli.model.setup import DEFAULT_TIMEOUT
 from derivcli.parsing.tree import ParsedExpression
 from derivcli.worker.cache import SizedCache
+from derivcli.worker.freezing import freeze_libraries
 from derivcli.worker.limits import Limits
 from derivcli.worker.process import TICK_SECONDS, Worker, default_worker, fork_is_safe
 from derivcli.worker.process import run as run_in_worker
@@ -155,14 +154,9 @@ def _run_in_workers(lines: Iterable[str | LongLine], *, timeout: float, jobs: in
     if jobs > 1:
         # Imported once here, shared by every worker forked below (and by any that replaces one). One
         # worker imports them itself: this process stays light, as it does for every other command.
-        first_import = "derivcli.work.eval" not in sys.modules
         importlib.import_module("derivcli.work.eval")
-        if first_import:
-            # What the import leaves lives as long as this process: kept out of its full collections,
-            # which would walk it again and again while the answers stream through (a third of the
-            # rate with two workers), and out of the pages the children share.
-            gc.collect(1)
-            gc.freeze()
+        # Kept out of this process's full collections while the answers stream through (freezing.py).
+        freeze_libraries()
     # One worker is this process's own, whose caches and imports outlive the batch (for the next one).
     pool = [Worker() for _ in range(jobs)] if jobs > 1 else [default_worker()]
     for each in pool:

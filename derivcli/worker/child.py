@@ -6,7 +6,6 @@ Everything here runs in the forked child only.
 from __future__ import annotations
 
 import contextlib
-import gc
 import math
 import os
 import resource
@@ -18,14 +17,13 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.worker import board as steps
 from derivcli.worker.board import StepBoard
+from derivcli.worker.freezing import freeze_libraries
 from derivcli.worker.limits import CPU_GRACE_SECONDS, Limits
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
 _PR_SET_PDEATHSIG: Final = 1
-#: The libraries whose import leaves objects that live as long as the worker.
-HEAVY_MODULES: Final = ("sympy", "torch")
 
 
 def serve(requests: Connection, replies: Connection, board: StepBoard) -> NoReturn:  # pragma: no cover
@@ -61,7 +59,6 @@ def serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRetu
 
     limits = Limits()
     applied_memory: int | bool | None = False  # nothing applied yet
-    frozen_with: frozenset[str] = frozenset()
     while True:
         try:
             function, args, kwargs, limits, wants_events = requests.recv()
@@ -105,25 +102,8 @@ def serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRetu
             _send_or_exit(replies, ("memory", board.name()))
         except Exception as error:  # noqa: BLE001 - an unpicklable value is a bug to report, not to hang on
             _send_or_exit(replies, ("bug", f"cannot send the result: {type(error).__name__}: {error}", ""))
-        frozen_with = _freeze_libraries(frozen_with)
-
-
-def _freeze_libraries(frozen_with: frozenset[str]) -> frozenset[str]:  # pragma: no cover - child process
-    """Exempt what is alive once SymPy or torch is first imported from the garbage collector's full passes.
-
-    Importing both leaves some 200,000 objects that live as long as the
-    worker; every full collection walks them all (about 0.1 s here), which
-    made the first hundred lines of a batch cost three times the rest. Frozen,
-    they are never walked again; objects made later are collected as usual.
-    """
-    loaded = frozenset(name for name in HEAVY_MODULES if name in sys.modules)
-    if loaded != frozen_with:
-        # The young garbage goes first (a full pass would cost what freezing saves): what is frozen is
-        # never collected, so the cycles the call left in the old generation, a few thousand objects
-        # once per worker, stay.
-        gc.collect(1)
-        gc.freeze()
-    return loaded
+        # After the call that imported SymPy or torch, what they left is frozen (see freezing.py).
+        freeze_libraries()
 
 
 def _allocation_failed(error: BaseException) -> bool:  # pragma: no cover - child process
