@@ -167,6 +167,7 @@ def reference(expr: sympy.Expr, point: Mapping[sympy.Symbol, float], dtype: str)
                 # At the last precision a sum that still cancels to nothing is taken to be 0.
                 value = evaluate(expr, point, needed=0 if last else needed)
                 current = rounded(value, dtype)
+                decided = current is not None and _decided(value, dtype, precision // 2)
         except CancelledError:
             precision *= 2
             continue
@@ -174,9 +175,21 @@ def reference(expr: sympy.Expr, point: Mapping[sympy.Symbol, float], dtype: str)
             return None
         if current is None:
             return None
-        # A 0 at two precisions is no proof: log(1 + x**2) is 0 until 1 + x**2 is held exactly.
-        if last or (previous is not None and current == previous and current != 0):
+        # A 0 at two precisions is no proof: log(1 + x**2) is 0 until 1 + x**2 is held exactly. Nor is
+        # the same rounding twice, for a value within 1e-170 of halfway between two floats
+        # (atan(x/2) + x at x = 2.3e-85): it must also hold for every number near the value.
+        if last or (previous is not None and current == previous and current != 0 and decided):
             return current, not (isinstance(value, mpmath.mpf) and mpmath.isinf(value))
         previous = current
         precision *= 2
     return None
+
+
+def _decided(value: Any, dtype: str, bits: int) -> bool:
+    """True when every number within 2**-bits of the value, relatively, rounds to the same float."""
+    if isinstance(value, mpmath.mpc):
+        value = value.real
+    if not mpmath.isfinite(value):
+        return True
+    margin = abs(value) * mpmath.ldexp(1, -bits)
+    return rounded(value - margin, dtype) == rounded(value + margin, dtype)
