@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.bits import Bits, Rewrite
+from derivcli.model.pickling import pickled_by_fields
 from derivcli.model.plan import Plan, make_plan, split_names
 from derivcli.model.setup import DEFAULT_SIMPLIFY_TIMEOUT, Mode, Setup
 from derivcli.parsing.grammar import parse_expression
@@ -26,6 +27,7 @@ class OneSided:
     error_bound: float
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class DerivativeEntry:
     """One derivative at one point, both ways.
@@ -85,6 +87,7 @@ class Latex:
     derivatives: Mapping[str, str]
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class PointReport:
     """Everything computed at one point; at a symbolic point the numbers are None."""
@@ -105,6 +108,7 @@ class PointReport:
         return any(value is None for value in self.at.values())
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Report:
     """The result of ``deriv eval`` or ``deriv partial``."""

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import queue
 import subprocess
 import sys
 import threading
 import time
+from multiprocessing.connection import Connection
 
 import pytest
 
@@ -15,7 +18,7 @@ from derivcli.errors import ErrorKind
 from derivcli.model.versions import versions
 from derivcli.parsing.grammar import KNOWN_FUNCTIONS
 from derivcli.render.documents.eval import batch_line
-from derivcli.work.batch import _Handover, run_batch
+from derivcli.work.batch import _Arrivals, _Handover, parent_has_a_cpu, run_batch, usable_cpus
 
 
 def answers(*lines: str) -> list[dict[str, object]]:
@@ -204,3 +207,37 @@ def test_with_several_workers_what_the_heavy_import_leaves_is_frozen_once() -> N
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == ["0", "True", "True"], done.stderr
+
+
+class _Piped:
+    """A stand-in worker: only the connection its answers arrive on."""
+
+    def __init__(self) -> None:
+        self.receiving, self.sending = multiprocessing.Pipe(duplex=False)
+
+    def wait_handle(self) -> Connection:
+        return self.receiving
+
+
+@pytest.mark.parametrize("nap", [True, False])
+def test_waiting_for_answers_finds_the_worker_that_answered(nap: bool) -> None:
+    arrivals = _Arrivals(nap=nap)
+    quiet, answering = _Piped(), _Piped()
+    began = time.monotonic()
+    assert arrivals.wait([quiet, answering], 0.05) == []
+    assert 0.04 < time.monotonic() - began < 5  # napped, then slept, for the whole wait
+    threading.Timer(0.005, answering.sending.send, args=("answer",)).start()  # within the naps
+    assert arrivals.wait([quiet, answering], 5) == [answering]
+    threading.Timer(0.1, quiet.sending.send, args=("late",)).start()  # after them: asleep on the pipes
+    began = time.monotonic()
+    assert arrivals.wait([quiet], 5) == [quiet]
+    assert 0.05 < time.monotonic() - began < 4
+
+
+@pytest.mark.parametrize(("jobs", "cpus", "nap"), [(1, 2, True), (2, 2, False), (3, 4, True), (1, 1, False)])
+def test_the_scheduler_naps_only_on_a_cpu_no_worker_needs(jobs: int, cpus: int, nap: bool) -> None:
+    assert parent_has_a_cpu(jobs, cpus) is nap
+
+
+def test_usable_cpus_are_this_process_s_share_of_the_machine() -> None:
+    assert 1 <= usable_cpus() <= (os.cpu_count() or 1)

@@ -38,6 +38,65 @@ def test_a_rational_can_lose_its_minus_sign_exactly_when_it_is_negative(number: 
     assert speedups._rational_could_extract_minus_sign(number) == bool(number.is_extended_negative)
 
 
+_FRACTIONS = st.fractions(max_denominator=10**30).filter(lambda value: value.denominator != 1)
+_DEFINED = sorted(speedups._ASSUMPTIONS._assume_defined)
+
+
+def _fresh(value: object) -> sympy.Rational:
+    """A new fraction with none of its facts asked yet, as substituting a point builds one."""
+    sympy.core.cache.clear_cache()  # SymPy would otherwise hand back the object made last time
+    number = sympy.Rational(value.numerator, value.denominator)  # type: ignore[attr-defined]
+    number._assumptions = number.default_assumptions.copy()
+    return number
+
+
+@settings(max_examples=200, deadline=None)
+@given(_FRACTIONS, st.sampled_from(_DEFINED))
+def test_a_new_fraction_asked_any_fact_learns_sympys_facts(value: object, fact: str) -> None:
+    positive = speedups._fraction_facts(sympy.Rational(3, 7), speedups._ASSUMPTIONS._assume_defined)
+    negative = speedups._fraction_facts(sympy.Rational(-3, 7), speedups._ASSUMPTIONS._assume_defined)
+    asking = speedups._ask_with_fraction_facts(
+        speedups._ASSUMPTIONS._ask, positive=positive, negative=negative
+    )
+    ours = _fresh(value)
+    answer = asking(fact, ours)
+    theirs = _fresh(value)
+    assert answer == speedups._ASSUMPTIONS._ask(fact, theirs)
+    if type(ours) is not sympy.Rational:
+        return  # SymPy's singletons (1/2) are asked SymPy's way
+    # Every fact SymPy would deduce, asked one by one, is already known, and alike.
+    assert dict(ours._assumptions) == speedups._fraction_facts(theirs, speedups._ASSUMPTIONS._assume_defined)
+
+
+def test_only_plain_fractions_take_the_learnt_facts() -> None:
+    asked: list[object] = []
+
+    def sympys(fact: str, obj: object) -> bool:
+        asked.append(obj)
+        return True
+
+    asking = speedups._ask_with_fraction_facts(sympys, positive={"even": False}, negative={"even": False})
+    half, seven = sympy.Rational(1, 2), sympy.Integer(7)  # SymPy's singleton Half, and an integer
+    assert asking("even", half) is True
+    assert asking("even", seven) is True
+    assert asking("even", sympy.Rational(3, 5)) is False
+    assert asked == [half, seven]
+
+
+def test_a_table_that_disagrees_with_sympy_is_not_installed() -> None:
+    defined = speedups._ASSUMPTIONS._assume_defined
+    positive = speedups._fraction_facts(sympy.Rational(3, 7), defined)
+    wrong = {**positive, "positive": False}
+    asking = speedups._ask_with_fraction_facts(speedups._ASSUMPTIONS._ask, positive=wrong, negative=wrong)
+    assert not speedups._fraction_facts_agree(asking, defined)
+    right = speedups._ask_with_fraction_facts(
+        speedups._ASSUMPTIONS._ask,
+        positive=positive,
+        negative=speedups._fraction_facts(sympy.Rational(-3, 7), defined),
+    )
+    assert speedups._fraction_facts_agree(right, defined)
+
+
 def test_installed_in_a_process_of_its_own_the_answers_stay_sympys() -> None:
     # Run apart: installing changes SymPy for the whole process, as it does in a worker.
     script = (
@@ -54,6 +113,12 @@ def test_installed_in_a_process_of_its_own_the_answers_stay_sympys() -> None:
         "assert before == after, (before, after)\n"
         "assert sympy.Rational(-3, 4).could_extract_minus_sign()\n"
         "assert not sympy.Integer(0).could_extract_minus_sign()\n"
+        "import importlib\n"
+        "assumptions = importlib.import_module('sympy.core.assumptions')\n"
+        "assert assumptions._ask.__module__ == 'derivcli.core.symbolic.speedups'\n"
+        "q = sympy.Rational(-459, 100)\n"
+        "assert (q.is_zero, q.is_negative, q.is_integer, q.is_rational) == (False, True, False, True)\n"
+        "assert str(sympy.tanh(q)) == '-tanh(459/100)'\n"
         "print('ok')\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
@@ -66,7 +131,10 @@ def test_not_installed_on_import() -> None:
         "import sympy\n"
         "from sympy.core.assumptions import StdFactKB\n"
         "import derivcli.core.compare, derivcli.work.batch\n"
-        "print(StdFactKB.copy.__module__, 'could_extract_minus_sign' in vars(sympy.Rational))\n"
+        "import importlib\n"
+        "ask = importlib.import_module('sympy.core.assumptions')._ask\n"
+        "copying = StdFactKB.copy.__module__\n"
+        "print(copying, 'could_extract_minus_sign' in vars(sympy.Rational), ask.__module__)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert done.stdout.split() == ["sympy.core.assumptions", "False"], done.stderr
+    assert done.stdout.split() == ["sympy.core.assumptions", "False", "sympy.core.assumptions"], done.stderr
