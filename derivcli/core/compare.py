@@ -34,6 +34,7 @@ from derivcli.core.numeric.finite_difference import FiniteDifference, finite_dif
 from derivcli.core.numeric.parts import TorchFunction
 from derivcli.core.numeric.translate import compile_tree
 from derivcli.core.symbolic.build import SymbolicExpression, build, differentiate
+from derivcli.core.symbolic.constant_text import constant_text
 from derivcli.core.symbolic.display import display_form, display_text, simplify_within
 from derivcli.core.symbolic.exact import ValueStatus, evaluate_at, point_value, round_to_bits, to_dtype
 from derivcli.core.symbolic.findings import analyse_point
@@ -168,7 +169,7 @@ def compare(
         reports.append(
             PointReport(
                 at=at,
-                at_exact={symbol.name: str(value_) for symbol, value_ in point.items()},
+                at_exact={symbol.name: constant_text(value_) for symbol, value_ in point.items()},
                 at_input=at_input,
                 value=value.value,
                 value_exact=value.exact,

@@ -7,10 +7,16 @@ results, which costs most of the printing. Here the terms' values are
 enclosed in intervals instead; when the intervals prove the order, the sum
 is printed in it, and otherwise SymPy orders it. Either way the text is
 SymPy's, character for character.
+
+The commonest values, a point substituted into a sum of a polynomial and
+multiples of a function (``94/125 - 6*sin(141/125)``), are written here
+directly, term by term as SymPy's printer writes them; anything else goes
+through the printer itself.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sympy
@@ -28,8 +34,82 @@ def constant_text(value: sympy.Expr) -> str:
     if value.is_Rational:
         # StrPrinter's _print_Rational and _print_Integer, without building a printer: half of all values.
         return str(value.p) if value.q == 1 else f"{value.p}/{value.q}"
-    # A printer per call: a printer keeps state while it prints, and the API may be called from threads.
-    return str(_ConstantPrinter({"order": None}).doprint(value))
+    terms = sympy.Add.make_args(value)
+    texts = [_term_text(term) for term in terms]
+    if any(text is None for text in texts):
+        # A printer per call: a printer keeps state while it prints, and the API may be called from threads.
+        return str(_ConstantPrinter({"order": None}).doprint(value))
+    by_term = dict(zip(terms, texts, strict=True))
+    ordered = sum_of_constants_order(value) if len(terms) > 1 else list(terms)
+    if ordered is None:
+        return str(StrPrinter({"order": None}).doprint(value))  # SymPy's order, asked of no interval again
+    return _sum_text([by_term[term] for term in ordered])
+
+
+def _sum_text(texts: list[str | None]) -> str:
+    """StrPrinter's text of a sum whose terms, in order, print as ``texts``, none parenthesised.
+
+    As _print_Add: a term's own minus sign becomes the operator before it.
+    No plain term (see :func:`_term_text`) is parenthesised in a sum: each
+    binds at least as tightly as addition.
+    """
+    pieces = []
+    for text in texts:
+        assert text is not None
+        pieces += ["-", text[1:]] if text.startswith("-") else ["+", text]
+    first = pieces.pop(0)
+    return ("" if first == "+" else "-") + " ".join(pieces)
+
+
+def _term_text(term: sympy.Expr) -> str | None:
+    """StrPrinter's text of a rational, or an integer times a plain factor (see :func:`_factor_text`)."""
+    if term.is_Rational:
+        return str(term.p) if term.q == 1 else f"{term.p}/{term.q}"
+    if term.is_Mul:
+        # An evaluated product lists its numeric coefficient first.
+        if len(term.args) != 2 or not term.args[0].is_Integer:
+            return None
+        coefficient, factor = term.args[0].p, _factor_text(term.args[1])
+        if factor is None:
+            return None
+        # _print_Mul: the sign in front, then the coefficient unless it is 1.
+        return f"-{factor}" if coefficient == -1 else f"{coefficient}*{factor}"
+    return _factor_text(term)
+
+
+def _factor_text(factor: sympy.Expr) -> str | None:
+    """StrPrinter's text of ``f(r)`` or ``f(r)**n``: f printed by name, r rational, n an integer above 1."""
+    if factor.is_Pow:
+        exponent = factor.exp
+        if not (exponent.is_Integer and exponent.p > 1):
+            return None  # sqrt, 1/f(r) and the like have printers of their own
+        base = _function_text(factor.base)
+        return None if base is None else f"{base}**{exponent.p}"
+    return _function_text(factor)
+
+
+def _function_text(applied: sympy.Expr) -> str | None:
+    """StrPrinter's text of a function of one rational, where SymPy prints it as its name and argument."""
+    if not isinstance(applied, sympy.Function) or len(applied.args) != 1:
+        return None
+    argument = applied.args[0]
+    if not argument.is_Rational or not _printed_by_name(applied.func):
+        return None
+    number = str(argument.p) if argument.q == 1 else f"{argument.p}/{argument.q}"
+    return f"{type(applied).__name__}({number})"
+
+
+@functools.cache
+def _printed_by_name(function: type) -> bool:
+    """True when StrPrinter prints this function class with _print_Function: its name, then its arguments."""
+    if hasattr(function, StrPrinter.printmethod):
+        return False
+    for cls in function.__mro__:
+        if cls is sympy.Function:
+            return True
+        if hasattr(_ConstantPrinter, f"_print_{cls.__name__}"):
+            return False
+    return False
 
 
 class _ConstantPrinter(StrPrinter):  # type: ignore[misc]  # SymPy's printers are untyped

@@ -19,6 +19,7 @@ from derivcli.core.symbolic.build import constant
 from derivcli.core.symbolic.constant_text import constant_text
 from derivcli.core.symbolic.enclosure import FLOAT32, FLOAT64, enclosed_float
 from derivcli.core.symbolic.polynomial import polynomial_at
+from derivcli.core.symbolic.substitution import substituted_exactly
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.setup import DType
 from derivcli.parsing.numbers import MAX_EXACT_BITS
@@ -190,7 +191,7 @@ def evaluate_at(expr: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Expr]) -> E
     exact = polynomial_at(expr, point)
     if exact is None:
         try:
-            exact = expr.xreplace(dict(point))
+            exact = substituted_exactly(expr, point)
         except (ValueError, TypeError):
             # max(1, (-2)**0.5): SymPy refuses to order a complex argument.
             return ExactValue(None, math.nan, ValueStatus.NOT_REAL, None)

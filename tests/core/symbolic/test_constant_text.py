@@ -49,6 +49,47 @@ def test_a_sum_of_constants_prints_as_sympy_prints_it(terms: list[sympy.Expr]) -
     assert constant_text(value) == expected
 
 
+_PLAIN_FACTORS = st.tuples(
+    st.sampled_from([*_FUNCTIONS, sympy.acosh, sympy.sinh, sympy.gamma, sympy.Function("f")]),
+    _RATIONALS,
+    st.integers(-2, 4),
+).map(lambda chosen: chosen[0](chosen[1]) ** chosen[2])
+# What a point makes of a polynomial plus multiples of functions: rationals, integers times a factor.
+_PLAIN_TERMS = st.one_of(
+    _RATIONALS,
+    _PLAIN_FACTORS,
+    st.tuples(st.integers(-(10**20), 10**20), _PLAIN_FACTORS).map(lambda pair: pair[0] * pair[1]),
+    st.tuples(st.sampled_from([-1, 1, 2, -3]), _PLAIN_FACTORS).map(lambda pair: pair[0] * pair[1]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PLAIN_TERMS, min_size=1, max_size=4))
+def test_a_point_of_a_polynomial_plus_functions_prints_as_sympy_prints_it(terms: list[sympy.Expr]) -> None:
+    value = sympy.Add(*terms)
+    try:
+        expected = str(value)
+    except (OverflowError, ValueError):  # SymPy's own printer cannot evaluate some enormous terms
+        return
+    assert constant_text(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (R(94, 125) - 6 * sympy.sin(R(141, 125)), "94/125 - 6*sin(141/125)"),
+        (R(6141, 500) - 12 * sympy.tanh(R(423, 1000)) ** 2, "6141/500 - 12*tanh(423/1000)**2"),
+        (-sympy.exp(R(-1, 3)) - 2, "-2 - exp(-1/3)"),
+        (sympy.cos(R(1, 2)) ** 3, "cos(1/2)**3"),
+    ],
+)
+def test_plain_terms_are_written_directly(
+    value: sympy.Expr, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(module._ConstantPrinter, "doprint", None)  # never reached
+    assert constant_text(value) == text == str(value)
+
+
 @pytest.mark.parametrize(
     "value",
     [

@@ -1,0 +1,161 @@
+"""A rational point substituted into an expression: ``xreplace``'s result, its rational parts in fractions.
+
+``expr.xreplace(point)`` rebuilds every node that holds a variable, and
+SymPy's constructors evaluate each: ``3*x`` at ``x = 151/250`` is a ``Mul``
+of two rationals that SymPy multiplies, ``x**2`` a ``Pow`` it raises. A node
+made only of rationals and the point's variables, by sums, products and
+whole powers, is a rational there: here it is computed in Python's
+``Fraction`` and made a SymPy ``Rational`` once. The other nodes (functions,
+other powers, constants such as pi) are rebuilt by SymPy from their
+substituted arguments as ``xreplace`` rebuilds them, the rational arguments
+of a sum or a product added or multiplied first, as SymPy's sum and product
+would. The result is the same expression; a plan of which node is which is
+made once per expression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Final
+
+import sympy
+
+from derivcli.worker.cache import sized_cache
+
+#: What one expression's plan counts for in the cache.
+PLAN_WEIGHT: Final = 100
+
+_Values = Mapping[sympy.Symbol, Fraction]
+_Exact = Callable[[_Values], Fraction]
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """A node that holds no variable of the point: xreplace keeps it as it is."""
+
+    node: object
+
+
+@dataclass(frozen=True, slots=True)
+class _Rebuilt:
+    """A node rebuilt by SymPy: its rational arguments combined in one fraction, then the others."""
+
+    node: sympy.Basic
+    rational: _Exact | None
+    others: tuple[_Plan, ...]
+
+
+_Plan = _Kept | _Rebuilt | _Exact
+
+
+def substituted_exactly(expr: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
+    """``expr.xreplace(point)``: the same expression, made faster where the point is rational."""
+    if not all(value.is_Rational for value in point.values()):
+        return expr.xreplace(dict(point))
+    values = {symbol: Fraction(int(value.p), int(value.q)) for symbol, value in point.items()}
+    try:
+        return _run(_plan(expr, frozenset(point)), values)
+    except ZeroDivisionError:
+        return expr.xreplace(dict(point))  # x**-1 at 0: SymPy's complex infinity, and what it makes
+
+
+def _run(plan: _Plan, values: _Values) -> object:
+    """A plan's node at the point."""
+    if isinstance(plan, _Rebuilt):
+        arguments = [_run(other, values) for other in plan.others]
+        if plan.rational is not None:
+            arguments.insert(0, _rational(plan.rational(values)))
+        return plan.node.func(*arguments)
+    if isinstance(plan, _Kept):
+        return plan.node
+    return _rational(plan(values))
+
+
+def _rational(value: Fraction) -> sympy.Rational:
+    return sympy.Rational(value.numerator, value.denominator)
+
+
+@sized_cache(lambda *_: PLAN_WEIGHT)
+def _plan(expr: sympy.Expr, variables: frozenset[sympy.Symbol]) -> _Plan:
+    """Which nodes of ``expr`` are kept, computed in fractions, or rebuilt (cached per expression)."""
+    return _planned(expr, variables)
+
+
+def _planned(node: object, variables: frozenset[sympy.Symbol]) -> _Plan:
+    if not isinstance(node, sympy.Basic):
+        return _Kept(node)  # not SymPy's: xreplace keeps it
+    if node in variables:
+        return _variable(node)
+    # Every symbol, bound ones included (xreplace replaces those too): then no exact node is missed.
+    if not node.args or variables.isdisjoint(node.atoms(sympy.Symbol)):
+        return _Kept(node)
+    exact = _exact(node, variables)
+    if exact is not None:
+        return exact
+    parts = [_planned(argument, variables) for argument in node.args]
+    if (node.is_Add or node.is_Mul) and any(_is_exact(part) for part in parts):
+        # SymPy's sum adds its rational terms into one, and its product multiplies its rational factors:
+        # those that hold a variable, and the constant ones with them.
+        rational = [
+            _constant(argument) if isinstance(part, _Kept) and argument.is_Rational else part
+            for argument, part in zip(node.args, parts, strict=True)
+        ]
+        combined = [part for part in rational if _is_exact(part)]
+        others = tuple(part for part in rational if not _is_exact(part))
+        return _Rebuilt(node, _sum(combined) if node.is_Add else _product(combined), others)  # type: ignore[arg-type]
+    return _Rebuilt(node, None, tuple(parts))
+
+
+def _is_exact(part: _Plan) -> bool:
+    return not isinstance(part, (_Kept, _Rebuilt))
+
+
+def _exact(node: sympy.Basic, variables: frozenset[sympy.Symbol]) -> _Exact | None:
+    """A fraction-valued function for a node of rationals and variables, sums, products, whole powers."""
+    if node in variables:
+        return _variable(node)
+    if node.is_Rational:
+        return _constant(node)
+    if node.is_Pow and node.exp.is_Integer:
+        base = _exact(node.base, variables)
+        if base is None:
+            return None
+        exponent = int(node.exp)
+        return lambda values: base(values) ** exponent
+    if node.is_Add or node.is_Mul:
+        parts = [_exact(argument, variables) for argument in node.args]
+        if any(part is None for part in parts):
+            return None
+        return _sum(parts) if node.is_Add else _product(parts)  # type: ignore[arg-type]
+    return None
+
+
+def _constant(number: sympy.Rational) -> _Exact:
+    constant = Fraction(int(number.p), int(number.q))
+    return lambda values: constant
+
+
+def _variable(symbol: sympy.Symbol) -> _Exact:
+    return lambda values: values[symbol]
+
+
+def _sum(parts: Sequence[_Exact]) -> _Exact:
+    def total(values: _Values) -> Fraction:
+        result = Fraction(0)
+        for part in parts:
+            result += part(values)
+        return result
+
+    return total
+
+
+def _product(parts: Sequence[_Exact]) -> _Exact:
+    def product(values: _Values) -> Fraction:
+        result = Fraction(1)
+        for part in parts:
+            result *= part(values)
+        return result
+
+    return product

@@ -1,0 +1,84 @@
+"""A rational point substituted with fractions where it can be: always ``xreplace``'s expression."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from derivcli.core.symbolic import substitution
+from derivcli.core.symbolic.substitution import substituted_exactly
+
+x, y = sympy.symbols("x y", real=True)
+R = sympy.Rational
+
+_RATIONALS = st.fractions(min_value=-50, max_value=50, max_denominator=60).map(
+    lambda value: R(value.numerator, value.denominator)
+)
+_LEAVES = st.one_of(st.sampled_from([x, y, x, y, sympy.pi, sympy.E]), _RATIONALS)
+_FUNCTIONS = (sympy.sin, sympy.cos, sympy.exp, sympy.tanh, sympy.atan, sympy.log, sympy.sqrt, sympy.Abs)
+
+
+def _grown(children: st.SearchStrategy[sympy.Expr]) -> st.SearchStrategy[sympy.Expr]:
+    return st.one_of(
+        st.lists(children, min_size=2, max_size=3).map(lambda parts: sympy.Add(*parts)),
+        st.lists(children, min_size=2, max_size=3).map(lambda parts: sympy.Mul(*parts)),
+        st.tuples(children, st.integers(-3, 4)).map(lambda pair: pair[0] ** pair[1]),
+        st.tuples(children, st.sampled_from([R(1, 2), R(-1, 3)])).map(lambda pair: pair[0] ** pair[1]),
+        st.tuples(st.sampled_from(_FUNCTIONS), children).map(lambda pair: pair[0](pair[1])),
+    )
+
+
+_EXPRESSIONS = st.recursive(_LEAVES, _grown, max_leaves=12)
+_POINTS = st.fixed_dictionaries({x: _RATIONALS | st.just(R(0)), y: _RATIONALS})
+
+
+@settings(max_examples=400, deadline=None)
+@given(_EXPRESSIONS, _POINTS)
+def test_the_same_expression_as_xreplace(expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Expr]) -> None:
+    expected = expr.xreplace(point)
+    got = substituted_exactly(expr, point)
+    assert got == expected
+    assert str(got) == str(expected)
+
+
+@pytest.mark.parametrize(
+    ("expr", "point", "text"),
+    [
+        (3 * x**2 + 9 / (9 * x**2 + 1), {x: R(-1463, 1000)}, "139112952316347/20263321000000"),
+        (x**2 + 2 * sympy.cos(3 * x), {x: R(123, 250)}, "2*cos(369/250) + 15129/62500"),
+        (1 / x + sympy.sin(x), {x: R(0)}, "zoo"),  # x**-1 at 0: SymPy's complex infinity, as xreplace gives
+        (x * y + sympy.pi * x, {x: R(1, 2)}, "y/2 + pi/2"),  # y is not in the point: it stays
+        (x**2, {x: sympy.sqrt(2)}, "2"),  # not a rational point: xreplace itself
+    ],
+)
+def test_known_values(expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Expr], text: str) -> None:
+    assert str(substituted_exactly(expr, point)) == text == str(expr.xreplace(point))
+
+
+def test_a_bound_variable_is_replaced_as_xreplace_replaces_it() -> None:
+    f = sympy.Function("f")
+    bound = sympy.Subs(sympy.Derivative(f(x), x), x, y**2)
+    point = {x: R(3, 2), y: R(1, 3)}
+    with pytest.raises(ValueError, match="derivative wrt 3/2"):
+        bound.xreplace(point)
+    with pytest.raises(ValueError, match="derivative wrt 3/2"):
+        substituted_exactly(bound + x, point)
+
+
+def test_the_rational_parts_are_computed_in_fractions(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[object] = []
+    real_rational = substitution._rational
+
+    def counting(value: Fraction) -> sympy.Rational:
+        built.append(value)
+        return real_rational(value)
+
+    monkeypatch.setattr(substitution, "_rational", counting)
+    # x**2 - 5 and 3*x are one fraction each: the sum's rational terms are added first.
+    expected = 2 * sympy.cos(R(3, 2)) - R(19, 4)
+    assert substituted_exactly(x**2 + 2 * sympy.cos(3 * x) - 5, {x: R(1, 2)}) == expected
+    assert built == [Fraction(3, 2), Fraction(-19, 4)]
