@@ -83,6 +83,35 @@ def test_only_plain_fractions_take_the_learnt_facts() -> None:
     assert asked == [half, seven]
 
 
+_I_MULTIPLES = st.one_of(
+    _NUMBERS,
+    _NUMBERS.map(lambda number: number * sympy.I),
+    st.sampled_from([sympy.I, -sympy.I, sympy.pi * sympy.I, sympy.Float(2.5), sympy.Symbol("t") * sympy.I]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_I_MULTIPLES)
+def test_a_rational_is_no_multiple_of_i_and_the_rest_is_sympys_answer(value: sympy.Expr) -> None:
+    from sympy.functions.elementary import trigonometric
+
+    helper = trigonometric._imaginary_unit_as_coefficient
+    # SymPy's own, where this process has installed the shortcut.
+    original = getattr(helper, "__wrapped__", helper)
+    shortcut = speedups._rational_is_no_multiple_of_i(original)
+    assert shortcut(value) == original(value)
+    assert speedups._rational_is_no_multiple_of_i(shortcut) is shortcut
+
+
+def test_a_helper_that_finds_i_in_a_rational_is_not_replaced() -> None:
+    from sympy.functions.elementary import trigonometric
+
+    helper = trigonometric._imaginary_unit_as_coefficient
+    assert speedups._no_multiple_of_i_agrees(getattr(helper, "__wrapped__", helper))
+    assert not speedups._no_multiple_of_i_agrees(lambda value: value)
+    assert not speedups._no_multiple_of_i_agrees(lambda value: None)  # finds no I even in 3*I
+
+
 def test_a_table_that_disagrees_with_sympy_is_not_installed() -> None:
     defined = speedups._ASSUMPTIONS._assume_defined
     positive = speedups._fraction_facts(sympy.Rational(3, 7), defined)
@@ -119,6 +148,11 @@ def test_installed_in_a_process_of_its_own_the_answers_stay_sympys() -> None:
         "q = sympy.Rational(-459, 100)\n"
         "assert (q.is_zero, q.is_negative, q.is_integer, q.is_rational) == (False, True, False, True)\n"
         "assert str(sympy.tanh(q)) == '-tanh(459/100)'\n"
+        "from sympy.functions.elementary import trigonometric, hyperbolic\n"
+        "for module in (trigonometric, hyperbolic):\n"
+        "    assert module._imaginary_unit_as_coefficient.__module__ == 'derivcli.core.symbolic.speedups'\n"
+        "assert str(sympy.sin(sympy.Rational(-9, 4)*sympy.I)) == '-I*sinh(9/4)'\n"
+        "assert str(sympy.cosh(sympy.Rational(1, 3)*sympy.I)) == 'cos(1/3)'\n"
         "print('ok')\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
@@ -134,7 +168,10 @@ def test_not_installed_on_import() -> None:
         "import importlib\n"
         "ask = importlib.import_module('sympy.core.assumptions')._ask\n"
         "copying = StdFactKB.copy.__module__\n"
-        "print(copying, 'could_extract_minus_sign' in vars(sympy.Rational), ask.__module__)\n"
+        "from sympy.functions.elementary import hyperbolic\n"
+        "helper = hyperbolic._imaginary_unit_as_coefficient.__module__\n"
+        "print(copying, 'could_extract_minus_sign' in vars(sympy.Rational), ask.__module__, helper)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert done.stdout.split() == ["sympy.core.assumptions", "False", "sympy.core.assumptions"], done.stderr
+    sympys, trigonometric = "sympy.core.assumptions", "sympy.functions.elementary.trigonometric"
+    assert done.stdout.split() == [sympys, "False", sympys, trigonometric], done.stderr

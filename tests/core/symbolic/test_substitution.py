@@ -82,3 +82,48 @@ def test_the_rational_parts_are_computed_in_fractions(monkeypatch: pytest.Monkey
     expected = 2 * sympy.cos(R(3, 2)) - R(19, 4)
     assert substituted_exactly(x**2 + 2 * sympy.cos(3 * x) - 5, {x: R(1, 2)}) == expected
     assert built == [Fraction(3, 2), Fraction(-19, 4)]
+
+
+_PLAIN_ARGUMENTS = _RATIONALS | st.sampled_from([y, 2 * y + 1, sympy.pi / 3])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(sorted(substitution._PLAIN_FUNCTIONS, key=lambda function: function.__name__)),
+    _PLAIN_ARGUMENTS,
+    _RATIONALS,
+    _RATIONALS,
+)
+def test_a_rational_and_a_plain_call_are_put_together_as_sympy_does(
+    function: type, argument: sympy.Expr, coefficient: sympy.Rational, constant: sympy.Rational
+) -> None:
+    call = function(argument)
+    product = substitution._built(sympy.Mul, [coefficient, call])
+    for got, expected in (
+        (product, sympy.Mul(coefficient, call)),
+        (substitution._built(sympy.Add, [constant, call]), sympy.Add(constant, call)),
+        (substitution._built(sympy.Add, [constant, product]), sympy.Add(constant, product)),
+    ):
+        assert type(got) is type(expected)
+        assert got == expected
+        assert got.args == expected.args
+        assert sympy.srepr(got) == sympy.srepr(expected)
+        assert hash(got) == hash(expected)
+        assert str(got) == str(expected)
+
+
+def test_a_product_of_a_rational_and_a_plain_call_is_not_rebuilt_by_sympy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refused(*_: object) -> None:
+        raise AssertionError("SymPy's product was asked to evaluate")
+
+    call, root = sympy.sin(R(1, 7)), sympy.sqrt(3)
+    monkeypatch.setattr(sympy.Mul, "flatten", classmethod(refused))
+    product = substitution._built(sympy.Mul, [R(-3, 2), call])
+    assert product.args == (R(-3, 2), call)
+    # 0*sin is SymPy's to simplify; so is a product of a rational and anything else.
+    with pytest.raises(AssertionError, match="asked to evaluate"):
+        substitution._built(sympy.Mul, [R(0), call])
+    with pytest.raises(AssertionError, match="asked to evaluate"):
+        substitution._built(sympy.Mul, [R(2), root])
