@@ -207,7 +207,7 @@ def _rounded(end: tuple[Any, ...], form: FloatFormat) -> float:
 def _enclose(node: sympy.Expr) -> Any:
     """An interval that holds the value of a constant expression, or _NotEnclosedError."""
     if node.is_Rational:
-        return _CONTEXT.mpf(int(node.p)) / int(node.q)
+        return _rational_interval(int(node.p), int(node.q))
     if _CONTEXT.prec != PRECISION_BITS:
         return _enclose_node(node)
     # A sum's terms are enclosed to print it in order, then the sum to round it: each term once.
@@ -217,6 +217,20 @@ def _enclose(node: sympy.Expr) -> Any:
             _RECENT.clear()
         interval = _RECENT[node] = _enclose_node(node)
     return interval
+
+
+def _rational_interval(numerator: int, denominator: int) -> Any:
+    """The interval of p/q at the context's precision: the quotient rounded down and up.
+
+    mpmath's ``iv.mpf(p) / q`` converts both integers to intervals and
+    divides them: the same interval when both fit the precision (a wider one
+    when they do not), at three times the cost.
+    """
+    bits = _CONTEXT.prec
+    top, bottom = libmp.from_int(numerator), libmp.from_int(denominator)
+    low = libmp.mpf_div(top, bottom, bits, libmp.round_floor)
+    high = libmp.mpf_div(top, bottom, bits, libmp.round_ceiling)
+    return _CONTEXT.make_mpf((low, high))
 
 
 def _enclose_node(node: sympy.Expr) -> Any:

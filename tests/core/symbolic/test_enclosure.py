@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+from fractions import Fraction
 
 import pytest
 import sympy
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from sympy.codegen.cfunctions import expm1, log1p
 
 from derivcli.core.activations import logsigmoid, sigmoid, softplus
-from derivcli.core.symbolic import exact
+from derivcli.core.symbolic import enclosure, exact
 from derivcli.core.symbolic.enclosure import FLOAT32, enclosed_float
 from derivcli.core.symbolic.exact import evaluate_at, rounded_once, to_dtype
 
@@ -150,3 +151,32 @@ def test_enclosures_from_several_threads_each_keep_their_own_precision() -> None
     for thread in threads:
         thread.join()
     assert set(found) == {(1e-300, 0.9944260075619155)}
+
+
+def _fraction(end: tuple[int, int, int, int]) -> Fraction:
+    sign, mantissa, exponent, _ = end
+    return (-1) ** sign * mantissa * Fraction(2) ** exponent
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(-(10**60), 10**60),
+    st.integers(1, 10**60),
+    st.sampled_from([enclosure.PRECISION_BITS, 4 * enclosure.PRECISION_BITS, 53]),
+)
+def test_a_rational_is_enclosed_as_tightly_as_mpmath_divides_it(
+    numerator: int, denominator: int, bits: int
+) -> None:
+    context = enclosure._CONTEXT
+    try:
+        context.prec = bits
+        ours = enclosure._rational_interval(numerator, denominator)
+        theirs = context.mpf(numerator) / denominator
+    finally:
+        context.prec = enclosure.PRECISION_BITS
+    (low, high), (their_low, their_high) = ours._mpi_, theirs._mpi_
+    # The quotient rounded down and up: it lies between, and no wider than mpmath's interval.
+    assert _fraction(low) <= Fraction(numerator, denominator) <= _fraction(high)
+    assert _fraction(their_low) <= _fraction(low) <= _fraction(high) <= _fraction(their_high)
+    if max(abs(numerator), denominator).bit_length() <= bits:
+        assert ours._mpi_ == theirs._mpi_  # both integers exact at this precision: the very same interval
