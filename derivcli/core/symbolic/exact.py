@@ -18,7 +18,6 @@ from derivcli.core.symbolic.budget import OutOfTimeError, time_budget
 from derivcli.core.symbolic.build import constant
 from derivcli.core.symbolic.constant_text import constant_text
 from derivcli.core.symbolic.enclosure import FLOAT32, FLOAT64, enclosed_float
-from derivcli.core.symbolic.polynomial import polynomial_at
 from derivcli.core.symbolic.substitution import substituted_exactly
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.setup import DType
@@ -188,13 +187,12 @@ def evaluate_at(expr: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Expr]) -> E
         # 3**(10**10) has billions of digits: evaluate in high precision instead.
         approx = expr.evalf(EVALF_DIGITS, subs=dict(point))
         return _classify(approx, exact=None)
-    exact = polynomial_at(expr, point)
-    if exact is None:
-        try:
-            exact = substituted_exactly(expr, point)
-        except (ValueError, TypeError):
-            # max(1, (-2)**0.5): SymPy refuses to order a complex argument.
-            return ExactValue(None, math.nan, ValueStatus.NOT_REAL, None)
+    try:
+        # A polynomial at a rational point is one fraction here, its plan made once per expression.
+        exact = substituted_exactly(expr, point)
+    except (ValueError, TypeError):
+        # max(1, (-2)**0.5): SymPy refuses to order a complex argument.
+        return ExactValue(None, math.nan, ValueStatus.NOT_REAL, None)
     if _too_many_digits(exact):
         # x**9999 at 1e300 is exact, but its millions of digits are no use to print: keep 30.
         return _classify(evalf(exact), exact=None)

@@ -127,3 +127,24 @@ def test_a_product_of_a_rational_and_a_plain_call_is_not_rebuilt_by_sympy(
         substitution._built(sympy.Mul, [R(0), call])
     with pytest.raises(AssertionError, match="asked to evaluate"):
         substitution._built(sympy.Mul, [R(2), root])
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 3), _RATIONALS), min_size=1, max_size=5),
+    _RATIONALS,
+    _RATIONALS,
+)
+def test_a_polynomial_is_one_fraction_equal_to_substitution(
+    terms: list[tuple[int, int, sympy.Rational]], at_x: sympy.Rational, at_y: sympy.Rational
+) -> None:
+    expr = sympy.Add(*[coefficient * x**i * y**j for i, j, coefficient in terms])
+    point = {x: at_x, y: at_y}
+    expected = expr.xreplace(point)
+    got = substituted_exactly(expr, point)
+    assert got == expected
+    assert got.is_Rational
+    assert str(got) == str(expected)
+    if expr.free_symbols:
+        assert not isinstance(
+            substitution._plan(expr, frozenset(point)), substitution._Rebuilt | substitution._Kept
+        )
