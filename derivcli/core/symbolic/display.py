@@ -7,7 +7,7 @@ from typing import Final
 import sympy
 
 from derivcli.core.symbolic.budget import OutOfTimeError, time_budget
-from derivcli.core.symbolic.factoring import factoring_cannot_shorten
+from derivcli.core.symbolic.factoring import cancelling_cannot_shorten, factoring_cannot_shorten
 
 #: Expressions with more operations than this are shown as ``diff`` returned them.
 MAX_REWRITE_OPS: Final = 400
@@ -29,8 +29,10 @@ def display_form(derivative: sympy.Expr) -> sympy.Expr:
 def display_text(derivative: sympy.Expr) -> str:
     """The text of :func:`display_form`, printing each candidate once (printing is SymPy's slow part)."""
     shown = str(derivative)
-    if factoring_cannot_shorten(derivative, len(shown)):
-        # The derivative's own text wins whatever factoring does: no rewrite is tried.
+    if factoring_cannot_shorten(derivative, len(shown)) and (
+        not _has_denominator(derivative) or cancelling_cannot_shorten(derivative, len(shown))
+    ):
+        # The derivative's own text wins whatever factoring (and cancelling) does: no rewrite is tried.
         return shown
     rewrites = (str(candidate) for candidate in _display_candidates(derivative)[1:])
     return min((shown, *rewrites), key=len)
