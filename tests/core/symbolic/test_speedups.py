@@ -83,6 +83,24 @@ def test_only_plain_fractions_take_the_learnt_facts() -> None:
     assert asked == [half, seven]
 
 
+_ANY_SIZE = st.one_of(
+    _NUMBERS,
+    st.tuples(st.integers(-(10**400), 10**400), st.integers(1, 10**400)).map(
+        lambda pair: sympy.Rational(*pair)
+    ),
+    st.tuples(st.integers(-5, 5), st.integers(300, 330)).map(
+        lambda pair: sympy.Rational(pair[0], 10 ** pair[1])
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ANY_SIZE)
+def test_a_rational_s_complex_value_is_the_one_evalf_gives(number: sympy.Rational) -> None:
+    assert speedups._rational_complex(number) == sympy.Expr.__complex__(number)
+    assert speedups._complex_values_agree()
+
+
 _I_MULTIPLES = st.one_of(
     _NUMBERS,
     _NUMBERS.map(lambda number: number * sympy.I),
@@ -153,6 +171,10 @@ def test_installed_in_a_process_of_its_own_the_answers_stay_sympys() -> None:
         "    assert module._imaginary_unit_as_coefficient.__module__ == 'derivcli.core.symbolic.speedups'\n"
         "assert str(sympy.sin(sympy.Rational(-9, 4)*sympy.I)) == '-I*sinh(9/4)'\n"
         "assert str(sympy.cosh(sympy.Rational(1, 3)*sympy.I)) == 'cos(1/3)'\n"
+        "assert sympy.Rational.__complex__.__module__ == 'derivcli.core.symbolic.speedups'\n"
+        "assert complex(sympy.Rational(-22, 7)) == complex(-22 / 7)\n"
+        "sum_ = 3*x**2 - sympy.Rational(5, 2)*x + 27/(9*x**2 + 1)\n"
+        "assert str(sum_) == '3*x**2 - 5*x/2 + 27/(9*x**2 + 1)'\n"
         "print('ok')\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
@@ -170,6 +192,7 @@ def test_not_installed_on_import() -> None:
         "copying = StdFactKB.copy.__module__\n"
         "from sympy.functions.elementary import hyperbolic\n"
         "helper = hyperbolic._imaginary_unit_as_coefficient.__module__\n"
+        "assert '__complex__' not in vars(sympy.Rational)\n"
         "print(copying, 'could_extract_minus_sign' in vars(sympy.Rational), ask.__module__, helper)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
