@@ -39,6 +39,7 @@ from derivcli.core.symbolic.display import display_form, display_text, simplify_
 from derivcli.core.symbolic.exact import ValueStatus, evaluate_at, point_value, round_to_bits, to_dtype
 from derivcli.core.symbolic.findings import analyse_point
 from derivcli.core.symbolic.forms import latex_forms, tangent_at
+from derivcli.core.symbolic.plain_text import plain_text
 from derivcli.core.symbolic_point import symbolic_coordinate, symbolic_point_note, symbolic_point_report
 from derivcli.errors import ErrorKind
 from derivcli.model.agreement import errors_between, within
@@ -240,7 +241,7 @@ def _built(expression: ParsedExpression, variables: tuple[str, ...]) -> Symbolic
 @sized_cache(lambda expression, *_: len(expression.text))
 def _expression_text(expression: ParsedExpression, variables: tuple[str, ...]) -> str:
     """SymPy's expression as text (cached: printing it can cost more than a repeated line's evaluation)."""
-    return str(_built(expression, variables).expr)
+    return plain_text(_built(expression, variables).expr)
 
 
 def _exact_points(plan: Plan, symbols: Mapping[str, sympy.Symbol]) -> list[dict[sympy.Symbol, sympy.Expr]]:

@@ -268,6 +268,10 @@ def test_every_answer_is_the_document_deriv_partial_json_prints(deriv: Run, jobs
         ("4*tanh(3*x) + x**2", ["x=-0.98"], [], "1"),
         ("sinh(x) - x", ["x=1e-100"], [], "1"),
         ("u*v + u**2", ["u=1,v=2"], ["u", "v"], "2"),
+        # Shown without trying a rewrite, written without the printer: a divisor, powers of e, halves.
+        ("x**3 + atan(3*x)", ["x=0.731"], [], "1"),
+        ("5*exp(2*x) + x**4", ["x=-1.2"], [], "1"),
+        ("3*sin(2*x)/2 - x**2/4 + 1/(x**2 + 1)", ["x=2.5"], [], "1"),
     ]
     lines = []
     for expression, points, wrt, order in problems:

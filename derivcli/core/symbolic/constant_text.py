@@ -43,10 +43,10 @@ def constant_text(value: sympy.Expr) -> str:
     ordered = sum_of_constants_order(value) if len(terms) > 1 else list(terms)
     if ordered is None:
         return str(StrPrinter({"order": None}).doprint(value))  # SymPy's order, asked of no interval again
-    return _sum_text([by_term[term] for term in ordered])
+    return sum_text([by_term[term] for term in ordered])
 
 
-def _sum_text(texts: list[str | None]) -> str:
+def sum_text(texts: list[str | None]) -> str:
     """StrPrinter's text of a sum whose terms, in order, print as ``texts``, none parenthesised.
 
     As _print_Add: a term's own minus sign becomes the operator before it.
@@ -93,14 +93,14 @@ def _function_text(applied: sympy.Expr) -> str | None:
     if not isinstance(applied, sympy.Function) or len(applied.args) != 1:
         return None
     argument = applied.args[0]
-    if not argument.is_Rational or not _printed_by_name(applied.func):
+    if not argument.is_Rational or not printed_by_name(applied.func):
         return None
     number = str(argument.p) if argument.q == 1 else f"{argument.p}/{argument.q}"
     return f"{type(applied).__name__}({number})"
 
 
 @functools.cache
-def _printed_by_name(function: type) -> bool:
+def printed_by_name(function: type) -> bool:
     """True when StrPrinter prints this function class with _print_Function: its name, then its arguments."""
     if hasattr(function, StrPrinter.printmethod):
         return False

@@ -8,6 +8,7 @@ import sympy
 
 from derivcli.core.symbolic.budget import OutOfTimeError, time_budget
 from derivcli.core.symbolic.factoring import cancelling_cannot_shorten, factoring_cannot_shorten
+from derivcli.core.symbolic.plain_text import plain_text
 
 #: Expressions with more operations than this are shown as ``diff`` returned them.
 MAX_REWRITE_OPS: Final = 400
@@ -28,7 +29,7 @@ def display_form(derivative: sympy.Expr) -> sympy.Expr:
 
 def display_text(derivative: sympy.Expr) -> str:
     """The text of :func:`display_form`, printing each candidate once (printing is SymPy's slow part)."""
-    shown = str(derivative)
+    shown = plain_text(derivative)
     if factoring_cannot_shorten(derivative, len(shown)) and (
         not _has_denominator(derivative) or cancelling_cannot_shorten(derivative, len(shown))
     ):

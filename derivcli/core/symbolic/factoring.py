@@ -32,6 +32,8 @@ from fractions import Fraction
 
 import sympy
 
+from derivcli.core.symbolic.plain_text import plain_text
+
 #: A polynomial as the exponents of its symbols in each monomial, and that monomial's coefficient.
 _Polynomial = dict[tuple[int, ...], Fraction]
 
@@ -54,7 +56,7 @@ def factoring_cannot_shorten(expr: sympy.Expr, length: int) -> bool:
         return False  # every term holds a power of e, or a divisor: factoring may take a common one out
     divisor = math.gcd(*coefficients)
     common = {base: min(bases[base] for bases in powers) for base in set(powers[0]).intersection(*powers[1:])}
-    names = {base: len(str(base)) for bases in powers for base in bases}
+    names = {base: len(plain_text(base)) for bases in powers for base in bases}
     # What factoring takes out: the divisor and each common power, each followed by "*"; then "(", ")".
     least = 2 + (len(str(divisor)) + 1 if divisor != 1 else 0)
     least += sum(_power_length(names[base], exponent) + 1 for base, exponent in common.items())
@@ -87,7 +89,7 @@ def _monomial(term: sympy.Expr) -> tuple[int, dict[sympy.Expr, int], int] | None
             continue
         base, exponent = factor.as_base_exp()
         if exponent == -1 and not below and _left_as_it_is(base):
-            below = len(str(base)) + 3  # "/(" and ")"
+            below = len(plain_text(base)) + 3  # "/(" and ")"
             continue
         if not (exponent.is_Integer and exponent > 0) or base in bases:
             return None
