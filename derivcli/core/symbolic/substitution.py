@@ -4,8 +4,11 @@
 SymPy's constructors evaluate each: ``3*x`` at ``x = 151/250`` is a ``Mul``
 of two rationals that SymPy multiplies, ``x**2`` a ``Pow`` it raises. A node
 made only of rationals and the point's variables, by sums, products and
-whole powers, is a rational there: here it is computed in Python's
-``Fraction`` and made a SymPy ``Rational`` once. The other nodes (functions,
+whole powers, is a rational there: here it is computed as a numerator and
+a denominator in Python's integers, reduced once, when SymPy's ``Rational``
+is made of them (a sum of two fractions whose denominators divide one
+another takes the larger one, so a polynomial's stay powers of the
+point's). The other nodes (functions,
 other powers, constants such as pi) are rebuilt by SymPy from their
 substituted arguments as ``xreplace`` rebuilds them, the rational arguments
 of a sum or a product added or multiplied first, as SymPy's sum and product
@@ -23,7 +26,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Final
 
 import sympy
@@ -33,8 +35,10 @@ from derivcli.worker.cache import sized_cache
 #: What one expression's plan counts for in the cache.
 PLAN_WEIGHT: Final = 100
 
-_Values = Mapping[sympy.Symbol, Fraction]
-_Exact = Callable[[_Values], Fraction]
+#: A rational as a numerator and a positive denominator, not necessarily in lowest terms.
+_Pair = tuple[int, int]
+_Values = Mapping[sympy.Symbol, _Pair]
+_Exact = Callable[[_Values], _Pair]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +64,7 @@ def substituted_exactly(expr: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Exp
     """``expr.xreplace(point)``: the same expression, made faster where the point is rational."""
     if not all(value.is_Rational for value in point.values()):
         return expr.xreplace(dict(point))
-    values = {symbol: Fraction(int(value.p), int(value.q)) for symbol, value in point.items()}
+    values = {symbol: (int(value.p), int(value.q)) for symbol, value in point.items()}
     try:
         return _run(_plan(expr, frozenset(point)), values)
     except ZeroDivisionError:
@@ -123,8 +127,9 @@ def _is_plain_multiple(value: object) -> bool:
     return isinstance(number, sympy.Rational) and _is_plain_call(call)
 
 
-def _rational(value: Fraction) -> sympy.Rational:
-    return sympy.Rational(value.numerator, value.denominator)
+def _rational(value: _Pair) -> sympy.Rational:
+    """SymPy's rational of a pair, reduced to lowest terms by SymPy."""
+    return sympy.Rational(*value)
 
 
 @sized_cache(lambda *_: PLAN_WEIGHT)
@@ -172,8 +177,7 @@ def _exact(node: sympy.Basic, variables: frozenset[sympy.Symbol]) -> _Exact | No
         base = _exact(node.base, variables)
         if base is None:
             return None
-        exponent = int(node.exp)
-        return lambda values: base(values) ** exponent
+        return _power(base, int(node.exp))
     if node.is_Add or node.is_Mul:
         parts = [_exact(argument, variables) for argument in node.args]
         if any(part is None for part in parts):
@@ -183,7 +187,7 @@ def _exact(node: sympy.Basic, variables: frozenset[sympy.Symbol]) -> _Exact | No
 
 
 def _constant(number: sympy.Rational) -> _Exact:
-    constant = Fraction(int(number.p), int(number.q))
+    constant = (int(number.p), int(number.q))
     return lambda values: constant
 
 
@@ -191,21 +195,44 @@ def _variable(symbol: sympy.Symbol) -> _Exact:
     return lambda values: values[symbol]
 
 
+def _power(base: _Exact, exponent: int) -> _Exact:
+    def power(values: _Values) -> _Pair:
+        numerator, denominator = base(values)
+        if exponent >= 0:
+            return numerator**exponent, denominator**exponent
+        if not numerator:
+            raise ZeroDivisionError("a negative power of zero")  # as Fraction raises: SymPy's zoo follows
+        numerator, denominator = denominator ** (-exponent), numerator ** (-exponent)
+        return (-numerator, -denominator) if denominator < 0 else (numerator, denominator)
+
+    return power
+
+
 def _sum(parts: Sequence[_Exact]) -> _Exact:
-    def total(values: _Values) -> Fraction:
-        result = Fraction(0)
-        for part in parts:
-            result += part(values)
-        return result
+    def total(values: _Values) -> _Pair:
+        numerator, denominator = parts[0](values)
+        for part in parts[1:]:
+            other, below = part(values)
+            if below == denominator:
+                numerator += other
+            elif denominator % below == 0:
+                numerator += other * (denominator // below)
+            elif below % denominator == 0:
+                numerator = numerator * (below // denominator) + other
+                denominator = below
+            else:
+                numerator, denominator = numerator * below + other * denominator, denominator * below
+        return numerator, denominator
 
     return total
 
 
 def _product(parts: Sequence[_Exact]) -> _Exact:
-    def product(values: _Values) -> Fraction:
-        result = Fraction(1)
-        for part in parts:
-            result *= part(values)
-        return result
+    def product(values: _Values) -> _Pair:
+        numerator, denominator = parts[0](values)
+        for part in parts[1:]:
+            other, below = part(values)
+            numerator, denominator = numerator * other, denominator * below
+        return numerator, denominator
 
     return product

@@ -69,11 +69,11 @@ def test_a_bound_variable_is_replaced_as_xreplace_replaces_it() -> None:
         substituted_exactly(bound + x, point)
 
 
-def test_the_rational_parts_are_computed_in_fractions(monkeypatch: pytest.MonkeyPatch) -> None:
-    built: list[object] = []
+def test_the_rational_parts_are_computed_in_integers(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[tuple[int, int]] = []
     real_rational = substitution._rational
 
-    def counting(value: Fraction) -> sympy.Rational:
+    def counting(value: tuple[int, int]) -> sympy.Rational:
         built.append(value)
         return real_rational(value)
 
@@ -81,7 +81,23 @@ def test_the_rational_parts_are_computed_in_fractions(monkeypatch: pytest.Monkey
     # x**2 - 5 and 3*x are one fraction each: the sum's rational terms are added first.
     expected = 2 * sympy.cos(R(3, 2)) - R(19, 4)
     assert substituted_exactly(x**2 + 2 * sympy.cos(3 * x) - 5, {x: R(1, 2)}) == expected
-    assert built == [Fraction(3, 2), Fraction(-19, 4)]
+    assert [Fraction(*pair) for pair in built] == [Fraction(3, 2), Fraction(-19, 4)]
+    # Denominators that divide one another are not multiplied: x**2 + x at 1/2 is 3/4, not 6/8.
+    assert built[1] == (-19, 4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_RATIONALS, min_size=1, max_size=6), _RATIONALS | st.just(R(0)), st.integers(-4, 6))
+def test_a_polynomial_s_value_is_exact_at_any_point(
+    coefficients: list[sympy.Rational], at: sympy.Rational, shift: int
+) -> None:
+    expr = sympy.Add(*[coefficient * x ** (power + shift) for power, coefficient in enumerate(coefficients)])
+    point = {x: at}
+    try:
+        expected = expr.xreplace(point)
+    except ZeroDivisionError:
+        return
+    assert substituted_exactly(expr, point) == expected
 
 
 _PLAIN_ARGUMENTS = _RATIONALS | st.sampled_from([y, 2 * y + 1, sympy.pi / 3])
