@@ -232,7 +232,7 @@ def _run_in_workers(lines: Iterable[str | LongLine], *, timeout: float, jobs: in
             entry = held[worker].popleft()
             assert entry.limits is not None
             try:
-                entry.report = worker.collect(entry.limits)
+                entry.report = worker.collect(entry.limits, ready=True)
             except Exception as error:  # noqa: BLE001 - a bug on one line must not lose the lines after it
                 entry.error = error
             hand_back(worker)

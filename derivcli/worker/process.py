@@ -128,15 +128,18 @@ class Worker:
         *,
         on_event: Callable[[Any], None] | None = None,
         tick: Callable[[], None] | None = None,
+        ready: bool = False,
     ) -> Any:
         """The result of the call handed over by ``submit``, under the same limits.
 
         ``tick``, if given, is called at least every :data:`TICK_SECONDS` while
         waiting (``deriv batch`` checks its other workers' budgets there).
+        ``ready`` says that the caller has seen the reply pipe readable: it is
+        read at once, without asking again.
         """
         if self._replies is None:
             raise WorkerBugError("collect() without a call in progress", "")
-        return self._await(self._replies, limits, on_event, tick)
+        return self._await(self._replies, limits, on_event, tick, ready=ready)
 
     def wait_handle(self) -> Connection | None:
         """The connection a call's answer arrives on, to wait on several workers at once (None: none)."""
@@ -219,21 +222,27 @@ class Worker:
         limits: Limits,
         on_event: Callable[[Any], None] | None,
         tick: Callable[[], None] | None = None,
+        *,
+        ready: bool = False,
     ) -> Any:
         """Wait for the result, killing the worker once its budgeted steps have used up the budget."""
         while True:
             try:
-                # Only budgeted time counts, so waiting for what is left of the budget can never overshoot.
-                remaining = limits.seconds - self._board.spent(time.monotonic())
-                if remaining <= 0 and not replies.poll(0):
-                    self._kill()
-                    # Read once the worker is dead: the name can no longer change under us.
-                    raise out_of_time(limits, self._board.name())
-                wait = max(0.0, remaining) if tick is None else min(max(0.0, remaining), TICK_SECONDS)
-                if not replies.poll(wait):
-                    if tick is not None:
-                        tick()
-                    continue
+                if ready:
+                    # The caller saw the pipe readable: a reply (or the pipe's end) is there to read.
+                    ready = False
+                else:
+                    # Only budgeted time counts: waiting for what is left of the budget never overshoots.
+                    remaining = limits.seconds - self._board.spent(time.monotonic())
+                    if remaining <= 0 and not replies.poll(0):
+                        self._kill()
+                        # Read once the worker is dead: the name can no longer change under us.
+                        raise out_of_time(limits, self._board.name())
+                    wait = max(0.0, remaining) if tick is None else min(max(0.0, remaining), TICK_SECONDS)
+                    if not replies.poll(wait):
+                        if tick is not None:
+                            tick()
+                        continue
                 try:
                     message = replies.recv()
                 except (EOFError, OSError):

@@ -308,6 +308,8 @@ def _frozen_after_importing(module: str) -> tuple[int, int]:
 def _as_if_nothing_was_frozen() -> int:
     import gc
 
+    import sympy  # noqa: F401 - the worker holds SymPy whether or not this test process imported it
+
     # This test process may have frozen its heap before forking the worker (deriv batch --jobs 2 does).
     gc.unfreeze()
     freezing._frozen_with.clear()
