@@ -73,6 +73,11 @@ def emit(event: Any) -> None:
         _emit(event)
 
 
+def listening() -> bool:
+    """True when :func:`emit` hands events to someone (``deriv batch`` asks for none)."""
+    return _emit is not None
+
+
 # Set in the worker process: where step() posts to.
 _board: StepBoard | None = None
 _on_step: Callable[[bool], None] | None = None

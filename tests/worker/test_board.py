@@ -26,8 +26,10 @@ def test_outside_a_worker_steps_do_nothing_and_events_go_where_pointed() -> None
     seen: list[object] = []
     board.events_to(seen.append)
     try:
+        assert board.listening()
         board.emit(("progress", 1))
     finally:
         board.events_to(None)
+    assert not board.listening()
     board.emit("dropped")
     assert seen == [("progress", 1)]
