@@ -15,14 +15,12 @@ from derivcli.worker import board
 
 
 def _request() -> EvalRequest:
-    plan = make_plan(
+    expression, point = parse_expression("x**2 + 1"), parse_point("x=3")
+    return EvalRequest(
+        plan=make_plan(mode=Mode.PARTIAL, expression=expression, points=[point]),
+        setup=Setup(),
         mode=Mode.PARTIAL,
-        expression=parse_expression("x**2 + 1"),
-        points=[parse_point("x=3")],
-        wrt=(),
-        order=1,
     )
-    return EvalRequest(plan=plan, setup=Setup(), mode=Mode.PARTIAL)
 
 
 def test_autograd_s_answers_go_first_to_a_listener() -> None:
