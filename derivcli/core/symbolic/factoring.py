@@ -102,22 +102,18 @@ def _monomial(term: sympy.Expr) -> tuple[int, dict[sympy.Expr, int], int] | None
 
 def _left_as_it_is(divisor: sympy.Expr) -> bool:
     """True for a sum that factoring cannot change: integer monomials, coprime, a positive constant term."""
-    if not divisor.is_Add:
+    symbols = _symbols(divisor)
+    polynomial = _polynomial(divisor, symbols) if divisor.is_Add and symbols is not None else None
+    if polynomial is None or any(value.denominator != 1 for value in polynomial.values()):
         return False
-    coefficients = []
-    constant = False
-    for term in divisor.args:
-        coefficient, rest = term.as_coeff_Mul()
-        if not coefficient.is_Integer or any(
-            not (factor.as_base_exp()[0].is_Symbol and factor.as_base_exp()[1].is_Integer)
-            or factor.as_base_exp()[1] <= 0
-            for factor in sympy.Mul.make_args(rest)
-            if factor != 1
-        ):
-            return False
-        constant = constant or (rest == 1 and coefficient > 0)
-        coefficients.append(abs(int(coefficient)))
-    return constant and math.gcd(*coefficients) == 1
+    constant = polynomial.get((0,) * len(symbols or ()), Fraction(0))
+    return constant > 0 and math.gcd(*(int(value) for value in polynomial.values())) == 1
+
+
+def _symbols(expr: sympy.Expr) -> tuple[sympy.Symbol, ...] | None:
+    """The free symbols of ``expr`` in order of name; None when one is not a plain symbol."""
+    symbols = tuple(sorted(expr.free_symbols, key=lambda symbol: str(symbol)))
+    return symbols if all(isinstance(symbol, sympy.Symbol) for symbol in symbols) else None
 
 
 def cancelling_cannot_shorten(expr: sympy.Expr, length: int) -> bool:
@@ -131,8 +127,8 @@ def cancelling_cannot_shorten(expr: sympy.Expr, length: int) -> bool:
     """
     if not expr.is_Add:
         return False
-    symbols = tuple(sorted(expr.free_symbols, key=lambda symbol: symbol.name))
-    if not all(isinstance(symbol, sympy.Symbol) for symbol in symbols):
+    symbols = _symbols(expr)
+    if symbols is None:
         return False
     whole: _Polynomial = {}
     fraction: tuple[Fraction, _Polynomial] | None = None

@@ -138,12 +138,23 @@ def _rational_complex(self: sympy.Rational) -> complex:
     return complex(libmp.to_float(mpf_norm(value, _EVALF_BITS)), 0.0)
 
 
+#: 1 + 2**-53 + 2**-80: evalf's roundings give 1, the correctly rounded float is the next one up.
+_ROUNDED_TWICE: Final = (2**80 + 2**27 + 1, 2**80)
+
+
 def _complex_values_agree() -> bool:
-    """True when SymPy's complex() of rationals of every size equals the rational's float."""
-    samples = [
-        sympy.Rational(*pair)
-        for pair in ((0, 1), (1, 3), (-22, 7), (10**400, 3), (-1, 10**320), (1, 10**400), (2**53 + 1, 1))
-    ]
+    """True when SymPy's complex() of rationals of every size is what :func:`_rational_complex` makes."""
+    pairs = (
+        (0, 1),
+        (1, 3),
+        (-22, 7),
+        (10**400, 3),
+        (-1, 10**320),
+        (1, 10**400),
+        (2**53 + 1, 1),
+        _ROUNDED_TWICE,
+    )
+    samples = [sympy.Rational(*pair) for pair in pairs]
     try:
         return all(sympy.Expr.__complex__(sample) == _rational_complex(sample) for sample in samples)
     except (OverflowError, ValueError, TypeError):

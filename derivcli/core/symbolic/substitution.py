@@ -8,12 +8,11 @@ whole powers, is a rational there: here it is computed as a numerator and
 a denominator in Python's integers, reduced once, when SymPy's ``Rational``
 is made of them (a sum of two fractions whose denominators divide one
 another takes the larger one, so a polynomial's stay powers of the
-point's). The other nodes (functions,
-other powers, constants such as pi) are rebuilt by SymPy from their
-substituted arguments as ``xreplace`` rebuilds them, the rational arguments
-of a sum or a product added or multiplied first, as SymPy's sum and product
-would. The result is the same expression; a plan of which node is which is
-made once per expression.
+point's). The other nodes (functions, other powers, constants such as pi)
+are rebuilt by SymPy from their substituted arguments as ``xreplace``
+rebuilds them, the rational arguments of a sum or a product added or
+multiplied first, as SymPy's sum and product would. The result is the
+same expression; a plan of which node is which is made once per expression.
 
 A sum or product of two arguments in the commonest shape, a rational and an
 elementary function of one argument (``2*cos(369/250)``, or
@@ -121,7 +120,7 @@ def _is_plain_call(value: object) -> bool:
 
 def _is_plain_multiple(value: object) -> bool:
     """A rational (not 0 or 1) times a plain call, as SymPy's product writes it."""
-    if not isinstance(value, sympy.Mul) or type(value) is not sympy.Mul or len(value.args) != 2:
+    if not isinstance(value, sympy.Mul) or len(value.args) != 2:
         return False
     number, call = value.args
     return isinstance(number, sympy.Rational) and _is_plain_call(call)
@@ -201,7 +200,8 @@ def _power(base: _Exact, exponent: int) -> _Exact:
         if exponent >= 0:
             return numerator**exponent, denominator**exponent
         if not numerator:
-            raise ZeroDivisionError("a negative power of zero")  # as Fraction raises: SymPy's zoo follows
+            # x**-1 at 0: substituted_exactly leaves it to xreplace, which makes SymPy's complex infinity.
+            raise ZeroDivisionError("a negative power of zero")
         numerator, denominator = denominator ** (-exponent), numerator ** (-exponent)
         return (-numerator, -denominator) if denominator < 0 else (numerator, denominator)
 

@@ -101,6 +101,13 @@ def test_a_rational_s_complex_value_is_the_one_evalf_gives(number: sympy.Rationa
     assert speedups._complex_values_agree()
 
 
+def test_evalf_rounds_twice_and_so_does_the_shortcut() -> None:
+    # The rational's own float is rounded once, correctly: SymPy's printer orders by the other.
+    number = sympy.Rational(*speedups._ROUNDED_TWICE)
+    assert float(number) == 1 + 2**-52
+    assert sympy.Expr.__complex__(number) == speedups._rational_complex(number) == complex(1.0, 0.0)
+
+
 _I_MULTIPLES = st.one_of(
     _NUMBERS,
     _NUMBERS.map(lambda number: number * sympy.I),
