@@ -1,4 +1,4 @@
-"""Autograd at many points at once: one leaf tensor per variable, the sum trick, ``.backward()``."""
+"""Autograd at many points at once: one leaf tensor per variable, one `.backward()` with ones."""
 
 from __future__ import annotations
 
@@ -48,9 +48,9 @@ def autograd_at_points(
 ) -> AutogradValues:
     """Evaluate at all points at once (one leaf tensor per variable) and run ``.backward()``.
 
-    The output is summed before ``.backward()`` (each point's value depends
-    only on its own inputs, so every leaf's ``.grad`` holds the per-point
-    derivatives). Higher derivatives (``derivatives`` with more than one
+    ``.backward()`` runs with a gradient of ones, as the output's sum would
+    give (each point's value depends only on its own inputs, so every leaf's
+    ``.grad`` holds the per-point derivatives). Higher derivatives (``derivatives`` with more than one
     variable, keyed ``"x,x"``) differentiate again with ``torch.autograd.grad``
     and ``create_graph=True``, one variable at a time.
     """
@@ -66,9 +66,11 @@ def autograd_at_points(
         for name in variables
     }
     output = function(leaves)
-    output = torch.broadcast_to(output, (len(points),))
+    if output.shape != (len(points),):
+        output = torch.broadcast_to(output, (len(points),))
     if output.requires_grad:
-        output.sum().backward()  # type: ignore[no-untyped-call]
+        # The sum's gradient is 1 at every point: handed to .backward() directly, without building the sum.
+        torch.autograd.backward(output, torch.ones_like(output))
     gradients: dict[str, tuple[float, ...]] = {}
     for name in wrt:
         grad = leaves[name].grad
