@@ -39,8 +39,16 @@ def _grown(children: st.SearchStrategy[sympy.Expr]) -> st.SearchStrategy[sympy.E
         st.lists(children, min_size=2, max_size=4).map(lambda parts: sympy.Add(*parts)),
         st.lists(children, min_size=2, max_size=3).map(lambda parts: sympy.Mul(*parts)),
         st.tuples(children, st.integers(-3, 4)).map(lambda pair: pair[0] ** pair[1]),
-        st.tuples(st.sampled_from(_FUNCTIONS), children).map(lambda pair: pair[0](pair[1])),
+        st.tuples(st.sampled_from(_FUNCTIONS), children).map(lambda pair: _applied(*pair)),
     )
+
+
+def _applied(function: type, argument: sympy.Expr) -> sympy.Expr:
+    """``function(argument)``, or the argument where SymPy refuses it (Heaviside of a complex value)."""
+    try:
+        return function(argument)  # type: ignore[no-any-return]
+    except (ValueError, TypeError, ArithmeticError):
+        return argument
 
 
 _EXPRESSIONS = st.recursive(_LEAVES, _grown, max_leaves=10)
