@@ -50,9 +50,10 @@ def autograd_at_points(
 
     ``.backward()`` runs with a gradient of ones, as the output's sum would
     give (each point's value depends only on its own inputs, so every leaf's
-    ``.grad`` holds the per-point derivatives). Higher derivatives (``derivatives`` with more than one
-    variable, keyed ``"x,x"``) differentiate again with ``torch.autograd.grad``
-    and ``create_graph=True``, one variable at a time.
+    ``.grad`` holds the per-point derivatives). Higher derivatives
+    (``derivatives`` with more than one variable, keyed ``"x,x"``)
+    differentiate again with ``torch.autograd.grad`` and
+    ``create_graph=True``, one variable at a time.
     """
     torch_dtype = DTYPES[dtype]
     torch_device = resolve_device(device, dtype)

@@ -33,7 +33,7 @@ def constant_text(value: sympy.Expr) -> str:
     """``str(value)`` for an exact constant (any expression prints the same, more slowly otherwise)."""
     if value.is_Rational:
         # StrPrinter's _print_Rational and _print_Integer, without building a printer: half of all values.
-        return str(value.p) if value.q == 1 else f"{value.p}/{value.q}"
+        return rational_text(value)
     terms = sympy.Add.make_args(value)
     texts = [_term_text(term) for term in terms]
     if any(text is None for text in texts):
@@ -44,6 +44,11 @@ def constant_text(value: sympy.Expr) -> str:
     if ordered is None:
         return str(StrPrinter({"order": None}).doprint(value))  # SymPy's order, asked of no interval again
     return sum_text([by_term[term] for term in ordered])
+
+
+def rational_text(number: sympy.Rational) -> str:
+    """StrPrinter's text of a rational: its numerator, and "/" and its denominator unless that is 1."""
+    return str(number.p) if number.q == 1 else f"{number.p}/{number.q}"
 
 
 def sum_text(texts: list[str | None]) -> str:
@@ -64,7 +69,7 @@ def sum_text(texts: list[str | None]) -> str:
 def _term_text(term: sympy.Expr) -> str | None:
     """StrPrinter's text of a rational, or an integer times a plain factor (see :func:`_factor_text`)."""
     if term.is_Rational:
-        return str(term.p) if term.q == 1 else f"{term.p}/{term.q}"
+        return rational_text(term)
     if term.is_Mul:
         # An evaluated product lists its numeric coefficient first.
         if len(term.args) != 2 or not term.args[0].is_Integer:
@@ -95,8 +100,7 @@ def _function_text(applied: sympy.Expr) -> str | None:
     argument = applied.args[0]
     if not argument.is_Rational or not printed_by_name(applied.func):
         return None
-    number = str(argument.p) if argument.q == 1 else f"{argument.p}/{argument.q}"
-    return f"{type(applied).__name__}({number})"
+    return f"{type(applied).__name__}({rational_text(argument)})"
 
 
 @functools.cache

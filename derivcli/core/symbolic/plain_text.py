@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sympy
 
-from derivcli.core.symbolic.constant_text import printed_by_name, sum_text
+from derivcli.core.symbolic.constant_text import printed_by_name, rational_text, sum_text
 
 
 def plain_text(expr: sympy.Expr) -> str:
@@ -33,7 +33,7 @@ def plain_text(expr: sympy.Expr) -> str:
 def _term_text(term: sympy.Expr) -> str | None:
     """StrPrinter's text of a plain term, or None for any other."""
     if term.is_Rational:
-        return _rational_text(term)
+        return rational_text(term)
     if term.is_Pow and term.exp.is_Integer and term.exp.p < 0:
         # _print_Pow, not _print_Mul: 1/x, but x**(-2).
         base = _base_text(term.base)
@@ -109,7 +109,3 @@ def _call_text(applied: sympy.Expr) -> str | None:
     argument = applied.args[0]
     text = plain_text(argument) if argument.is_Add else _term_text(argument)
     return None if text is None else f"{type(applied).__name__}({text})"
-
-
-def _rational_text(number: sympy.Rational) -> str:
-    return str(number.p) if number.q == 1 else f"{number.p}/{number.q}"

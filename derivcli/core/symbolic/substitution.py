@@ -119,7 +119,7 @@ def _is_plain_call(value: object) -> bool:
 
 
 def _is_plain_multiple(value: object) -> bool:
-    """A rational (not 0 or 1) times a plain call, as SymPy's product writes it."""
+    """A product of a rational and a plain call, the rational first, as SymPy's product writes it."""
     if not isinstance(value, sympy.Mul) or len(value.args) != 2:
         return False
     number, call = value.args
