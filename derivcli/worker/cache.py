@@ -66,11 +66,14 @@ def sized_cache(weight: Callable[P, int]) -> Callable[[Callable[P, R]], Callable
     """Cache a function's results in a :class:`SizedCache`; ``weight`` takes the function's arguments."""
 
     def decorate(function: Callable[P, R]) -> Callable[P, R]:
-        cache: SizedCache[Hashable, R] = SizedCache(lambda key: key[0])  # type: ignore[index]
+        # Keyed by the arguments alone, weighed only when stored: a batch looks up several per line.
+        cache: SizedCache[Hashable, R] = SizedCache(
+            lambda key: weight(*key[0], **dict(key[1]))  # type: ignore[index]
+        )
 
         @functools.wraps(function)
         def cached(*args: P.args, **kwargs: P.kwargs) -> R:
-            key = (weight(*args, **kwargs), args, tuple(sorted(kwargs.items())))
+            key = (args, tuple(sorted(kwargs.items())) if kwargs else ())
             try:
                 return cache[key]
             except KeyError:

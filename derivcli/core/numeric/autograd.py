@@ -36,6 +36,28 @@ def _repeated_grad(output: Tensor, leaves: Mapping[str, Tensor], key: Sequence[s
     return torch.zeros_like(leaves[key[-1]]).detach() if result._is_zerotensor() else result
 
 
+def backward_with_ones(output: Tensor) -> None:
+    """``torch.autograd.backward(output, ones)``: the same engine run, without the wrapper's checks.
+
+    For the plain tensors built here, ``torch.autograd.backward`` checks its
+    arguments in Python (the gradient's shape against the output's,
+    ``__torch_function__`` overrides, functorch transforms) and then runs
+    the engine: the checks cost a third of a small graph's backward pass.
+    Where this torch has no engine object to call, the wrapper runs.
+    """
+    gradient = torch.ones_like(output)
+    if _ENGINE is None:
+        torch.autograd.backward(output, gradient)
+        return
+    _ENGINE.run_backward(
+        (output,), (gradient,), False, False, (), allow_unreachable=True, accumulate_grad=True
+    )
+
+
+#: The C++ autograd engine that ``torch.autograd.backward`` hands its graph to (None if this torch has none).
+_ENGINE = getattr(torch.autograd.Variable, "_execution_engine", None)
+
+
 def autograd_at_points(
     function: TorchFunction,
     *,
@@ -71,7 +93,7 @@ def autograd_at_points(
         output = torch.broadcast_to(output, (len(points),))
     if output.requires_grad:
         # The sum's gradient is 1 at every point: handed to .backward() directly, without building the sum.
-        torch.autograd.backward(output, torch.ones_like(output))
+        backward_with_ones(output)
     gradients: dict[str, tuple[float, ...]] = {}
     for name in wrt:
         grad = leaves[name].grad

@@ -15,9 +15,14 @@ Tensor = torch.Tensor
 DTYPES: Final[Mapping[str, torch.dtype]] = {DType.float64: torch.float64, DType.float32: torch.float32}
 
 
+_CPU: Final = torch.device("cpu")
+
+
 def resolve_device(spec: str, dtype: str) -> torch.device:
     """Turn ``cpu``/``cuda``/``cuda:N``/``mps``/``auto`` into an available torch device."""
     check_device(spec)
+    if spec == "cpu":
+        return _CPU  # asked for on every line of a batch: no other device to look for
     mps_available = bool(torch.backends.mps.is_available())
     if spec == "auto":
         if torch.cuda.is_available():

@@ -206,16 +206,16 @@ def _rounded(end: tuple[Any, ...], form: FloatFormat) -> float:
 
 def _enclose(node: sympy.Expr) -> Any:
     """An interval that holds the value of a constant expression, or _NotEnclosedError."""
-    if node.is_Rational:
-        return _rational_interval(int(node.p), int(node.q))
     if _CONTEXT.prec != PRECISION_BITS:
-        return _enclose_node(node)
-    # A sum's terms are enclosed to print it in order, then the sum to round it: each term once.
+        return _rational_interval(int(node.p), int(node.q)) if node.is_Rational else _enclose_node(node)
+    # A sum's terms are enclosed to print it in order, then the sum to round it; a function's value and
+    # its derivative's share their argument and coefficients: each is enclosed once.
     interval = _RECENT.get(node)
     if interval is None:
         if len(_RECENT) >= MAX_RECENT:
             _RECENT.clear()
-        interval = _RECENT[node] = _enclose_node(node)
+        interval = _rational_interval(int(node.p), int(node.q)) if node.is_Rational else _enclose_node(node)
+        _RECENT[node] = interval
     return interval
 
 
@@ -357,6 +357,35 @@ def _cosh(interval: Any) -> Any:
     return _COSH_RISING(_CONTEXT.mpf([0, max(-interval.a, interval.b)]))
 
 
+def _cos_and_sin(interval: Any) -> tuple[Any, Any]:
+    """mpmath's cos and sin of an interval (each computes both), kept for the other one's turn.
+
+    A sine's derivative is a cosine of the same argument: the value and the
+    derivative at a point then cost one computation, not two.
+    """
+    key = (interval._mpi_, _CONTEXT.prec)
+    both = _COS_SIN.get(key)
+    if both is None:
+        if len(_COS_SIN) >= MAX_RECENT:
+            _COS_SIN.clear()
+        both = _COS_SIN[key] = libmp.mpi_cos_sin(interval._mpi_, _CONTEXT.prec)
+    return both
+
+
+#: Recent intervals' cos and sin (mpi pairs), by the interval's ends and precision.
+_COS_SIN: Final[dict[tuple[Any, int], tuple[Any, Any]]] = {}
+
+
+def _cos(interval: Any) -> Any:
+    """cos of an interval, as mpmath's interval context computes it."""
+    return _CONTEXT.make_mpf(_cos_and_sin(interval)[0])
+
+
+def _sin(interval: Any) -> Any:
+    """sin of an interval, as mpmath's interval context computes it."""
+    return _CONTEXT.make_mpf(_cos_and_sin(interval)[1])
+
+
 def _reciprocal(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """1/function (an interval holding 0 gives an infinite one, which decides nothing)."""
     return lambda interval: 1 / function(interval)
@@ -387,12 +416,12 @@ _SOFTPLUS: Final = _monotone(lambda context, value: context.log1p(context.exp(va
 _FUNCTIONS: Final[dict[type, Callable[[Any], Any]]] = {
     sympy.exp: _exp,
     sympy.log: _positive(_CONTEXT.log),
-    sympy.sin: _CONTEXT.sin,
-    sympy.cos: _CONTEXT.cos,
+    sympy.sin: _sin,
+    sympy.cos: _cos,
     sympy.tan: _CONTEXT.tan,
-    sympy.cot: lambda interval: _CONTEXT.cos(interval) / _CONTEXT.sin(interval),
-    sympy.sec: _reciprocal(_CONTEXT.cos),
-    sympy.csc: _reciprocal(_CONTEXT.sin),
+    sympy.cot: lambda interval: _cos(interval) / _sin(interval),
+    sympy.sec: _reciprocal(_cos),
+    sympy.csc: _reciprocal(_sin),
     sympy.asin: _ASIN,
     sympy.acos: _ACOS,
     sympy.atan: _ATAN,

@@ -1,4 +1,4 @@
-"""Five of SymPy's steps on new numbers made cheaper, with the same results: for deriv's own processes.
+"""Six of SymPy's steps on new numbers made cheaper, with the same results: for deriv's own processes.
 
 Substituting a point builds new rationals at every node (``3*x`` at
 ``x = 151/250`` is ``453/250``), and SymPy's functions ask each new number
@@ -29,6 +29,11 @@ included: three quarters of the cost of ``tanh(459/100)``.
   here the same two roundings are made directly (to 57 bits toward zero,
   then to 53 to nearest: not always the correctly rounded float), at a
   sixth of the cost.
+- :func:`_rational_call`: an elementary function of a rational
+  (``cos(1851/500)``) is built as SymPy's constructor builds it: the
+  class's ``eval``, and where that finds nothing simpler, the object with
+  its class's ``nargs``, but without the caching, argument conversion and
+  number-of-arguments checks around them: a quarter of the cost.
 
 :func:`install` applies them where this SymPy has the internals they
 replace and they agree with SymPy's own results; it is called by the
@@ -46,7 +51,9 @@ from typing import Any, Final
 import sympy
 from mpmath import libmp
 from sympy.core.assumptions import StdFactKB
+from sympy.core.function import DefinedFunction
 from sympy.core.numbers import mpf_norm
+from sympy.core.parameters import global_parameters
 
 # The module itself: ``sympy.core.assumptions`` as an attribute is a function of the same name.
 _ASSUMPTIONS: Final = importlib.import_module("sympy.core.assumptions")
@@ -76,6 +83,7 @@ def _install() -> bool:
     StdFactKB.copy = _copy_facts
     sympy.Rational.could_extract_minus_sign = _rational_could_extract_minus_sign
     _install_imaginary_unit_shortcut()
+    _install_rational_calls()
     if "__complex__" not in sympy.Rational.__dict__ and _complex_values_agree():
         sympy.Rational.__complex__ = _rational_complex
     # Learnt with SymPy's own search, before it is replaced.
@@ -123,6 +131,118 @@ def _no_multiple_of_i_agrees(original: Callable[[Any], Any]) -> bool:
     """True when SymPy's helper finds no multiple of I in rationals of every kind, as the shortcut says."""
     samples = [sympy.Rational(*pair) for pair in ((0, 1), (1, 1), (-1, 1), (1, 2), (-3, 7), (10**30 + 1, 7))]
     return all(original(sample) is None for sample in samples) and original(3 * sympy.I) == 3
+
+
+#: Functions that deriv's substitutions apply to rationals, whose constructor may be replaced for them.
+_CALLED_ON_RATIONALS: Final = (
+    sympy.sin,
+    sympy.cos,
+    sympy.tan,
+    sympy.cot,
+    sympy.sec,
+    sympy.csc,
+    sympy.sinh,
+    sympy.cosh,
+    sympy.tanh,
+    sympy.coth,
+    sympy.asin,
+    sympy.acos,
+    sympy.atan,
+    sympy.asinh,
+    sympy.acosh,
+    sympy.atanh,
+    sympy.exp,
+    sympy.log,
+    sympy.erf,
+)
+
+
+def _install_rational_calls() -> None:
+    """Build each function of a rational directly, where its constructor is SymPy's shared one.
+
+    Whether the direct way builds what SymPy builds is checked for each
+    function when it is first called on a rational (checking all of them at
+    once would build SymPy's tables for functions a batch may never use).
+    """
+    for function in _CALLED_ON_RATIONALS:
+        if _constructed_by_defined_function(function):
+            function.__new__ = staticmethod(_rational_call(function, function.__new__))
+
+
+def _constructed_by_defined_function(function: type) -> bool:
+    """True when ``function`` is built by DefinedFunction's constructor, no class between overriding it."""
+    for cls in function.__mro__:
+        if cls is DefinedFunction:
+            return True
+        if any(name in cls.__dict__ for name in ("__new__", "_new_", "_should_evalf", "nargs")):
+            return False
+    return False
+
+
+def _rational_call(function: type, original: Callable[..., Any]) -> Callable[..., Any]:
+    """``function``'s constructor, building a call on one rational directly once that is seen to agree."""
+    nargs: list[Any] = []  # the canonical nargs, once learnt
+    verdict: list[bool] = []  # whether the direct way agrees with SymPy's, once checked
+
+    def construct(cls: type, *args: Any, **options: Any) -> Any:
+        if cls is not function or options or len(args) != 1 or not global_parameters.evaluate:
+            return original(cls, *args, **options)
+        (argument,) = args
+        if not isinstance(argument, sympy.Rational) or verdict == [False]:
+            return original(cls, *args, **options)
+        if not verdict:
+            verdict.append(False)  # while it is checked, SymPy's constructor answers
+            learnt = _nargs_of(function)
+            if learnt is not None:
+                nargs.append(learnt)
+                verdict[0] = _rational_calls_agree(
+                    function, lambda number: _direct_call(function, number, learnt)
+                )
+            if not verdict[0]:
+                return original(cls, *args, **options)
+        return _direct_call(function, argument, nargs[0])
+
+    construct.__wrapped__ = original  # type: ignore[attr-defined]
+    return construct
+
+
+def _direct_call(function: type[Any], argument: sympy.Rational, nargs: Any) -> Any:
+    """``function(argument)`` as Function's constructor makes it: ``eval``, else the call with ``nargs``."""
+    evaluated: Any = function.eval(argument)
+    if evaluated is None:
+        # Application.__new__'s object: the class's facts, the argument, and the canonical nargs.
+        built = sympy.Basic.__new__(function, argument)
+        built.nargs = nargs
+        return built
+    if isinstance(evaluated, function) and not all(arg.is_Rational for arg in evaluated.args):
+        return function(*evaluated.args)  # SymPy's constructor would still evalf a float argument
+    return evaluated
+
+
+def _nargs_of(function: type[Any]) -> Any:
+    """The ``nargs`` SymPy gives an unevaluated call of ``function`` (a FiniteSet), from one it builds."""
+    for probe in (sympy.Rational(3, 7), sympy.Rational(-3, 7), sympy.Rational(7, 3)):
+        built: Any = function(probe)
+        if type(built) is function:
+            return built.nargs
+    return None
+
+
+def _rational_calls_agree(function: type[Any], direct: Callable[[sympy.Rational], Any]) -> bool:
+    """True when ``direct`` builds what SymPy builds, for rationals of every kind."""
+    pairs = ((0, 1), (1, 1), (-1, 1), (2, 1), (1, 2), (-1, 2), (3, 7), (-22, 7), (10**30 + 1, 7))
+    for pair in pairs:
+        number = sympy.Rational(*pair)
+        try:
+            theirs: Any = function(number)
+            ours: Any = direct(number)
+        except (ValueError, TypeError, ArithmeticError):
+            return False
+        if type(ours) is not type(theirs) or ours != theirs or ours.args != theirs.args:
+            return False
+        if isinstance(theirs, function) and ours.nargs != theirs.nargs:
+            return False
+    return True
 
 
 #: Bits of evalf's default 15 digits, and the guard bits it evaluates with before rounding to them.

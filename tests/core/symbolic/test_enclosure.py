@@ -180,3 +180,48 @@ def test_a_rational_is_enclosed_as_tightly_as_mpmath_divides_it(
     assert _fraction(their_low) <= _fraction(low) <= _fraction(high) <= _fraction(their_high)
     if max(abs(numerator), denominator).bit_length() <= bits:
         assert ours._mpi_ == theirs._mpi_  # both integers exact at this precision: the very same interval
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(-(10**40), 10**40),
+    st.integers(1, 10**30),
+    st.sampled_from([enclosure.PRECISION_BITS, 4 * enclosure.PRECISION_BITS]),
+)
+def test_cos_and_sin_of_an_interval_are_mpmath_s_computed_once_for_both(
+    numerator: int, denominator: int, bits: int
+) -> None:
+    context = enclosure._CONTEXT
+    enclosure._COS_SIN.clear()
+    try:
+        context.prec = bits
+        interval = enclosure._rational_interval(numerator, denominator)
+        sine, cosine = enclosure._sin(interval), enclosure._cos(interval)
+        assert sine._mpi_ == context.sin(interval)._mpi_
+        assert cosine._mpi_ == context.cos(interval)._mpi_
+    finally:
+        context.prec = enclosure.PRECISION_BITS
+    assert len(enclosure._COS_SIN) == 1  # the cosine came from the sine's computation
+
+
+def test_a_sine_and_its_derivative_share_their_argument_s_enclosure(monkeypatch: pytest.MonkeyPatch) -> None:
+    x = sympy.Symbol("x")
+    enclosure._RECENT.clear()
+    enclosure._COS_SIN.clear()
+    computed: list[object] = []
+    original = enclosure.libmp.mpi_cos_sin
+    monkeypatch.setattr(
+        enclosure.libmp, "mpi_cos_sin", lambda *arguments: computed.append(arguments) or original(*arguments)
+    )
+    point = {x: sympy.Rational(151, 250)}
+    value, derivative = (
+        evaluate_at(6 * sympy.sin(3 * x) + x**2, point),
+        evaluate_at(18 * sympy.cos(3 * x) + 2 * x, point),
+    )
+    assert len(computed) == 1
+    assert value.value == float(
+        sympy.N(6 * sympy.sin(sympy.Rational(453, 250)) + sympy.Rational(151, 250) ** 2, 40)
+    )
+    assert derivative.value == float(
+        sympy.N(18 * sympy.cos(sympy.Rational(453, 250)) + sympy.Rational(151, 125), 40)
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -137,6 +138,77 @@ def test_a_helper_that_finds_i_in_a_rational_is_not_replaced() -> None:
     assert not speedups._no_multiple_of_i_agrees(lambda value: None)  # finds no I even in 3*I
 
 
+@settings(max_examples=300, deadline=None)
+@given(_NUMBERS, st.sampled_from(speedups._CALLED_ON_RATIONALS))
+def test_a_function_of_a_rational_built_directly_is_sympys(number: sympy.Rational, function: type) -> None:
+    nargs = speedups._nargs_of(function)
+    assert nargs is not None
+    ours, theirs = speedups._direct_call(function, number, nargs), function(number)
+    assert type(ours) is type(theirs)
+    assert ours == theirs
+    assert ours.args == theirs.args
+    assert str(ours) == str(theirs)
+    if isinstance(theirs, function):
+        assert ours.nargs == theirs.nargs
+        assert ours.is_commutative == theirs.is_commutative
+
+
+def test_every_function_called_on_rationals_is_built_by_sympys_shared_constructor() -> None:
+    assert all(
+        speedups._constructed_by_defined_function(function) for function in speedups._CALLED_ON_RATIONALS
+    )
+    # A class with a constructor of its own (Heaviside takes a second argument) keeps it.
+    assert not speedups._constructed_by_defined_function(sympy.Heaviside)
+
+
+def test_a_direct_way_that_disagrees_with_sympy_is_not_used() -> None:
+    nargs = speedups._nargs_of(sympy.cos)
+    assert speedups._rational_calls_agree(
+        sympy.cos, lambda number: speedups._direct_call(sympy.cos, number, nargs)
+    )
+    assert not speedups._rational_calls_agree(
+        sympy.cos, lambda number: speedups._direct_call(sympy.sin, number, nargs)
+    )
+    # cos(1/2) built without its eval: cos(0) would stay cos(0), not 1.
+    assert not speedups._rational_calls_agree(
+        sympy.cos, lambda number: sympy.Basic.__new__(sympy.cos, number)
+    )
+
+
+def test_the_constructor_checks_once_then_builds_directly() -> None:
+    original = sympy.tanh.__new__
+    checks: list[object] = []
+
+    def agree(function: type, direct: object) -> bool:
+        checks.append(function)
+        return True
+
+    constructor = speedups._rational_call(sympy.tanh, original)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(speedups, "_rational_calls_agree", agree)
+        first = constructor(sympy.tanh, sympy.Rational(-459, 100))
+        second = constructor(sympy.tanh, sympy.Rational(2, 3))
+    assert checks == [sympy.tanh]
+    assert str(first) == "-tanh(459/100)"
+    assert str(second) == "tanh(2/3)"
+    x = sympy.Symbol("x")
+    assert constructor(sympy.tanh, x) == sympy.tanh(x)  # anything but a rational: SymPy's constructor
+    assert constructor(sympy.tanh, sympy.Rational(1, 2), evaluate=False).args == (sympy.Rational(1, 2),)
+
+
+def test_a_constructor_whose_check_fails_stays_sympys() -> None:
+    constructor = speedups._rational_call(sympy.tanh, sympy.tanh.__new__)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(speedups, "_rational_calls_agree", lambda function, direct: False)
+        patch.setattr(speedups, "_direct_call", _never)
+        assert str(constructor(sympy.tanh, sympy.Rational(-1, 3))) == "-tanh(1/3)"
+        assert str(constructor(sympy.tanh, sympy.Rational(5, 3))) == "tanh(5/3)"
+
+
+def _never(*arguments: object) -> None:
+    raise AssertionError("built directly although the check failed")
+
+
 def test_a_table_that_disagrees_with_sympy_is_not_installed() -> None:
     defined = speedups._ASSUMPTIONS._assume_defined
     positive = speedups._fraction_facts(sympy.Rational(3, 7), defined)
@@ -180,6 +252,10 @@ def test_installed_in_a_process_of_its_own_the_answers_stay_sympys() -> None:
         "assert str(sympy.cosh(sympy.Rational(1, 3)*sympy.I)) == 'cos(1/3)'\n"
         "assert sympy.Rational.__complex__.__module__ == 'derivcli.core.symbolic.speedups'\n"
         "assert complex(sympy.Rational(-22, 7)) == complex(-22 / 7)\n"
+        "assert 'construct' in repr(vars(sympy.cos)['__new__'])\n"
+        "c = sympy.cos(sympy.Rational(-3, 7))\n"
+        "assert str(c) == 'cos(3/7)' and c.nargs == sympy.FiniteSet(1) and c.is_commutative\n"
+        "assert str(sympy.log(sympy.Rational(1, 3))) == '-log(3)' and sympy.exp(sympy.S.Zero) == 1\n"
         "sum_ = 3*x**2 - sympy.Rational(5, 2)*x + 27/(9*x**2 + 1)\n"
         "assert str(sum_) == '3*x**2 - 5*x/2 + 27/(9*x**2 + 1)'\n"
         "print('ok')\n"
@@ -200,6 +276,7 @@ def test_not_installed_on_import() -> None:
         "from sympy.functions.elementary import hyperbolic\n"
         "helper = hyperbolic._imaginary_unit_as_coefficient.__module__\n"
         "assert '__complex__' not in vars(sympy.Rational)\n"
+        "assert '__new__' not in vars(sympy.cos)\n"
         "print(copying, 'could_extract_minus_sign' in vars(sympy.Rational), ask.__module__, helper)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
