@@ -134,22 +134,27 @@ class _InputFailed:
 
 
 #: Lines in flight per worker at most: answers computed ahead of an earlier, slower line wait in memory.
-WINDOW_PER_JOB = 8
-#: Lines handed to one worker at once: the next one waits in its pipe, so that the worker goes straight
-#: on to it instead of idling while this process takes its answer and writes it out.
-LINES_PER_WORKER = 2
+WINDOW_PER_JOB = 16
+#: Most lines one worker holds: the next ones wait in its pipe, so that the worker goes straight on to
+#: them instead of idling while this process takes its answers and writes them out.
+LINES_PER_WORKER = 8
+#: A worker is handed more lines once it holds this many or fewer, all that wait in one message: a
+#: worker reads one message per few lines, not one per line.
+REFILL_AT = 4
 
 
 def _run_in_workers(lines: Iterable[str | LongLine], *, timeout: float, jobs: int) -> Iterator[BatchResult]:
     """run_batch with worker processes, answered in input order.
 
     Each worker holds up to ``LINES_PER_WORKER`` lines and answers them in
-    turn, each under its own budget; a line goes to the worker with the
-    fewest. So no worker idles while this process reads lines and writes
-    answers, or behind a slow line elsewhere: answers computed ahead wait, in
-    order, in a window of at most ``WINDOW_PER_JOB`` lines per worker, and
-    memory stays bounded. When a line runs out of time its worker is replaced,
-    and the lines it held are handed out again.
+    turn, each under its own budget and with its own answer; lines go to the
+    worker holding the fewest, once it is down to ``REFILL_AT``, as many at
+    once as wait (one message per few lines, not per line; an idle worker
+    takes even one line at once). So no worker idles while this process reads
+    lines and writes answers: answers computed ahead wait, in order, in a
+    window of at most ``WINDOW_PER_JOB`` lines per worker, and memory stays
+    bounded. When a line runs out of time its worker is replaced, and the
+    lines it held are handed out again.
     """
     if jobs > 1:
         # Imported once here, shared by every worker forked below (and by any that replaces one). One
@@ -172,20 +177,21 @@ def _run_in_workers(lines: Iterable[str | LongLine], *, timeout: float, jobs: in
     arrivals = _Arrivals(nap=parent_has_a_cpu(jobs, usable_cpus()))
     number = 0
     exhausted = False
+    alone = 0  # lines to hand out one per message, after a message of several could not be sent
 
     def read_lines(*, block: bool) -> None:
-        # Read lines while the window has room and a worker could take one; block for input only when
-        # no answer is owed and the caller may wait, so that a pipeline sees each answer as soon as
-        # it exists.
+        # Read lines while the window has room and the workers could take them; block for input only
+        # when no answer is owed and the caller may wait, so that a pipeline sees each answer as soon
+        # as it exists. Then hand them out together.
         nonlocal number, exhausted
-        while not exhausted and len(pending) < window and len(unhanded) < jobs:
+        while not exhausted and len(pending) < window and len(unhanded) < LINES_PER_WORKER * jobs:
             try:
                 line = incoming.get(block=block and not pending)
             except queue.Empty:
-                return
+                break
             if line is None:
                 exhausted = True
-                return
+                break
             if isinstance(line, _InputFailed):
                 raise line.error
             number += 1
@@ -198,26 +204,39 @@ def _run_in_workers(lines: Iterable[str | LongLine], *, timeout: float, jobs: in
                 entry.error = error
                 continue
             unhanded.append(entry)
-            hand_out()
+        hand_out()
 
     def hand_out() -> None:
-        # Give waiting lines, in order, to the workers holding the fewest.
+        # Give waiting lines, in order, to the worker holding the fewest, once it is down to REFILL_AT:
+        # as many as it has room for (and that share its limits), in one message.
+        nonlocal alone
         while unhanded:
             worker = min(pool, key=lambda each: len(held[each]))
-            if len(held[worker]) >= LINES_PER_WORKER:
+            if len(held[worker]) > REFILL_AT:
                 return
-            entry = unhanded.popleft()
-            assert entry.limits is not None
+            group = [unhanded.popleft()]
+            while not alone and unhanded and len(held[worker]) + len(group) < LINES_PER_WORKER:
+                if unhanded[0].limits != group[0].limits:
+                    break
+                group.append(unhanded.popleft())
+            alone = max(0, alone - 1)
+            limits = group[0].limits
+            assert limits is not None
             try:
-                worker.submit(solve_line, entry.problem, timeout, limits=entry.limits)
+                worker.submit_each(solve_line, [(entry.problem, timeout) for entry in group], limits=limits)
             except OSError:
-                # The worker died holding lines: collecting them says why; this one waits its turn.
-                unhanded.appendleft(entry)
+                # The worker died holding lines: collecting them says why; these wait their turn.
+                unhanded.extendleft(reversed(group))
                 return
             except Exception as error:  # noqa: BLE001 - answered in its turn, the batch goes on
-                entry.error = error
+                if len(group) == 1:
+                    group[0].error = error
+                else:
+                    # One of them cannot be sent: they go one at a time, so that only that one fails.
+                    unhanded.extendleft(reversed(group))
+                    alone = len(group)
                 continue
-            held[worker].append(entry)
+            held[worker].extend(group)
 
     def hand_back(worker: Worker) -> None:
         # The worker was replaced: the lines it held but never answered go out again, first.

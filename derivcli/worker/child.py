@@ -61,49 +61,64 @@ def serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRetu
     applied_memory: int | bool | None = False  # nothing applied yet
     while True:
         try:
-            function, args, kwargs, limits, wants_events = requests.recv()
+            function, calls, limits, wants_events = requests.recv()
         except (EOFError, OSError):
             os._exit(0)
         if limits.memory_bytes != applied_memory:
             _limit_memory(limits.memory_bytes)
             applied_memory = limits.memory_bytes
-        limit_cpu(False)
         send_event = (lambda event: _send_or_exit(replies, ("event", event))) if wants_events else None
-        steps.attach(board, on_step=limit_cpu, on_event=send_event)
-        reply: tuple[Any, ...]
-        try:
-            # Each call starts with nothing spent: calls handed over together run in turn, each on its budget.
-            board.reset()
-            reply = ("value", function(*args, **kwargs))
-        except DerivError as error:
-            reply = ("error", error)
-        except MemoryError:
+        # Calls handed over in one message run in turn, each on its own budget and with its own reply,
+        # exactly as if each had come alone.
+        for args, kwargs in calls:
+            limit_cpu(False)
+            steps.attach(board, on_step=limit_cpu, on_event=send_event)
+            _send_reply(replies, _run_call(function, args, kwargs, board), board)
+            # After the call that imported SymPy or torch, what they left is frozen (see freezing.py).
+            freeze_libraries()
+
+
+def _run_call(
+    function: Any, args: tuple[Any, ...], kwargs: dict[str, Any], board: StepBoard
+) -> tuple[Any, ...]:  # pragma: no cover - child process
+    """One call's reply: its value, its error, or how it failed."""
+    reply: tuple[Any, ...]
+    try:
+        # Each call starts with nothing spent: calls handed over together run in turn, each on its budget.
+        board.reset()
+        reply = ("value", function(*args, **kwargs))
+    except DerivError as error:
+        reply = ("error", error)
+    except MemoryError:
+        reply = ("memory", board.name())
+    except RecursionError:
+        reply = ("error", DerivError(ErrorKind.TOO_DEEP, f"too deeply nested for {board.name()}"))
+    except BaseException as error:  # noqa: BLE001 - every failure must reach the parent
+        if _allocation_failed(error):
             reply = ("memory", board.name())
-        except RecursionError:
-            reply = ("error", DerivError(ErrorKind.TOO_DEEP, f"too deeply nested for {board.name()}"))
-        except BaseException as error:  # noqa: BLE001 - every failure must reach the parent
-            if _allocation_failed(error):
-                reply = ("memory", board.name())
-            else:
-                reply = ("bug", f"{type(error).__name__}: {error}", traceback.format_exc())
-        # The clock stops with the work (the step lifts the CPU limit), and is at zero before the reply
-        # leaves: the parent may collect this reply much later, and meanwhile watch the next call's
-        # budget on the same board.
-        steps.step("done", budgeted=False)
-        board.post("done", budgeted=False, spent=0.0)
-        with contextlib.suppress(Exception):
-            sys.stdout.flush()
-            sys.stderr.flush()
-        try:
-            replies.send(reply)
-        except OSError:
-            os._exit(0)  # the parent is gone or stopped listening
-        except MemoryError:
-            _send_or_exit(replies, ("memory", board.name()))
-        except Exception as error:  # noqa: BLE001 - an unpicklable value is a bug to report, not to hang on
-            _send_or_exit(replies, ("bug", f"cannot send the result: {type(error).__name__}: {error}", ""))
-        # After the call that imported SymPy or torch, what they left is frozen (see freezing.py).
-        freeze_libraries()
+        else:
+            reply = ("bug", f"{type(error).__name__}: {error}", traceback.format_exc())
+    # The clock stops with the work (the step lifts the CPU limit), and is at zero before the reply
+    # leaves: the parent may collect this reply much later, and meanwhile watch the next call's
+    # budget on the same board.
+    steps.step("done", budgeted=False)
+    board.post("done", budgeted=False, spent=0.0)
+    return reply
+
+
+def _send_reply(replies: Connection, reply: tuple[Any, ...], board: StepBoard) -> None:  # pragma: no cover
+    """Send a call's reply after what it printed; end quietly if the parent is gone."""
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    try:
+        replies.send(reply)
+    except OSError:
+        os._exit(0)  # the parent is gone or stopped listening
+    except MemoryError:
+        _send_or_exit(replies, ("memory", board.name()))
+    except Exception as error:  # noqa: BLE001 - an unpicklable value is a bug to report, not to hang on
+        _send_or_exit(replies, ("bug", f"cannot send the result: {type(error).__name__}: {error}", ""))
 
 
 def _allocation_failed(error: BaseException) -> bool:  # pragma: no cover - child process

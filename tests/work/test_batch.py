@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from multiprocessing.connection import Connection
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,15 @@ from derivcli.errors import ErrorKind
 from derivcli.model.versions import versions
 from derivcli.parsing.grammar import KNOWN_FUNCTIONS
 from derivcli.render.documents.eval import batch_line
-from derivcli.work.batch import _Arrivals, _Handover, parent_has_a_cpu, run_batch, usable_cpus
+from derivcli.work.batch import (
+    LINES_PER_WORKER,
+    _Arrivals,
+    _Handover,
+    parent_has_a_cpu,
+    run_batch,
+    usable_cpus,
+)
+from derivcli.worker.process import Worker
 
 
 def answers(*lines: str) -> list[dict[str, object]]:
@@ -141,6 +150,29 @@ def test_lines_held_by_a_worker_stopped_for_time_are_answered_by_its_replacement
     assert results[2].error is not None
     slopes = [result.report.points[0].derivatives["x"].autograd for result in results if result.report]
     assert slopes == [power * 2.0 ** (power - 1) for power in range(1, 6)]
+
+
+def test_waiting_lines_go_to_a_worker_several_in_one_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The worker reads one message per few lines; every line is still answered alone, in order.
+    messages: list[int] = []
+    original = Worker.submit_each
+
+    def recorded(self: Worker, function: Any, arguments: Any, *, limits: Any) -> None:
+        messages.append(len(arguments))
+        original(self, function, arguments, limits=limits)
+
+    monkeypatch.setattr(Worker, "submit_each", recorded)
+    hangs = json.dumps({"expr": "x", "at": {"x": "sin(exp(exp(exp(3))))"}})
+    quick = [json.dumps({"expr": f"x**{power}", "at": 2}) for power in range(1, 31)]
+    results = list(run_batch([*quick[:10], hangs, *quick[10:]], jobs=1, timeout=1))
+    assert [result.line for result in results] == list(range(1, 32))
+    assert [result.error.kind for result in results if result.error is not None] == [ErrorKind.TIMEOUT]
+    assert results[10].error is not None
+    slopes = [result.report.points[0].derivatives["x"].autograd for result in results if result.report]
+    assert slopes == [power * 2.0 ** (power - 1) for power in range(1, 31)]
+    assert max(messages) > 1
+    assert max(messages) <= LINES_PER_WORKER
+    assert sum(messages) >= 31  # lines lost with the stopped worker go out again
 
 
 def test_a_batch_left_early_leaves_no_answers_behind_for_the_next() -> None:

@@ -267,6 +267,55 @@ def test_calls_handed_over_together_run_in_turn_each_on_its_own_budget(pool: Wor
     assert time.monotonic() - began >= 1.1
 
 
+def _sleep_then_name(step_name: str, seconds: float) -> str:
+    board.step(step_name, budgeted=True)
+    time.sleep(seconds)
+    return step_name
+
+
+def test_calls_handed_over_in_one_message_each_reply_on_their_own_budget(pool: Worker) -> None:
+    # One message, three calls: 1.2 s of budgeted time together, each within its own 1 s.
+    limits = Limits(seconds=1.0)
+    pool.submit_each(_sleep_then_name, [("first", 0.4), ("second", 0.4), ("third", 0.4)], limits=limits)
+    assert pool.outstanding == 3
+    began = time.monotonic()
+    answers = []
+    while pool.outstanding:
+        assert pool.overdue(limits) is None
+        answers.append(pool.collect(limits, tick=lambda: None))
+    assert answers == ["first", "second", "third"]
+    assert time.monotonic() - began >= 1.1
+
+
+def test_a_call_of_a_message_that_overruns_stops_the_worker_and_the_calls_after_it_are_lost(
+    pool: Worker,
+) -> None:
+    limits = Limits(seconds=0.3)
+    pool.submit_each(_sleep_then_name, [("quick", 0.0), ("stuck", 30.0), ("after", 0.0)], limits=limits)
+    assert pool.collect(limits) == "quick"
+    with pytest.raises(DerivError) as caught:
+        pool.collect(limits)
+    assert (caught.value.kind, caught.value.step) == (ErrorKind.TIMEOUT, "stuck")
+    assert pool.outstanding == 0
+    assert pool.run(_pid, limits=limits) != os.getpid()
+
+
+def test_a_failing_call_of_a_message_fails_alone(pool: Worker) -> None:
+    pool.submit_each(_fail_or_name, [("first",), ("fail",), ("third",)], limits=Limits())
+    assert pool.collect(Limits()) == "first"
+    with pytest.raises(DerivError) as caught:
+        pool.collect(Limits())
+    assert (caught.value.kind, caught.value.message) == (ErrorKind.BAD_POINT, "fail was asked to fail")
+    assert pool.collect(Limits()) == "third"
+    assert pool.outstanding == 0
+
+
+def _fail_or_name(name: str) -> str:
+    if name == "fail":
+        raise DerivError(ErrorKind.BAD_POINT, f"{name} was asked to fail")
+    return name
+
+
 def test_a_call_waiting_behind_an_overdue_one_is_lost_with_the_worker(pool: Worker) -> None:
     limits = Limits(seconds=0.3)
     pool.submit(_sleep_in, "stuck", 30, budgeted=True, limits=limits)
