@@ -142,14 +142,19 @@ def test_workers_go_on_past_a_slow_line_and_answers_keep_their_order() -> None:
 
 def test_lines_held_by_a_worker_stopped_for_time_are_answered_by_its_replacement() -> None:
     # One worker: the lines handed to it behind the line that hangs go out again to the fresh worker.
+    _assert_quick_lines_answered_around_a_hang(quick=5, before=2)
+
+
+def _assert_quick_lines_answered_around_a_hang(*, quick: int, before: int) -> None:
+    """One worker, ``quick`` lines x**n at 2, one that hangs after the first ``before``: all in order."""
     hangs = json.dumps({"expr": "x", "at": {"x": "sin(exp(exp(exp(3))))"}})
-    quick = [json.dumps({"expr": f"x**{power}", "at": 2}) for power in range(1, 6)]
-    results = list(run_batch([*quick[:2], hangs, *quick[2:]], jobs=1, timeout=1))
-    assert [result.line for result in results] == list(range(1, 7))
+    lines = [json.dumps({"expr": f"x**{power}", "at": 2}) for power in range(1, quick + 1)]
+    results = list(run_batch([*lines[:before], hangs, *lines[before:]], jobs=1, timeout=1))
+    assert [result.line for result in results] == list(range(1, quick + 2))
     assert [result.error.kind for result in results if result.error is not None] == [ErrorKind.TIMEOUT]
-    assert results[2].error is not None
+    assert results[before].error is not None
     slopes = [result.report.points[0].derivatives["x"].autograd for result in results if result.report]
-    assert slopes == [power * 2.0 ** (power - 1) for power in range(1, 6)]
+    assert slopes == [power * 2.0 ** (power - 1) for power in range(1, quick + 1)]
 
 
 def test_waiting_lines_go_to_a_worker_several_in_one_message(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -162,14 +167,7 @@ def test_waiting_lines_go_to_a_worker_several_in_one_message(monkeypatch: pytest
         original(self, function, arguments, limits=limits)
 
     monkeypatch.setattr(Worker, "submit_each", recorded)
-    hangs = json.dumps({"expr": "x", "at": {"x": "sin(exp(exp(exp(3))))"}})
-    quick = [json.dumps({"expr": f"x**{power}", "at": 2}) for power in range(1, 31)]
-    results = list(run_batch([*quick[:10], hangs, *quick[10:]], jobs=1, timeout=1))
-    assert [result.line for result in results] == list(range(1, 32))
-    assert [result.error.kind for result in results if result.error is not None] == [ErrorKind.TIMEOUT]
-    assert results[10].error is not None
-    slopes = [result.report.points[0].derivatives["x"].autograd for result in results if result.report]
-    assert slopes == [power * 2.0 ** (power - 1) for power in range(1, 31)]
+    _assert_quick_lines_answered_around_a_hang(quick=30, before=10)
     assert max(messages) > 1
     assert max(messages) <= LINES_PER_WORKER
     assert sum(messages) >= 31  # lines lost with the stopped worker go out again
