@@ -244,24 +244,34 @@ def _run_in_workers(lines: Iterable[str | LongLine], *, timeout: float, jobs: in
         while len(lost) > worker.outstanding:
             unhanded.appendleft(lost.pop())
 
+    def take(worker: Worker, *, ready: bool) -> None:
+        # The worker's next reply, for its oldest line; if the worker ended, the error is the line's it
+        # was on, and the lines before it whose answers had not left it go out again with the rest.
+        oldest = held[worker][0]
+        assert oldest.limits is not None
+        try:
+            oldest.report = worker.collect(oldest.limits, ready=ready)
+            held[worker].popleft()
+        except Exception as error:  # noqa: BLE001 - a bug on one line must not lose the lines after it
+            failed = held[worker][min(worker.lost, len(held[worker]) - 1)]
+            failed.error = error
+            held[worker].remove(failed)
+        hand_back(worker)
+
     def gather(wait: float) -> None:
         # Collect every answer that has arrived (waiting up to ``wait`` for the first); stop the
         # lines whose budget ran out; hand the freed room new lines.
         for worker in arrivals.wait([each for each in pool if held[each]], wait):
-            entry = held[worker].popleft()
-            assert entry.limits is not None
-            try:
-                entry.report = worker.collect(entry.limits, ready=True)
-            except Exception as error:  # noqa: BLE001 - a bug on one line must not lose the lines after it
-                entry.error = error
-            hand_back(worker)
+            take(worker, ready=True)
+            while held[worker] and worker.buffered():
+                take(worker, ready=False)
         for worker in pool:
             if held[worker]:
-                oldest = held[worker][0]
-                assert oldest.limits is not None
-                oldest.error = worker.overdue(oldest.limits)
-                if oldest.error is not None:
-                    held[worker].popleft()
+                running = held[worker][min(worker.running(), len(held[worker]) - 1)]
+                assert running.limits is not None
+                running.error = worker.overdue(running.limits)
+                if running.error is not None:
+                    held[worker].remove(running)
                     hand_back(worker)
         hand_out()
         read_lines(block=False)

@@ -21,26 +21,39 @@ class StepBoard:
     posts a dozen steps per line. Layout: the seconds spent in budgeted steps
     already finished, the monotonic time the current budgeted step began (0
     when the current step is not budgeted), whether the step runs the user's
-    code (``deriv check``), then the step's name.
+    code (``deriv check``), the step name's length; then how many calls the
+    worker has started, and the step's name.
     """
 
     _HEADER: Final = struct.Struct("=dd?I")
+    _CALLS: Final = struct.Struct("=Q")
+    _NAME_AT: Final = _HEADER.size + _CALLS.size
     _SIZE: Final = 4096
 
     def __init__(self) -> None:
         self._memory = mmap.mmap(-1, self._SIZE)
 
     def reset(self) -> None:
-        """Start a new call: nothing spent, no budgeted step running."""
+        """Start afresh (a new worker): nothing spent, no budgeted step running, no call started."""
         self.post("starting", budgeted=False, spent=0.0)
+        self._CALLS.pack_into(self._memory, self._HEADER.size, 0)
+
+    def start_call(self) -> None:
+        """A new call starts (in the worker): nothing spent yet, and one call more started."""
+        self.post("starting", budgeted=False, spent=0.0)
+        self._CALLS.pack_into(self._memory, self._HEADER.size, self.calls_started() + 1)
+
+    def calls_started(self) -> int:
+        """How many calls the worker has started since the last :meth:`reset`."""
+        return int(self._CALLS.unpack_from(self._memory, self._HEADER.size)[0])
 
     def post(self, name: str, *, budgeted: bool, spent: float | None = None, user_code: bool = False) -> None:
         """Record that step ``name`` starts now."""
         now = time.monotonic()
         if spent is None:
             spent = self.spent(now)
-        encoded = name.encode("utf-8", "replace")[: self._SIZE - self._HEADER.size]
-        self._memory[self._HEADER.size : self._HEADER.size + len(encoded)] = encoded
+        encoded = name.encode("utf-8", "replace")[: self._SIZE - self._NAME_AT]
+        self._memory[self._NAME_AT : self._NAME_AT + len(encoded)] = encoded
         self._HEADER.pack_into(self._memory, 0, spent, now if budgeted else 0.0, user_code, len(encoded))
 
     def spent(self, now: float) -> float:
@@ -59,9 +72,15 @@ class StepBoard:
     def name(self) -> str:
         """The current step's name."""
         length = self._HEADER.unpack_from(self._memory, 0)[3]
-        start = self._HEADER.size
-        return self._memory[start : start + length].decode("utf-8", "replace")
+        return self._memory[self._NAME_AT : self._NAME_AT + length].decode("utf-8", "replace")
 
+    def between_calls(self) -> bool:
+        """True once the worker's latest call has ended (and before its next begins)."""
+        return self.name() == DONE
+
+
+#: The step a worker posts when a call has ended.
+DONE: Final = "done"
 
 # Set in the worker process (or in-process runs): where emit() sends to.
 _emit: Callable[[Any], None] | None = None

@@ -11,6 +11,7 @@ import os
 import resource
 import signal
 import sys
+import time
 import traceback
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
 _PR_SET_PDEATHSIG: Final = 1
+#: Longest a finished call's reply waits for those of the calls after it in the same message.
+REPLY_DELAY_SECONDS: Final = 0.005
 
 
 def serve(requests: Connection, replies: Connection, board: StepBoard) -> NoReturn:  # pragma: no cover
@@ -68,14 +71,29 @@ def serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRetu
             _limit_memory(limits.memory_bytes)
             applied_memory = limits.memory_bytes
         send_event = (lambda event: _send_or_exit(replies, ("event", event))) if wants_events else None
-        # Calls handed over in one message run in turn, each on its own budget and with its own reply,
-        # exactly as if each had come alone.
+        # Calls handed over in one message run in turn, each on its own budget and with its own reply.
+        # While another message waits behind this one, replies leave together (one write, and one
+        # wake-up of the parent, for several calls): at the message's end, or once the oldest has
+        # waited REPLY_DELAY_SECONDS. With nothing waiting, each leaves at once, so that the parent
+        # hands over more lines before this worker runs out. A reply that ends the worker (memory, a
+        # bug) and a call that sends events leave at once, so that nothing overtakes an earlier reply.
+        unsent: list[tuple[Any, ...]] = []
+        oldest = 0.0
         for args, kwargs in calls:
+            if unsent and (time.monotonic() - oldest >= REPLY_DELAY_SECONDS or not requests.poll(0)):
+                _send_replies(replies, unsent, board)
             limit_cpu(False)
             steps.attach(board, on_step=limit_cpu, on_event=send_event)
-            _send_reply(replies, _run_call(function, args, kwargs, board), board)
+            reply = _run_call(function, args, kwargs, board)
+            if not unsent:
+                oldest = time.monotonic()
+            unsent.append(reply)
+            if wants_events or reply[0] in ("memory", "bug"):
+                _send_replies(replies, unsent, board)
             # After the call that imported SymPy or torch, what they left is frozen (see freezing.py).
             freeze_libraries()
+        if unsent:
+            _send_replies(replies, unsent, board)
 
 
 def _run_call(
@@ -85,7 +103,7 @@ def _run_call(
     reply: tuple[Any, ...]
     try:
         # Each call starts with nothing spent: calls handed over together run in turn, each on its budget.
-        board.reset()
+        board.start_call()
         reply = ("value", function(*args, **kwargs))
     except DerivError as error:
         reply = ("error", error)
@@ -101,24 +119,35 @@ def _run_call(
     # The clock stops with the work (the step lifts the CPU limit), and is at zero before the reply
     # leaves: the parent may collect this reply much later, and meanwhile watch the next call's
     # budget on the same board.
-    steps.step("done", budgeted=False)
-    board.post("done", budgeted=False, spent=0.0)
+    steps.step(steps.DONE, budgeted=False)
+    board.post(steps.DONE, budgeted=False, spent=0.0)
     return reply
 
 
-def _send_reply(replies: Connection, reply: tuple[Any, ...], board: StepBoard) -> None:  # pragma: no cover
-    """Send a call's reply after what it printed; end quietly if the parent is gone."""
+def _send_replies(
+    replies: Connection, unsent: list[tuple[Any, ...]], board: StepBoard
+) -> None:  # pragma: no cover
+    """Send the calls' replies, in order, after what they printed; end quietly if the parent is gone."""
     with contextlib.suppress(Exception):
         sys.stdout.flush()
         sys.stderr.flush()
     try:
-        replies.send(reply)
+        replies.send(("replies", unsent))
     except OSError:
         os._exit(0)  # the parent is gone or stopped listening
     except MemoryError:
-        _send_or_exit(replies, ("memory", board.name()))
-    except Exception as error:  # noqa: BLE001 - an unpicklable value is a bug to report, not to hang on
-        _send_or_exit(replies, ("bug", f"cannot send the result: {type(error).__name__}: {error}", ""))
+        _send_or_exit(replies, ("replies", [("memory", board.name())]))
+    except Exception:  # noqa: BLE001 - an unpicklable value is a bug to report, not to hang on
+        # Each alone, so that only the one that cannot be sent fails.
+        for reply in unsent:
+            try:
+                replies.send(("replies", [reply]))
+            except OSError:
+                os._exit(0)
+            except Exception as error:  # noqa: BLE001 - reported in its place
+                failure = ("bug", f"cannot send the result: {type(error).__name__}: {error}", "")
+                _send_or_exit(replies, ("replies", [failure]))
+    unsent.clear()
 
 
 def _allocation_failed(error: BaseException) -> bool:  # pragma: no cover - child process

@@ -21,6 +21,7 @@ This module imports neither SymPy nor torch.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import signal
@@ -64,6 +65,11 @@ class Worker:
         self._board = StepBoard()
         self._oom_kills: int | None = None
         self._outstanding = 0
+        # Replies read from the pipe (several come in one message) and not yet collected, in order.
+        self._unread: collections.deque[tuple[Any, ...]] = collections.deque()
+        # Replies collected from the running worker process, to tell which of its calls it is on.
+        self._taken = 0
+        self._lost = 0
 
     def run(
         self,
@@ -144,9 +150,12 @@ class Worker:
         tick: Callable[[], None] | None = None,
         ready: bool = False,
     ) -> Any:
-        """The result of the call handed over by ``submit``, under the same limits.
+        """The result of the oldest call handed over and not yet collected, under the same limits.
 
-        ``tick``, if given, is called at least every :data:`TICK_SECONDS` while
+        When the worker ends (out of time, killed, crashed) with replies of
+        older calls still inside it, the error raised is that of the call it
+        was on, and :attr:`lost` says how many calls before it lost their
+        replies (0 otherwise). ``tick``, if given, is called at least every :data:`TICK_SECONDS` while
         waiting (``deriv batch`` checks its other workers' budgets there).
         ``ready`` says that the caller has seen the reply pipe readable: it is
         read at once, without asking again.
@@ -159,6 +168,30 @@ class Worker:
         """The connection a call's answer arrives on, to wait on several workers at once (None: none)."""
         return self._replies
 
+    def buffered(self) -> bool:
+        """True when replies already read wait to be collected: ``collect`` returns the next at once."""
+        return bool(self._unread)
+
+    def running(self) -> int:
+        """Which of the calls handed over and not yet collected the worker is on (0: the oldest).
+
+        Several calls' replies leave the worker together, so the oldest call
+        not yet collected may have ended already.
+        """
+        position = self._board.calls_started() - 1 - self._taken
+        if self._board.between_calls():
+            position += 1  # the last started has ended: the next one is the one to wait for
+        return max(0, position)
+
+    @property
+    def lost(self) -> int:
+        """After a call failed with the worker's end: how many older calls lost their replies with it.
+
+        Their replies had not left the worker; the caller hands those calls
+        out again. 0 when the failing call was the oldest not yet collected.
+        """
+        return self._lost
+
     def close(self, *, wait: bool = True) -> None:
         """End the worker, which has nothing left to do: kill it, and reap it unless ``wait`` is False."""
         for connection in (self._requests, self._replies):
@@ -167,6 +200,7 @@ class Worker:
         pid = self._pid
         self._pid = self._requests = self._replies = None
         self._outstanding = 0
+        self._unread.clear()
         if pid is not None:
             # The worker leads a process group of its own: processes it started (a deriv check file may
             # fork) end with it.
@@ -179,11 +213,16 @@ class Worker:
                     os.waitpid(pid, 0)
 
     def overdue(self, limits: Limits) -> DerivError | None:
-        """If the running call has used up its budget (and no reply waits), kill the worker and say so."""
+        """If the running call has used up its budget (and no reply waits), kill the worker and say so.
+
+        The call is the one :meth:`running` names; the replies of the calls
+        before it that had not left the worker are lost with it (:attr:`lost`).
+        """
         if self._replies is None or limits.seconds - self._board.spent(time.monotonic()) > 0:
             return None
-        if self._replies.poll(0):
+        if self._unread or self._replies.poll(0):
             return None
+        self._lost = self.running()
         self._kill()
         return out_of_time(limits, self._board.name())
 
@@ -209,6 +248,7 @@ class Worker:
         reply_read, reply_write = Pipe(duplex=False)
         # The board may still hold a killed call's spent budget; the new worker starts from nothing.
         self._board.reset()
+        self._taken = 0
         # Whatever this process buffered would otherwise be written twice.
         sys.stdout.flush()
         sys.stderr.flush()
@@ -240,7 +280,8 @@ class Worker:
         ready: bool = False,
     ) -> Any:
         """Wait for the result, killing the worker once its budgeted steps have used up the budget."""
-        while True:
+        self._lost = 0
+        while not self._unread:
             try:
                 if ready:
                     # The caller saw the pipe readable: a reply (or the pipe's end) is there to read.
@@ -249,6 +290,7 @@ class Worker:
                     # Only budgeted time counts: waiting for what is left of the budget never overshoots.
                     remaining = limits.seconds - self._board.spent(time.monotonic())
                     if remaining <= 0 and not replies.poll(0):
+                        self._lost = self.running()
                         self._kill()
                         # Read once the worker is dead: the name can no longer change under us.
                         raise out_of_time(limits, self._board.name())
@@ -261,8 +303,7 @@ class Worker:
                     message = replies.recv()
                 except (EOFError, OSError):
                     raise self._died(limits) from None
-                tag = message[0]
-                if tag == "event":
+                if message[0] == "event":
                     if on_event is not None:
                         on_event(message[1])
                     continue
@@ -272,19 +313,24 @@ class Worker:
                 # Interrupted (Ctrl-C), or a failing event handler: the worker must not outlive the call.
                 self._kill()
                 raise
-            self._outstanding -= 1
-            if tag == "value":
-                return message[1]
-            if tag == "error":
-                raise message[1]
-            if tag == "memory":
-                self._kill()
-                raise out_of_memory(limits, message[1])
-            # "bug": an unexpected exception in the worker
-            raise WorkerBugError(message[1], message[2])
+            self._unread.extend(message[1])  # ("replies", [reply, ...])
+        reply = self._unread.popleft()
+        self._outstanding -= 1
+        self._taken += 1
+        tag = reply[0]
+        if tag == "value":
+            return reply[1]
+        if tag == "error":
+            raise reply[1]
+        if tag == "memory":
+            self._kill()
+            raise out_of_memory(limits, reply[1])
+        # "bug": an unexpected exception in the worker
+        raise WorkerBugError(reply[1], reply[2])
 
     def _died(self, limits: Limits) -> DerivError | WorkerBugError:
         """Explain a worker that vanished without answering (stopped by a limit, killed, or crashed)."""
+        self._lost = self.running()
         pid = self._pid
         status = 0
         if pid is not None:

@@ -27,7 +27,8 @@ from derivcli.work.batch import (
     run_batch,
     usable_cpus,
 )
-from derivcli.worker.process import Worker
+from derivcli.worker import child
+from derivcli.worker.process import Worker, close_default
 
 
 def answers(*lines: str) -> list[dict[str, object]]:
@@ -157,8 +158,15 @@ def _assert_quick_lines_answered_around_a_hang(*, quick: int, before: int) -> No
     assert slopes == [power * 2.0 ** (power - 1) for power in range(1, quick + 1)]
 
 
-def test_waiting_lines_go_to_a_worker_several_in_one_message(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The worker reads one message per few lines; every line is still answered alone, in order.
+@pytest.mark.parametrize("reply_delay", [child.REPLY_DELAY_SECONDS, 60.0])
+def test_waiting_lines_go_to_a_worker_several_in_one_message(
+    monkeypatch: pytest.MonkeyPatch, reply_delay: float
+) -> None:
+    # The worker reads one message per few lines; every line is still answered alone, in order. With
+    # replies held back long, those of the lines before the one that hangs are lost with the worker
+    # and answered again by its replacement; the timeout is still the hanging line's.
+    monkeypatch.setattr(child, "REPLY_DELAY_SECONDS", reply_delay)
+    close_default()  # the worker is forked after the change
     messages: list[int] = []
     original = Worker.submit_each
 

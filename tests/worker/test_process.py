@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from derivcli.errors import DerivError, ErrorKind, WorkerBugError, internal_message
-from derivcli.worker import board, freezing, process
+from derivcli.worker import board, child, freezing, process
 from derivcli.worker.limits import Limits
 from derivcli.worker.process import Worker
 
@@ -287,17 +287,85 @@ def test_calls_handed_over_in_one_message_each_reply_on_their_own_budget(pool: W
     assert time.monotonic() - began >= 1.1
 
 
-def test_a_call_of_a_message_that_overruns_stops_the_worker_and_the_calls_after_it_are_lost(
-    pool: Worker,
+def test_replies_of_one_message_leave_together(pool: Worker, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(child, "REPLY_DELAY_SECONDS", 60.0)  # read by the worker forked below
+    limits = Limits(seconds=5)
+    pool.submit_each(_sleep_then_name, [("first", 0.0), ("second", 0.3)], limits=limits)
+    pool.submit(_sleep_then_name, "third", 0.0, limits=limits)  # waiting behind: replies may wait too
+    replies = pool.wait_handle()
+    assert replies is not None
+    assert not replies.poll(0.2)  # the first call has long ended; its reply waits for the second's
+    assert pool.running() == 1
+    assert pool.collect(limits) == "first"
+    assert pool.buffered()
+    assert pool.collect(limits) == "second"
+    assert pool.collect(limits) == "third"
+    assert (pool.buffered(), pool.outstanding, pool.running()) == (False, 0, 0)
+
+
+def test_with_no_message_behind_each_reply_leaves_at_once(
+    pool: Worker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The worker's pipe is empty: the parent needs the first reply to hand over more lines in time.
+    monkeypatch.setattr(child, "REPLY_DELAY_SECONDS", 60.0)
+    limits = Limits(seconds=5)
+    pool.submit_each(_sleep_then_name, [("first", 0.0), ("second", 0.5)], limits=limits)
+    replies = pool.wait_handle()
+    assert replies is not None
+    assert replies.poll(0.4)
+    assert pool.collect(limits) == "first"
+    assert not pool.buffered()
+    assert pool.collect(limits) == "second"
+
+
+@pytest.mark.parametrize(("delay", "lost"), [(60.0, 1), (0.0, 0)])
+def test_a_call_of_a_message_that_overruns_ends_the_worker_with_the_replies_not_yet_sent(
+    pool: Worker, monkeypatch: pytest.MonkeyPatch, delay: float, lost: int
+) -> None:
+    # With the replies held back, the quick call's is lost with the worker: the caller hands it out again.
+    monkeypatch.setattr(child, "REPLY_DELAY_SECONDS", delay)
     limits = Limits(seconds=0.3)
     pool.submit_each(_sleep_then_name, [("quick", 0.0), ("stuck", 30.0), ("after", 0.0)], limits=limits)
-    assert pool.collect(limits) == "quick"
+    pool.submit(_pid, limits=limits)  # a message waiting behind: the worker may hold its replies back
+    if not lost:
+        assert pool.collect(limits) == "quick"
     with pytest.raises(DerivError) as caught:
         pool.collect(limits)
     assert (caught.value.kind, caught.value.step) == (ErrorKind.TIMEOUT, "stuck")
+    assert pool.lost == lost
     assert pool.outstanding == 0
     assert pool.run(_pid, limits=limits) != os.getpid()
+
+
+def test_a_worker_that_dies_with_replies_inside_says_which_call_it_was_on(
+    pool: Worker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(child, "REPLY_DELAY_SECONDS", 60.0)
+    pool.submit_each(_name_or_die, [("first",), ("second",), ("die",), ("after",)], limits=Limits())
+    pool.submit(_pid, limits=Limits())
+    with pytest.raises(DerivError) as caught:
+        pool.collect(Limits())
+    assert (caught.value.kind, caught.value.step) == (ErrorKind.KILLED, "crashing")
+    assert pool.lost == 2
+    assert pool.outstanding == 0
+
+
+def test_an_overdue_call_is_the_one_the_worker_is_on(pool: Worker, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(child, "REPLY_DELAY_SECONDS", 60.0)
+    limits = Limits(seconds=0.3)
+    pool.submit_each(_sleep_then_name, [("quick", 0.0), ("stuck", 30.0)], limits=limits)
+    pool.submit(_pid, limits=limits)
+    time.sleep(0.5)
+    assert pool.running() == 1
+    error = pool.overdue(limits)
+    assert error is not None
+    assert (error.kind, error.step, pool.lost, pool.outstanding) == (ErrorKind.TIMEOUT, "stuck", 1, 0)
+
+
+def _name_or_die(name: str) -> str:
+    if name == "die":
+        _die_by(signal.SIGKILL)
+    return name
 
 
 def test_a_failing_call_of_a_message_fails_alone(pool: Worker) -> None:
