@@ -48,6 +48,8 @@ def serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRetu
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
 
+    applied_cpu: list[int | None] = [None]  # the soft limit last set
+
     def limit_cpu(budgeted: bool) -> None:
         # A backstop for the parent's clock: the kernel stops a budgeted step that overruns by far. CPU
         # time counts every thread (torch runs one per core), so the budget is granted per core.
@@ -57,8 +59,11 @@ def serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRetu
             cores = os.cpu_count() or 1
             wanted = int(used.ru_utime + used.ru_stime + limits.seconds * cores) + CPU_GRACE_SECONDS
             soft = wanted if cpu_hard == resource.RLIM_INFINITY else min(wanted, cpu_hard)
+        if soft == applied_cpu[0]:
+            return  # already set (calls in a row, lines of a batch, mostly ask for the same whole second)
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_CPU, (soft, cpu_hard))
+            applied_cpu[0] = soft
 
     limits = Limits()
     applied_memory: int | bool | None = False  # nothing applied yet

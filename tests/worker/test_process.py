@@ -240,6 +240,23 @@ def test_a_finite_cpu_limit_of_the_environment_is_respected() -> None:
     assert json.loads(completed.stdout)["points"][0]["derivatives"]["x"]["autograd"] == 6.0
 
 
+def _cpu_limits() -> tuple[int, int]:
+    board.step("budgeted", budgeted=True)
+    during = resource.getrlimit(resource.RLIMIT_CPU)[0]
+    board.step("free", budgeted=False)
+    return during, resource.getrlimit(resource.RLIMIT_CPU)[0]
+
+
+def test_the_kernel_s_cpu_limit_holds_during_budgeted_steps_only(pool: Worker) -> None:
+    # Set for each budgeted step and lifted after it, call after call (the worker skips a limit already set).
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    cores = os.cpu_count() or 1
+    for _ in range(3):
+        during, after = pool.run(_cpu_limits, limits=Limits(seconds=5))
+        assert 5 * cores <= during < (hard if hard != resource.RLIM_INFINITY else 10**9)
+        assert after == hard
+
+
 def _stop_itself() -> None:
     board.step("being stopped")
     os.kill(os.getpid(), signal.SIGSTOP)

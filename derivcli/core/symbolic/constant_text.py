@@ -140,10 +140,21 @@ def sum_of_constants_order(expr: sympy.Expr) -> list[sympy.Expr] | None:
     special = _number_then_negative_product(terms)
     if special is not None:
         return special
-    if not all(term.is_number for term in terms) or any(term.has(*_EVALUATED_LOOSELY) for term in terms):
+    if not all(term.is_number for term in terms) or any(_holds_loosely_evaluated(term) for term in terms):
         return None
     order = ordered_by_value([_factors(term) for term in terms])
     return None if order is None else [terms[index] for index in order]
+
+
+def _holds_loosely_evaluated(term: sympy.Expr) -> bool:
+    """``term.has(sec, csc, cot)``, by a walk of its arguments (``has`` caches every answer it gives)."""
+    waiting = [term]
+    while waiting:
+        node = waiting.pop()
+        if isinstance(node, _EVALUATED_LOOSELY):
+            return True
+        waiting.extend(node.args)
+    return False
 
 
 def _factors(term: sympy.Expr) -> list[sympy.Expr]:

@@ -23,6 +23,7 @@ terms again; a property test checks it against SymPy's result.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -127,8 +128,20 @@ def _is_plain_multiple(value: object) -> bool:
 
 
 def _rational(value: _Pair) -> sympy.Rational:
-    """SymPy's rational of a pair, reduced to lowest terms by SymPy."""
-    return sympy.Rational(*value)
+    """SymPy's rational of a pair (its denominator positive), reduced to lowest terms."""
+    numerator, denominator = value
+    divisor = math.gcd(numerator, denominator)
+    if divisor > 1:
+        numerator //= divisor
+        denominator //= divisor
+    # SymPy's own way to make a rational of coprime integers: without Rational()'s cache and conversions.
+    return _FROM_COPRIME(numerator, denominator)
+
+
+#: ``Rational.from_coprime_ints`` (an integer, or SymPy's 1/2, where it is one); ``Rational`` before 1.13.
+_FROM_COPRIME: Final[Callable[[int, int], sympy.Rational]] = getattr(
+    sympy.Rational, "from_coprime_ints", sympy.Rational
+)
 
 
 @sized_cache(lambda *_: PLAN_WEIGHT)

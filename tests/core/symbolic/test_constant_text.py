@@ -155,3 +155,18 @@ def test_a_rational_prints_as_sympy_prints_it(value: sympy.Rational) -> None:
 @pytest.mark.parametrize("value", [sympy.S.Zero, sympy.S.One, sympy.S.NegativeOne, sympy.S.Half, R(-7, 3)])
 def test_sympys_own_numbers_print_as_sympy_prints_them(value: sympy.Rational) -> None:
     assert constant_text(value) == str(value)
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        3 * sympy.sec(sympy.Rational(1, 3)),
+        sympy.cos(sympy.Rational(1, 3)) ** 2 * sympy.cot(2),
+        sympy.exp(sympy.csc(sympy.Rational(-5, 2))),
+        7 * sympy.sin(sympy.Rational(1, 3)),
+        sympy.Rational(22, 7),
+        sympy.log(3) * sympy.tan(sympy.Rational(1, 9)),
+    ],
+)
+def test_a_term_holding_sec_csc_or_cot_is_found_as_has_finds_it(term: sympy.Expr) -> None:
+    assert module._holds_loosely_evaluated(term) == term.has(sympy.sec, sympy.csc, sympy.cot)

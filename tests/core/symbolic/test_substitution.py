@@ -165,3 +165,13 @@ def test_a_polynomial_is_one_fraction_equal_to_substitution(
         assert not isinstance(
             substitution._plan(expr, frozenset(point)), substitution._Rebuilt | substitution._Kept
         )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(-(10**30), 10**30), st.integers(1, 10**30))
+def test_a_pair_becomes_sympy_s_own_rational(numerator: int, denominator: int) -> None:
+    ours, theirs = substitution._rational((numerator, denominator)), sympy.Rational(numerator, denominator)
+    assert type(ours) is type(theirs)
+    assert (ours.p, ours.q) == (theirs.p, theirs.q)
+    if theirs in (sympy.S.Zero, sympy.S.One, sympy.S.NegativeOne, sympy.S.Half):
+        assert ours is theirs  # SymPy's singletons, as its constructor hands them out
