@@ -11,7 +11,6 @@ import os
 import resource
 import signal
 import sys
-import time
 import traceback
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
@@ -25,7 +24,8 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
 _PR_SET_PDEATHSIG: Final = 1
-#: Longest a finished call's reply waits for those of the calls after it in the same message.
+#: Longest a finished call's reply waits for those of the calls after it in the same message: seconds
+#: of this process's CPU time, so that a reply goes out while a slow call after it still works.
 REPLY_DELAY_SECONDS: Final = 0.005
 
 
@@ -67,6 +67,7 @@ def serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRetu
 
     limits = Limits()
     applied_memory: int | bool | None = False  # nothing applied yet
+    held = _HeldReplies(replies, board)
     while True:
         try:
             function, calls, limits, wants_events = requests.recv()
@@ -79,26 +80,66 @@ def serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRetu
         # Calls handed over in one message run in turn, each on its own budget and with its own reply.
         # While another message waits behind this one, replies leave together (one write, and one
         # wake-up of the parent, for several calls): at the message's end, or once the oldest has
-        # waited REPLY_DELAY_SECONDS. With nothing waiting, each leaves at once, so that the parent
-        # hands over more lines before this worker runs out. A reply that ends the worker (memory, a
-        # bug) and a call that sends events leave at once, so that nothing overtakes an earlier reply.
-        unsent: list[tuple[Any, ...]] = []
-        oldest = 0.0
+        # waited REPLY_DELAY_SECONDS of work. With nothing waiting, each leaves at once, so that the
+        # parent hands over more lines before this worker runs out. A reply that ends the worker
+        # (memory, a bug) and a call that sends events leave at once: nothing overtakes a reply.
         for args, kwargs in calls:
-            if unsent and (time.monotonic() - oldest >= REPLY_DELAY_SECONDS or not requests.poll(0)):
-                _send_replies(replies, unsent, board)
+            if held and not requests.poll(0):
+                held.send()
             limit_cpu(False)
             steps.attach(board, on_step=limit_cpu, on_event=send_event)
-            reply = _run_call(function, args, kwargs, board)
-            if not unsent:
-                oldest = time.monotonic()
-            unsent.append(reply)
-            if wants_events or reply[0] in ("memory", "bug"):
-                _send_replies(replies, unsent, board)
+            held.add(_run_call(function, args, kwargs, board))
+            if wants_events or held.ends_the_worker():
+                held.send()
             # After the call that imported SymPy or torch, what they left is frozen (see freezing.py).
             freeze_libraries()
-        if unsent:
-            _send_replies(replies, unsent, board)
+        held.send()
+
+
+class _HeldReplies:
+    """Replies that wait to leave together, and the alarm that sends them once the oldest has waited.
+
+    The alarm counts this process's CPU time (``ITIMER_VIRTUAL``; SIGALRM is
+    the symbolic steps' own budget), so it goes off while a long call works,
+    between two of Python's steps: a reply never waits for the whole of a
+    slow call after it.
+    """
+
+    def __init__(self, replies: Connection, board: StepBoard) -> None:  # pragma: no cover - child process
+        self._replies = replies
+        self._board = board
+        self._unsent: list[tuple[Any, ...]] = []
+        self._sending = False
+        signal.signal(signal.SIGVTALRM, self._on_alarm)
+
+    def __bool__(self) -> bool:  # pragma: no cover - child process
+        return bool(self._unsent)
+
+    def add(self, reply: tuple[Any, ...]) -> None:  # pragma: no cover - child process
+        """Hold a call's reply (none with no delay at all); the first one held starts the alarm."""
+        self._unsent.append(reply)
+        if REPLY_DELAY_SECONDS <= 0:
+            self.send()
+        elif len(self._unsent) == 1:
+            signal.setitimer(signal.ITIMER_VIRTUAL, REPLY_DELAY_SECONDS)
+
+    def ends_the_worker(self) -> bool:  # pragma: no cover - child process
+        """True when the latest reply is one after which the parent replaces the worker."""
+        return bool(self._unsent) and self._unsent[-1][0] in ("memory", "bug")
+
+    def send(self) -> None:  # pragma: no cover - child process
+        """Send every held reply, in order, and stop the alarm."""
+        if not self._unsent or self._sending:
+            return
+        self._sending = True
+        try:
+            signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+            _send_replies(self._replies, self._unsent, self._board)
+        finally:
+            self._sending = False
+
+    def _on_alarm(self, signum: int, frame: object) -> None:  # pragma: no cover - child process
+        self.send()
 
 
 def _run_call(
@@ -133,6 +174,8 @@ def _send_replies(
     replies: Connection, unsent: list[tuple[Any, ...]], board: StepBoard
 ) -> None:  # pragma: no cover
     """Send the calls' replies, in order, after what they printed; end quietly if the parent is gone."""
+    if not unsent:
+        return
     with contextlib.suppress(Exception):
         sys.stdout.flush()
         sys.stderr.flush()

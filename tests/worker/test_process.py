@@ -309,8 +309,7 @@ def test_replies_of_one_message_leave_together(pool: Worker, monkeypatch: pytest
     limits = Limits(seconds=5)
     pool.submit_each(_sleep_then_name, [("first", 0.0), ("second", 0.3)], limits=limits)
     pool.submit(_sleep_then_name, "third", 0.0, limits=limits)  # waiting behind: replies may wait too
-    replies = pool.wait_handle()
-    assert replies is not None
+    replies = _replies_of(pool)
     assert not replies.poll(0.2)  # the first call has long ended; its reply waits for the second's
     assert pool.running() == 1
     assert pool.collect(limits) == "first"
@@ -324,15 +323,49 @@ def test_with_no_message_behind_each_reply_leaves_at_once(
     pool: Worker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The worker's pipe is empty: the parent needs the first reply to hand over more lines in time.
-    monkeypatch.setattr(child, "REPLY_DELAY_SECONDS", 60.0)
-    limits = Limits(seconds=5)
+    limits = _holding_replies(monkeypatch, 60.0)
     pool.submit_each(_sleep_then_name, [("first", 0.0), ("second", 0.5)], limits=limits)
-    replies = pool.wait_handle()
-    assert replies is not None
+    replies = _replies_of(pool)
     assert replies.poll(0.4)
     assert pool.collect(limits) == "first"
     assert not pool.buffered()
     assert pool.collect(limits) == "second"
+
+
+def _holding_replies(monkeypatch: pytest.MonkeyPatch, seconds: float) -> Limits:
+    """Workers forked from now hold replies up to ``seconds``; the limits of the calls handed to them."""
+    monkeypatch.setattr(child, "REPLY_DELAY_SECONDS", seconds)
+    return Limits(seconds=5)
+
+
+def _replies_of(pool: Worker) -> Any:
+    """The pipe the worker's replies arrive on."""
+    replies = pool.wait_handle()
+    assert replies is not None
+    return replies
+
+
+def _work_then_name(name: str, seconds: float) -> str:
+    board.step(name, budgeted=True)
+    ends = time.monotonic() + seconds
+    while time.monotonic() < ends:
+        pass  # CPU time, which the worker's alarm counts
+    return name
+
+
+def test_a_held_reply_leaves_while_a_slow_call_after_it_still_works(
+    pool: Worker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limits = _holding_replies(monkeypatch, 0.05)
+    pool.submit_each(_work_then_name, [("quick", 0.0), ("slow", 2.0)], limits=limits)
+    pool.submit(_pid, limits=limits)  # a message behind: the quick call's reply is held at first
+    replies = _replies_of(pool)
+    began = time.monotonic()
+    assert replies.poll(1.5)
+    assert pool.collect(limits) == "quick"
+    assert time.monotonic() - began < 1.5  # the slow call has not ended
+    assert pool.running() == 0
+    assert pool.collect(limits) == "slow"
 
 
 @pytest.mark.parametrize(("delay", "lost"), [(60.0, 1), (0.0, 0)])

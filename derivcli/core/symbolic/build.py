@@ -117,7 +117,32 @@ def build(parsed: ParsedExpression, *, extra_variables: Sequence[str] = ()) -> S
     if expr.has(sympy.I):
         # A constant such as sqrt(-1) or log(-2) makes every value complex.
         raise DerivError(ErrorKind.BAD_NUMBER, f"the expression is not real: SymPy reads it as {expr}")
+    complex_part = _complex_constant(expr)
+    if complex_part is not None:
+        # acos(2) stays as it is, with no I to see; differentiating relu(x + acos(2)) would fail in SymPy.
+        root = any(power.base.is_negative for power in complex_part.atoms(sympy.Pow))
+        raise DerivError(
+            ErrorKind.BAD_NUMBER,
+            f"the expression is not real: {complex_part} is not a real number",
+            hint="cbrt(x) and root(x, n) are the real roots of a negative number" if root else None,
+        )
     return SymbolicExpression(expr=expr, symbols=symbols)
+
+
+def _complex_constant(expr: sympy.Expr) -> sympy.Expr | None:
+    """A largest constant part of ``expr`` that SymPy knows is not real (``acos(2)``), or None.
+
+    Only whole constant parts are asked: ``acos(2)**2`` is real, and so is
+    an expression that holds it.
+    """
+    waiting = [expr]
+    while waiting:
+        node = waiting.pop()
+        if node.free_symbols:
+            waiting.extend(reversed(node.args))
+        elif node.is_extended_real is False:
+            return node
+    return None
 
 
 def constant(parsed: ParsedExpression) -> sympy.Expr:

@@ -60,6 +60,34 @@ def test_undefined_expressions_are_refused(text: str, message: str, column: int)
     )
 
 
+_REAL_ROOTS = "cbrt(x) and root(x, n) are the real roots of a negative number"
+
+
+@pytest.mark.parametrize(
+    ("text", "part", "hint"),
+    [
+        ("relu(x + acos(2))", "acos(2)", None),
+        ("abs(x) + x*asin(3)", "asin(3)", None),
+        ("hypot(acos(2), x)", "acos(2)", None),
+        ("x + (-8)**(1/3)", "2*(-1)**(1/3)", _REAL_ROOTS),
+    ],
+)
+def test_a_constant_part_that_is_not_real_is_refused(text: str, part: str, hint: str | None) -> None:
+    # SymPy keeps acos(2) as it is (no I to find), and differentiating relu of it would fail inside SymPy.
+    with pytest.raises(DerivError) as caught:
+        build(text)
+    assert (caught.value.kind, caught.value.message, caught.value.hint) == (
+        ErrorKind.BAD_NUMBER,
+        f"the expression is not real: {part} is not a real number",
+        hint,
+    )
+
+
+@pytest.mark.parametrize("text", ["x + acos(2)**2", "x*acos(1/2)", "cbrt(-8) + x", "abs(acos(2)) * x"])
+def test_a_constant_part_that_is_real_as_a_whole_is_kept(text: str) -> None:
+    assert build(text).expr.free_symbols
+
+
 @pytest.mark.parametrize(
     ("text", "message", "column"),
     [
