@@ -74,10 +74,6 @@ class StepBoard:
         length = self._HEADER.unpack_from(self._memory, 0)[3]
         return self._memory[self._NAME_AT : self._NAME_AT + length].decode("utf-8", "replace")
 
-    def between_calls(self) -> bool:
-        """True once the worker's latest call has ended (and before its next begins)."""
-        return self.name() == DONE
-
 
 #: The step a worker posts when a call has ended.
 DONE: Final = "done"

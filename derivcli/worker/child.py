@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.worker import board as steps
 from derivcli.worker.board import StepBoard
+from derivcli.worker.channel import Inbox, Outbox
 from derivcli.worker.freezing import freeze_libraries
 from derivcli.worker.limits import CPU_GRACE_SECONDS, Limits
 
@@ -24,9 +25,6 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
 _PR_SET_PDEATHSIG: Final = 1
-#: Longest a finished call's reply waits for those of the calls after it in the same message: seconds
-#: of this process's CPU time, so that a reply goes out while a slow call after it still works.
-REPLY_DELAY_SECONDS: Final = 0.005
 
 
 def serve(requests: Connection, replies: Connection, board: StepBoard) -> NoReturn:  # pragma: no cover
@@ -67,79 +65,33 @@ def serve(requests: Connection, replies: Connection, board: StepBoard) -> NoRetu
 
     limits = Limits()
     applied_memory: int | bool | None = False  # nothing applied yet
-    held = _HeldReplies(replies, board)
+    inbox, outbox = Inbox(requests), Outbox(replies, board)
     while True:
-        try:
-            function, calls, limits, wants_events = requests.recv()
-        except (EOFError, OSError):
+        message = inbox.next()
+        if message is None:
             os._exit(0)
+        function, calls, limits, wants_events = message
         if limits.memory_bytes != applied_memory:
             _limit_memory(limits.memory_bytes)
             applied_memory = limits.memory_bytes
-        send_event = (lambda event: _send_or_exit(replies, ("event", event))) if wants_events else None
         # Calls handed over in one message run in turn, each on its own budget and with its own reply.
         # While another message waits behind this one, replies leave together (one write, and one
         # wake-up of the parent, for several calls): at the message's end, or once the oldest has
-        # waited REPLY_DELAY_SECONDS of work. With nothing waiting, each leaves at once, so that the
-        # parent hands over more lines before this worker runs out. A reply that ends the worker
-        # (memory, a bug) and a call that sends events leave at once: nothing overtakes a reply.
+        # waited REPLY_DELAY_SECONDS. With nothing waiting, each leaves at once, so that the parent
+        # hands over more lines before this worker runs out; so does a failure's (memory, a bug),
+        # and every reply of calls that send events.
         for args, kwargs in calls:
-            if held and not requests.poll(0):
-                held.send()
+            if outbox and not inbox.waiting():
+                outbox.send()
             limit_cpu(False)
-            steps.attach(board, on_step=limit_cpu, on_event=send_event)
-            held.add(_run_call(function, args, kwargs, board))
-            if wants_events or held.ends_the_worker():
-                held.send()
+            steps.attach(board, on_step=limit_cpu, on_event=outbox.event if wants_events else None)
+            reply = _run_call(function, args, kwargs, board)
+            outbox.hold(reply)
+            if wants_events or reply[0] in ("memory", "bug"):
+                outbox.send()
             # After the call that imported SymPy or torch, what they left is frozen (see freezing.py).
             freeze_libraries()
-        held.send()
-
-
-class _HeldReplies:
-    """Replies that wait to leave together, and the alarm that sends them once the oldest has waited.
-
-    The alarm counts this process's CPU time (``ITIMER_VIRTUAL``; SIGALRM is
-    the symbolic steps' own budget), so it goes off while a long call works,
-    between two of Python's steps: a reply never waits for the whole of a
-    slow call after it.
-    """
-
-    def __init__(self, replies: Connection, board: StepBoard) -> None:  # pragma: no cover - child process
-        self._replies = replies
-        self._board = board
-        self._unsent: list[tuple[Any, ...]] = []
-        self._sending = False
-        signal.signal(signal.SIGVTALRM, self._on_alarm)
-
-    def __bool__(self) -> bool:  # pragma: no cover - child process
-        return bool(self._unsent)
-
-    def add(self, reply: tuple[Any, ...]) -> None:  # pragma: no cover - child process
-        """Hold a call's reply (none with no delay at all); the first one held starts the alarm."""
-        self._unsent.append(reply)
-        if REPLY_DELAY_SECONDS <= 0:
-            self.send()
-        elif len(self._unsent) == 1:
-            signal.setitimer(signal.ITIMER_VIRTUAL, REPLY_DELAY_SECONDS)
-
-    def ends_the_worker(self) -> bool:  # pragma: no cover - child process
-        """True when the latest reply is one after which the parent replaces the worker."""
-        return bool(self._unsent) and self._unsent[-1][0] in ("memory", "bug")
-
-    def send(self) -> None:  # pragma: no cover - child process
-        """Send every held reply, in order, and stop the alarm."""
-        if not self._unsent or self._sending:
-            return
-        self._sending = True
-        try:
-            signal.setitimer(signal.ITIMER_VIRTUAL, 0)
-            _send_replies(self._replies, self._unsent, self._board)
-        finally:
-            self._sending = False
-
-    def _on_alarm(self, signum: int, frame: object) -> None:  # pragma: no cover - child process
-        self.send()
+        outbox.send()
 
 
 def _run_call(
@@ -170,48 +122,12 @@ def _run_call(
     return reply
 
 
-def _send_replies(
-    replies: Connection, unsent: list[tuple[Any, ...]], board: StepBoard
-) -> None:  # pragma: no cover
-    """Send the calls' replies, in order, after what they printed; end quietly if the parent is gone."""
-    if not unsent:
-        return
-    with contextlib.suppress(Exception):
-        sys.stdout.flush()
-        sys.stderr.flush()
-    try:
-        replies.send(("replies", unsent))
-    except OSError:
-        os._exit(0)  # the parent is gone or stopped listening
-    except MemoryError:
-        _send_or_exit(replies, ("replies", [("memory", board.name())]))
-    except Exception:  # noqa: BLE001 - an unpicklable value is a bug to report, not to hang on
-        # Each alone, so that only the one that cannot be sent fails.
-        for reply in unsent:
-            try:
-                replies.send(("replies", [reply]))
-            except OSError:
-                os._exit(0)
-            except Exception as error:  # noqa: BLE001 - reported in its place
-                failure = ("bug", f"cannot send the result: {type(error).__name__}: {error}", "")
-                _send_or_exit(replies, ("replies", [failure]))
-    unsent.clear()
-
-
 def _allocation_failed(error: BaseException) -> bool:  # pragma: no cover - child process
     """True for torch's way of running out of memory: a RuntimeError from its allocator, not MemoryError."""
     if type(error).__name__ == "OutOfMemoryError":
         return True
     text = str(error)
     return isinstance(error, RuntimeError) and ("can't allocate memory" in text or "out of memory" in text)
-
-
-def _send_or_exit(replies: Connection, message: tuple[Any, ...]) -> None:  # pragma: no cover - child
-    """Send a message to the parent, or end quietly if it is no longer listening."""
-    try:
-        replies.send(message)
-    except OSError:
-        os._exit(0)
 
 
 def _limit_memory(memory_bytes: int | None) -> None:  # pragma: no cover - child process

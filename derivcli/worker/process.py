@@ -178,10 +178,9 @@ class Worker:
         Several calls' replies leave the worker together, so the oldest call
         not yet collected may have ended already.
         """
-        position = self._board.calls_started() - 1 - self._taken
-        if self._board.between_calls():
-            position += 1  # the last started has ended: the next one is the one to wait for
-        return max(0, position)
+        # Between two calls this names the one that ended last, if its reply has not been collected: a
+        # worker that dies then dies sending it.
+        return max(0, self._board.calls_started() - 1 - self._taken)
 
     @property
     def lost(self) -> int:

@@ -27,7 +27,7 @@ from derivcli.work.batch import (
     run_batch,
     usable_cpus,
 )
-from derivcli.worker import child
+from derivcli.worker import channel
 from derivcli.worker.process import Worker, close_default
 
 
@@ -158,14 +158,14 @@ def _assert_quick_lines_answered_around_a_hang(*, quick: int, before: int) -> No
     assert slopes == [power * 2.0 ** (power - 1) for power in range(1, quick + 1)]
 
 
-@pytest.mark.parametrize("reply_delay", [child.REPLY_DELAY_SECONDS, 60.0])
+@pytest.mark.parametrize("reply_delay", [channel.REPLY_DELAY_SECONDS, 60.0])
 def test_waiting_lines_go_to_a_worker_several_in_one_message(
     monkeypatch: pytest.MonkeyPatch, reply_delay: float
 ) -> None:
     # The worker reads one message per few lines; every line is still answered alone, in order. With
     # replies held back long, those of the lines before the one that hangs are lost with the worker
     # and answered again by its replacement; the timeout is still the hanging line's.
-    monkeypatch.setattr(child, "REPLY_DELAY_SECONDS", reply_delay)
+    monkeypatch.setattr(channel, "REPLY_DELAY_SECONDS", reply_delay)
     close_default()  # the worker is forked after the change
     messages: list[int] = []
     original = Worker.submit_each
@@ -279,3 +279,23 @@ def test_the_scheduler_naps_only_on_a_cpu_no_worker_needs(jobs: int, cpus: int, 
 
 def test_usable_cpus_are_this_process_s_share_of_the_machine() -> None:
     assert 1 <= usable_cpus() <= (os.cpu_count() or 1)
+
+
+def test_lines_and_answers_larger_than_a_pipe_holds_flow_both_ways() -> None:
+    # Each line is 16 kB and its answer 1 MB: a message of several lines fills the worker's pipe while
+    # the worker writes answers to a full pipe of its own. Neither side may wait for the other.
+    points = [round(1.2345 + 0.001 * step, 4) for step in range(1, 2001)]
+    lines = "".join(json.dumps({"expr": f"x**2 + {k}*x", "at": points}) + "\n" for k in range(16))
+    done = subprocess.run(
+        [sys.executable, "-m", "derivcli", "batch", "--jobs", "1"],
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [answer["line"] for answer in answers] == list(range(1, 17))
+    slopes = [answer["points"][-1]["derivatives"]["x"]["autograd"] for answer in answers]
+    assert slopes == [2 * points[-1] + k for k in range(16)]

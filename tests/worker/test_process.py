@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from derivcli.errors import DerivError, ErrorKind, WorkerBugError, internal_message
-from derivcli.worker import board, child, freezing, process
+from derivcli.worker import board, channel, freezing, process
 from derivcli.worker.limits import Limits
 from derivcli.worker.process import Worker
 
@@ -305,7 +305,7 @@ def test_calls_handed_over_in_one_message_each_reply_on_their_own_budget(pool: W
 
 
 def test_replies_of_one_message_leave_together(pool: Worker, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(child, "REPLY_DELAY_SECONDS", 60.0)  # read by the worker forked below
+    monkeypatch.setattr(channel, "REPLY_DELAY_SECONDS", 60.0)  # read by the worker forked below
     limits = Limits(seconds=5)
     pool.submit_each(_sleep_then_name, [("first", 0.0), ("second", 0.3)], limits=limits)
     pool.submit(_sleep_then_name, "third", 0.0, limits=limits)  # waiting behind: replies may wait too
@@ -334,7 +334,7 @@ def test_with_no_message_behind_each_reply_leaves_at_once(
 
 def _holding_replies(monkeypatch: pytest.MonkeyPatch, seconds: float) -> Limits:
     """Workers forked from now hold replies up to ``seconds``; the limits of the calls handed to them."""
-    monkeypatch.setattr(child, "REPLY_DELAY_SECONDS", seconds)
+    monkeypatch.setattr(channel, "REPLY_DELAY_SECONDS", seconds)
     return Limits(seconds=5)
 
 
@@ -373,7 +373,7 @@ def test_a_call_of_a_message_that_overruns_ends_the_worker_with_the_replies_not_
     pool: Worker, monkeypatch: pytest.MonkeyPatch, delay: float, lost: int
 ) -> None:
     # With the replies held back, the quick call's is lost with the worker: the caller hands it out again.
-    monkeypatch.setattr(child, "REPLY_DELAY_SECONDS", delay)
+    monkeypatch.setattr(channel, "REPLY_DELAY_SECONDS", delay)
     limits = Limits(seconds=0.3)
     pool.submit_each(_sleep_then_name, [("quick", 0.0), ("stuck", 30.0), ("after", 0.0)], limits=limits)
     pool.submit(_pid, limits=limits)  # a message waiting behind: the worker may hold its replies back
@@ -390,7 +390,7 @@ def test_a_call_of_a_message_that_overruns_ends_the_worker_with_the_replies_not_
 def test_a_worker_that_dies_with_replies_inside_says_which_call_it_was_on(
     pool: Worker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(child, "REPLY_DELAY_SECONDS", 60.0)
+    monkeypatch.setattr(channel, "REPLY_DELAY_SECONDS", 60.0)
     pool.submit_each(_name_or_die, [("first",), ("second",), ("die",), ("after",)], limits=Limits())
     pool.submit(_pid, limits=Limits())
     with pytest.raises(DerivError) as caught:
@@ -401,7 +401,7 @@ def test_a_worker_that_dies_with_replies_inside_says_which_call_it_was_on(
 
 
 def test_an_overdue_call_is_the_one_the_worker_is_on(pool: Worker, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(child, "REPLY_DELAY_SECONDS", 60.0)
+    monkeypatch.setattr(channel, "REPLY_DELAY_SECONDS", 60.0)
     limits = Limits(seconds=0.3)
     pool.submit_each(_sleep_then_name, [("quick", 0.0), ("stuck", 30.0)], limits=limits)
     pool.submit(_pid, limits=limits)
