@@ -23,6 +23,7 @@ import sympy
 from sympy.printing.str import StrPrinter
 
 from derivcli.core.symbolic.enclosure import ordered_by_value
+from derivcli.core.symbolic.walk import any_node
 
 #: Functions whose floats SymPy's printer gets wrong at large arguments (csc(10**20/7) is 1.3975, its
 #: float 1.6976): a sum holding one is ordered by those floats, so SymPy orders it, as it always has.
@@ -140,21 +141,14 @@ def sum_of_constants_order(expr: sympy.Expr) -> list[sympy.Expr] | None:
     special = _number_then_negative_product(terms)
     if special is not None:
         return special
-    if not all(term.is_number for term in terms) or any(_holds_loosely_evaluated(term) for term in terms):
+    if not all(term.is_number for term in terms) or any(any_node(term, _evaluated_loosely) for term in terms):
         return None
     order = ordered_by_value([_factors(term) for term in terms])
     return None if order is None else [terms[index] for index in order]
 
 
-def _holds_loosely_evaluated(term: sympy.Expr) -> bool:
-    """``term.has(sec, csc, cot)``, by a walk of its arguments (``has`` caches every answer it gives)."""
-    waiting = [term]
-    while waiting:
-        node = waiting.pop()
-        if isinstance(node, _EVALUATED_LOOSELY):
-            return True
-        waiting.extend(node.args)
-    return False
+def _evaluated_loosely(node: sympy.Basic) -> bool:
+    return isinstance(node, _EVALUATED_LOOSELY)
 
 
 def _factors(term: sympy.Expr) -> list[sympy.Expr]:

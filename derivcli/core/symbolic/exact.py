@@ -19,6 +19,7 @@ from derivcli.core.symbolic.build import constant
 from derivcli.core.symbolic.constant_text import constant_text
 from derivcli.core.symbolic.enclosure import FLOAT32, FLOAT64, enclosed_float
 from derivcli.core.symbolic.substitution import substituted_exactly
+from derivcli.core.symbolic.walk import any_node
 from derivcli.errors import DerivError, ErrorKind
 from derivcli.model.setup import DType
 from derivcli.parsing.numbers import MAX_EXACT_BITS
@@ -210,16 +211,12 @@ def exact_text(value: sympy.Expr) -> str:
 
 def _too_many_digits(value: sympy.Expr) -> bool:
     """True when an exact number in ``value`` has more bits than deriv writes out."""
-    # A walk of the tree's arguments: atoms() would build a set of every number first, at five times the cost.
-    waiting = [value]
-    while waiting:
-        node = waiting.pop()
-        if node.is_Rational:
-            if max(abs(node.p).bit_length(), node.q.bit_length()) > MAX_EXACT_BITS:
-                return True
-        else:
-            waiting.extend(node.args)
-    return False
+    return any_node(
+        value,
+        lambda node: (
+            bool(node.is_Rational) and max(abs(node.p).bit_length(), node.q.bit_length()) > MAX_EXACT_BITS
+        ),
+    )
 
 
 def substituted(expr: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
