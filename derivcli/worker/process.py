@@ -155,8 +155,9 @@ class Worker:
         When the worker ends (out of time, killed, crashed) with replies of
         older calls still inside it, the error raised is that of the call it
         was on, and :attr:`lost` says how many calls before it lost their
-        replies (0 otherwise). ``tick``, if given, is called at least every :data:`TICK_SECONDS` while
-        waiting (``deriv batch`` checks its other workers' budgets there).
+        replies (0 otherwise). ``tick``, if given, is called at least every
+        :data:`TICK_SECONDS` while waiting (``deriv batch`` checks its other
+        workers' budgets there).
         ``ready`` says that the caller has seen the reply pipe readable: it is
         read at once, without asking again.
         """

@@ -207,15 +207,14 @@ def _rounded(end: tuple[Any, ...], form: FloatFormat) -> float:
 def _enclose(node: sympy.Expr) -> Any:
     """An interval that holds the value of a constant expression, or _NotEnclosedError."""
     if _CONTEXT.prec != PRECISION_BITS:
-        return _rational_interval(int(node.p), int(node.q)) if node.is_Rational else _enclose_node(node)
+        return _enclose_node(node)
     # A sum's terms are enclosed to print it in order, then the sum to round it; a function's value and
     # its derivative's share their argument and coefficients: each is enclosed once.
     interval = _RECENT.get(node)
     if interval is None:
         if len(_RECENT) >= MAX_RECENT:
             _RECENT.clear()
-        interval = _rational_interval(int(node.p), int(node.q)) if node.is_Rational else _enclose_node(node)
-        _RECENT[node] = interval
+        interval = _RECENT[node] = _enclose_node(node)
     return interval
 
 
@@ -234,7 +233,9 @@ def _rational_interval(numerator: int, denominator: int) -> Any:
 
 
 def _enclose_node(node: sympy.Expr) -> Any:
-    """_enclose's work for anything but a rational."""
+    """_enclose's work, without the memory of recent intervals."""
+    if node.is_Rational:
+        return _rational_interval(int(node.p), int(node.q))
     if node is sympy.pi:
         return _CONTEXT.pi
     if node is sympy.E:

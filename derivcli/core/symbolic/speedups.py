@@ -181,26 +181,26 @@ def _constructed_by_defined_function(function: type) -> bool:
 
 def _rational_call(function: type, original: Callable[..., Any]) -> Callable[..., Any]:
     """``function``'s constructor, building a call on one rational directly once that is seen to agree."""
-    nargs: list[Any] = []  # the canonical nargs, once learnt
-    verdict: list[bool] = []  # whether the direct way agrees with SymPy's, once checked
+    # Empty until the first call on a rational; then [nargs] where the direct way agrees with SymPy's,
+    # [None] while that is checked (SymPy's constructor answers meanwhile) and where it does not.
+    agreed: list[Any] = []
 
     def construct(cls: type, *args: Any, **options: Any) -> Any:
         if cls is not function or options or len(args) != 1 or not global_parameters.evaluate:
             return original(cls, *args, **options)
         (argument,) = args
-        if not isinstance(argument, sympy.Rational) or verdict == [False]:
+        if not isinstance(argument, sympy.Rational):
             return original(cls, *args, **options)
-        if not verdict:
-            verdict.append(False)  # while it is checked, SymPy's constructor answers
-            learnt = _nargs_of(function)
-            if learnt is not None:
-                nargs.append(learnt)
-                verdict[0] = _rational_calls_agree(
-                    function, lambda number: _direct_call(function, number, learnt)
-                )
-            if not verdict[0]:
-                return original(cls, *args, **options)
-        return _direct_call(function, argument, nargs[0])
+        if not agreed:
+            agreed.append(None)
+            nargs = _nargs_of(function)
+            if nargs is not None and _rational_calls_agree(
+                function, lambda number: _direct_call(function, number, nargs)
+            ):
+                agreed[0] = nargs
+        if agreed[0] is None:
+            return original(cls, *args, **options)
+        return _direct_call(function, argument, agreed[0])
 
     construct.__wrapped__ = original  # type: ignore[attr-defined]
     return construct
